@@ -1,0 +1,43 @@
+// Package providers defines what an identity source gives teamsync: the
+// members of a group, as our own types. Each source (Okta, Google Workspace,
+// explicit user lists) lives in its own package below this one and never
+// leaks SDK types.
+package providers
+
+import "context"
+
+// Source names, as written in mapping.yaml group entries.
+const (
+	SourceOkta   = "okta"
+	SourceGoogle = "google"
+	SourceUsers  = "users"
+)
+
+// GroupRef names one group of one source.
+type GroupRef struct {
+	// Source is SourceOkta, SourceGoogle or SourceUsers.
+	Source string
+	// Name is the Okta group name or ID, or the Google group email, exactly as
+	// written in the mapping. Empty for SourceUsers.
+	Name string
+	// Users is the explicit list for SourceUsers.
+	Users []string
+}
+
+// Member is one person in a group.
+type Member struct {
+	// Email is the address to match against Buildkite, as the IdP gave it.
+	Email string
+	// Status is the IdP's own status word (ACTIVE, SUSPENDED, …), for reports.
+	Status string
+	// Active reports whether the person counts as a member under SPEC
+	// section 3 (employed, not suspended or deprovisioned).
+	Active bool
+}
+
+// Provider reads group members from one identity source. A read that fails
+// or is incomplete at any page must return an error, never a short list:
+// the planner treats an error as "unknown" and a list as the whole truth.
+type Provider interface {
+	Members(ctx context.Context, ref GroupRef) ([]Member, error)
+}

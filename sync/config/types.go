@@ -1,0 +1,149 @@
+// Package config loads and validates mapping.yaml: which Buildkite teams
+// teamsync manages, which IdP groups feed them, and the sync settings. It
+// reads files and nothing else; secrets are resolved on demand through an
+// injected environment lookup so rotation needs no restart.
+package config
+
+import (
+	"github.com/teamsync/teamsync/providers"
+	"github.com/teamsync/teamsync/sync/model"
+)
+
+// Defaults applied when mapping.yaml leaves a setting out.
+const (
+	DefaultBuildkiteTokenEnv = "BUILDKITE_API_TOKEN"
+	DefaultGraphQLURL        = "https://graphql.buildkite.com/v1"
+	DefaultOktaTokenEnv      = "OKTA_API_TOKEN"
+	DefaultSchedule          = "@every 15m"
+	DefaultMaxRemovals       = 25
+	DefaultMaxRemovalPercent = 30
+)
+
+// Missing-user modes.
+const (
+	MissingReport = "report"
+	MissingInvite = "invite"
+)
+
+// Mapping is a loaded, validated mapping.yaml with defaults applied.
+type Mapping struct {
+	// Path is the file it was read from, used in error messages.
+	Path      string
+	Buildkite Buildkite
+	Okta      *Okta   // nil when the file has no okta section
+	Google    *Google // nil when the file has no google section
+	Sync      Sync
+	Teams     []Team
+}
+
+// Secret names where a secret lives: an environment variable or a file.
+// Exactly one of Env and File is set after loading.
+type Secret struct {
+	Env  string
+	File string
+	// Line is the mapping.yaml line that named the secret (or the section's
+	// line when a default was used), for error messages.
+	Line int
+}
+
+// Buildkite is the buildkite section.
+type Buildkite struct {
+	Organization string
+	Token        Secret
+	GraphQLURL   string
+	Line         int
+}
+
+// Okta is the okta section.
+type Okta struct {
+	OrgURL string
+	// Token is the SSWS API token; zero when ClientID is set (OAuth).
+	Token          Secret
+	ClientID       string
+	PrivateKeyFile string
+	PrivateKeyID   string
+	Scopes         []string
+	UserEmail      string // "email" (default) or "login"
+	Line           int
+}
+
+// Google is the google section.
+type Google struct {
+	CredentialsFile string // empty: Application Default Credentials
+	Subject         string
+	Endpoint        string
+	Nested          bool // default true
+	Line            int
+}
+
+// Sync is the sync section with defaults applied.
+type Sync struct {
+	Schedule          string
+	Policy            model.Policy
+	MissingUsers      string
+	MaxRemovals       int
+	MaxRemovalPercent int
+	ProtectedUsers    []string          // lower-cased
+	EmailDomains      map[string]string // lower-cased from → to
+	AuditLog          string
+}
+
+// Team is one managed team.
+type Team struct {
+	Slug    string
+	Name    string // defaults to Slug
+	Create  bool
+	Privacy string       // "secret" (default) or "visible"
+	Policy  model.Policy // the team's own, else sync.policy
+	Groups  []Group
+	Line    int
+}
+
+// Group is one group entry of a team: exactly one source, and a role.
+type Group struct {
+	Okta       string
+	Google     string
+	Users      []string
+	Role       model.Role // default member
+	AllowEmpty bool
+	Line       int
+}
+
+// Ref is the provider reference for the entry.
+func (g Group) Ref() providers.GroupRef {
+	switch {
+	case g.Okta != "":
+		return providers.GroupRef{Source: providers.SourceOkta, Name: g.Okta}
+	case g.Google != "":
+		return providers.GroupRef{Source: providers.SourceGoogle, Name: g.Google}
+	}
+	return providers.GroupRef{Source: providers.SourceUsers, Users: g.Users}
+}
+
+// Label is the provenance label of SPEC section 3: "okta:<name or id>",
+// "google:<email>" or "users".
+func (g Group) Label() string {
+	switch {
+	case g.Okta != "":
+		return "okta:" + g.Okta
+	case g.Google != "":
+		return "google:" + g.Google
+	}
+	return "users"
+}
+
+// Key identifies the group's read: entries with the same key read the same
+// members, so each key is read once per run.
+func (g Group) Key() string {
+	if len(g.Users) > 0 || (g.Okta == "" && g.Google == "") {
+		k := "users:"
+		for i, u := range g.Users {
+			if i > 0 {
+				k += ","
+			}
+			k += u
+		}
+		return k
+	}
+	return g.Label()
+}

@@ -1,0 +1,133 @@
+// Package model holds the value types shared by the reconciler's stages: team
+// roles, sync policies and the snapshot of a Buildkite organization that the
+// planner diffs against. It does no I/O and imports nothing of ours.
+package model
+
+import (
+	"errors"
+	"strings"
+)
+
+// Role is a team role in Buildkite, lower-case as written in mapping.yaml and
+// in plans.
+type Role string
+
+// The two team roles. A maintainer outranks a member.
+const (
+	RoleMember     Role = "member"
+	RoleMaintainer Role = "maintainer"
+)
+
+// Rank orders roles so that the highest wins; an unknown role ranks lowest.
+func (r Role) Rank() int {
+	switch r {
+	case RoleMaintainer:
+		return 2
+	case RoleMember:
+		return 1
+	}
+	return 0
+}
+
+// Valid reports whether r is one of the two team roles.
+func (r Role) Valid() bool { return r.Rank() > 0 }
+
+// Policy says how far teamsync may change a team.
+type Policy string
+
+// The three team policies of SPEC section 3.
+const (
+	PolicyAuthoritative Policy = "authoritative"
+	PolicyAdditive      Policy = "additive"
+	PolicyObserve       Policy = "observe"
+)
+
+// Valid reports whether p is one of the known policies.
+func (p Policy) Valid() bool {
+	switch p {
+	case PolicyAuthoritative, PolicyAdditive, PolicyObserve:
+		return true
+	}
+	return false
+}
+
+// Org is what teamsync read of one Buildkite organization: its members, the
+// managed teams that exist, and pending invitations. Map keys are lower-case
+// emails or team slugs.
+type Org struct {
+	Slug string
+	ID   string // GraphQL ID, needed by teamCreate and organizationInvitationCreate
+	// Members are the organization's members by lower-case email.
+	Members map[string]Member
+	// Teams are the managed teams that exist, by slug. A managed team that is
+	// missing here does not exist in Buildkite.
+	Teams map[string]Team
+	// TeamErrors names managed teams whose read failed part-way: their
+	// membership is unknown and must not be planned against.
+	TeamErrors map[string]error
+	// Invitations are the pending invitations by lower-case email.
+	Invitations map[string]Invitation
+}
+
+// Member is a member of the organization.
+type Member struct {
+	ID     string // OrganizationMember ID
+	UserID string // User ID, what teamMemberCreate takes
+	Email  string
+	Name   string
+}
+
+// Team is a Buildkite team with all of its members.
+type Team struct {
+	ID      string
+	Slug    string
+	Name    string
+	Members map[string]TeamMember // by lower-case email
+}
+
+// TeamMember is one membership of a team.
+type TeamMember struct {
+	ID     string // TeamMember ID, what teamMemberUpdate/Delete take
+	UserID string
+	Email  string
+	Role   Role
+}
+
+// Invitation is a pending invitation to the organization.
+type Invitation struct {
+	ID    string
+	Email string
+	Teams []TeamRole
+}
+
+// TeamRole pairs a team slug with a role, as in invitations.
+type TeamRole struct {
+	Team string `json:"team"`
+	Role Role   `json:"role"`
+}
+
+// NewTeam describes a team to create.
+type NewTeam struct {
+	Name    string
+	Privacy string // "secret" or "visible"
+}
+
+// TeamAssignment is a team (by GraphQL ID) and role given with an invitation.
+type TeamAssignment struct {
+	TeamID string
+	Role   Role
+}
+
+// Errors that writers return (wrapped) so the applier can treat a change that
+// is already in effect as done.
+var (
+	// ErrAlreadyExists means the membership, team or invitation is already there.
+	ErrAlreadyExists = errors.New("already exists")
+	// ErrNotFound means the object to change or delete no longer exists.
+	ErrNotFound = errors.New("not found")
+)
+
+// NormalizeEmail lower-cases and trims an email address.
+func NormalizeEmail(email string) string {
+	return strings.ToLower(strings.TrimSpace(email))
+}

@@ -1,0 +1,118 @@
+// Package plan computes what teamsync would change: a pure function from the
+// mapping, the IdP group reads and a Buildkite snapshot to a Plan value, the
+// guards that hold risky changes back, and the text, JSON and markdown views
+// of a plan. Nothing here does I/O, logs or reads the clock.
+package plan
+
+import (
+	"github.com/teamsync/teamsync/providers"
+	"github.com/teamsync/teamsync/sync/model"
+)
+
+// Version is the plan JSON format version.
+const Version = 1
+
+// Action is what a change does.
+type Action string
+
+// Actions, in the order the applier runs them and plans sort them.
+const (
+	ActionCreateTeam   Action = "create_team"
+	ActionAddMember    Action = "add_member"
+	ActionUpdateRole   Action = "update_role"
+	ActionRemoveMember Action = "remove_member"
+	ActionInvite       Action = "invite"
+)
+
+// Guard names, in the order they are applied (first match wins).
+const (
+	GuardObserve           = "observe"
+	GuardUnknownSource     = "unknown_source"
+	GuardEmptyGroup        = "empty_group"
+	GuardMaxRemovalPercent = "max_removal_percent"
+	GuardMaxRemovals       = "max_removals"
+)
+
+// Unplaced reasons.
+const (
+	ReasonNotInOrganization = "not_in_organization"
+	ReasonInvitationPending = "invitation_pending"
+)
+
+// Status is the outcome of applying a change.
+type Status string
+
+// Change statuses after apply.
+const (
+	StatusApplied Status = "applied"
+	StatusFailed  Status = "failed"
+)
+
+// Plan is the whole result of planning (and, after apply, of applying).
+// Its JSON form is the contract of SPEC section 4.
+type Plan struct {
+	Version      int        `json:"version"`
+	Organization string     `json:"organization"`
+	Changes      []Change   `json:"changes"`
+	Held         []Change   `json:"held"`
+	Unplaced     []Unplaced `json:"unplaced"`
+	Errors       []Error    `json:"errors"`
+	Summary      Summary    `json:"summary"`
+}
+
+// Change is one write teamsync would make (or, in Held, would have made).
+type Change struct {
+	Action   Action           `json:"action"`
+	Team     string           `json:"team,omitempty"`
+	Email    string           `json:"email,omitempty"`
+	FromRole model.Role       `json:"from_role,omitempty"`
+	Role     model.Role       `json:"role,omitempty"`
+	Groups   []string         `json:"groups,omitempty"`
+	Teams    []model.TeamRole `json:"teams,omitempty"` // invite only
+	Guard    string           `json:"guard,omitempty"` // held only
+	Status   Status           `json:"status,omitempty"`
+	Error    string           `json:"error,omitempty"`
+}
+
+// Unplaced is a person a team wants who cannot be placed in it.
+type Unplaced struct {
+	Team   string   `json:"team"`
+	Email  string   `json:"email"`
+	Reason string   `json:"reason"`
+	Groups []string `json:"groups,omitempty"`
+}
+
+// Error is a read that failed, with the team it affects.
+type Error struct {
+	Team    string `json:"team,omitempty"`
+	Source  string `json:"source,omitempty"`
+	Message string `json:"message"`
+}
+
+// Summary counts the plan's entries. Applied and Failed are set after apply.
+type Summary struct {
+	CreateTeam   int `json:"create_team"`
+	AddMember    int `json:"add_member"`
+	UpdateRole   int `json:"update_role"`
+	RemoveMember int `json:"remove_member"`
+	Invite       int `json:"invite"`
+	Held         int `json:"held"`
+	Unplaced     int `json:"unplaced"`
+	Errors       int `json:"errors"`
+	Applied      int `json:"applied,omitempty"`
+	Failed       int `json:"failed,omitempty"`
+}
+
+// GroupRead is the outcome of reading one group (by config.Group.Key()).
+// Err non-nil means the membership is unknown.
+type GroupRead struct {
+	Members []providers.Member
+	Err     error
+}
+
+// Options are per-run settings that are not in the mapping.
+type Options struct {
+	// AllowRemovals, when non-nil, replaces sync.max_removals for this run
+	// (--allow-removals).
+	AllowRemovals *int
+}
