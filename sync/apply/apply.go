@@ -1,0 +1,205 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/teamsync/teamsync/sync/config"
+	"github.com/teamsync/teamsync/sync/model"
+	"github.com/teamsync/teamsync/sync/plan"
+)
+
+// ChangeTimeout bounds one write. A write that has started is allowed to
+// finish even when the run is cancelled (SIGTERM), so it gets its own
+// deadline instead of the run's.
+const ChangeTimeout = 2 * time.Minute
+
+// ErrCancelled is recorded on changes not attempted because the run was
+// cancelled before their turn.
+var ErrCancelled = errors.New("not attempted: the run was cancelled")
+
+// Applier executes plans through a Writer.
+type Applier struct {
+	Writer Writer
+	Logger *slog.Logger
+	// OnChange, when set, is called after each change is attempted, with its
+	// status and error filled in (the audit log hooks in here).
+	OnChange func(plan.Change)
+}
+
+// phases is the order the applier runs actions in: a team must exist before
+// anyone is added to it or invited into it.
+var phases = []plan.Action{
+	plan.ActionCreateTeam, plan.ActionAddMember, plan.ActionUpdateRole,
+	plan.ActionRemoveMember, plan.ActionInvite,
+}
+
+// Apply runs every change of p.Changes, continuing past failures, and
+// returns a copy of p whose changes carry their status (and error). Held
+// changes are never applied. The Buildkite IDs the writes need come from
+// org, the snapshot the plan was made from, and from teams created on the
+// way. Cancelling ctx stops new changes from starting; the one in flight
+// finishes.
+func (a *Applier) Apply(ctx context.Context, m *config.Mapping, org *model.Org, p *plan.Plan) *plan.Plan {
+	out := *p
+	out.Changes = make([]plan.Change, len(p.Changes))
+	copy(out.Changes, p.Changes)
+	run := &runState{
+		m:       m,
+		org:     org,
+		teamIDs: make(map[string]string),
+		failed:  make(map[string]bool),
+	}
+	for slug, t := range org.Teams {
+		run.teamIDs[slug] = t.ID
+	}
+	for _, action := range phases {
+		for i := range out.Changes {
+			c := &out.Changes[i]
+			if c.Action != action {
+				continue
+			}
+			var err error
+			if ctx.Err() != nil {
+				err = ErrCancelled
+			} else {
+				wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ChangeTimeout)
+				err = a.one(wctx, run, *c)
+				cancel()
+			}
+			a.record(c, err)
+		}
+	}
+	out.Summary.Applied, out.Summary.Failed = 0, 0
+	for _, c := range out.Changes {
+		switch c.Status {
+		case plan.StatusApplied:
+			out.Summary.Applied++
+		case plan.StatusFailed:
+			out.Summary.Failed++
+		}
+	}
+	return &out
+}
+
+func (a *Applier) record(c *plan.Change, err error) {
+	log := a.logger().With("action", string(c.Action), "team", c.Team, "email", c.Email)
+	if c.Role != "" {
+		log = log.With("role", string(c.Role))
+	}
+	if err != nil {
+		c.Status, c.Error = plan.StatusFailed, err.Error()
+		log.Warn("change failed", "error", err)
+	} else {
+		c.Status, c.Error = plan.StatusApplied, ""
+		log.Info("change applied")
+	}
+	if a.OnChange != nil {
+		a.OnChange(*c)
+	}
+}
+
+func (a *Applier) logger() *slog.Logger {
+	if a.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return a.Logger
+}
+
+// runState is what one Apply learns as it goes.
+type runState struct {
+	m       *config.Mapping
+	org     *model.Org
+	teamIDs map[string]string // slug → team ID, including teams created in this run
+	failed  map[string]bool   // slugs whose creation failed
+}
+
+func (a *Applier) one(ctx context.Context, run *runState, c plan.Change) error {
+	switch c.Action {
+	case plan.ActionCreateTeam:
+		return a.createTeam(ctx, run, c)
+	case plan.ActionAddMember:
+		teamID, err := run.teamID(c.Team)
+		if err != nil {
+			return err
+		}
+		member, ok := run.org.Members[model.NormalizeEmail(c.Email)]
+		if !ok {
+			return fmt.Errorf("%s is not a member of the organization", c.Email)
+		}
+		return done(a.Writer.AddTeamMember(ctx, teamID, member.UserID, c.Role), model.ErrAlreadyExists)
+	case plan.ActionUpdateRole:
+		id, err := run.teamMemberID(c)
+		if err != nil {
+			return err
+		}
+		return a.Writer.UpdateTeamMember(ctx, id, c.Role)
+	case plan.ActionRemoveMember:
+		id, err := run.teamMemberID(c)
+		if err != nil {
+			return err
+		}
+		return done(a.Writer.RemoveTeamMember(ctx, id), model.ErrNotFound)
+	case plan.ActionInvite:
+		assign := make([]model.TeamAssignment, 0, len(c.Teams))
+		for _, tr := range c.Teams {
+			id, err := run.teamID(tr.Team)
+			if err != nil {
+				return err
+			}
+			assign = append(assign, model.TeamAssignment{TeamID: id, Role: tr.Role})
+		}
+		return done(a.Writer.Invite(ctx, run.org.ID, c.Email, assign), model.ErrAlreadyExists)
+	}
+	return fmt.Errorf("unknown action %q", c.Action)
+}
+
+func (a *Applier) createTeam(ctx context.Context, run *runState, c plan.Change) error {
+	spec := model.NewTeam{Name: c.Team, Privacy: "secret"}
+	for _, t := range run.m.Teams {
+		if t.Slug == c.Team {
+			spec = model.NewTeam{Name: t.Name, Privacy: t.Privacy}
+		}
+	}
+	id, err := a.Writer.CreateTeam(ctx, run.org.ID, spec)
+	if err != nil {
+		run.failed[c.Team] = true
+		return err
+	}
+	run.teamIDs[c.Team] = id
+	return nil
+}
+
+func (r *runState) teamID(slug string) (string, error) {
+	if r.failed[slug] {
+		return "", fmt.Errorf("team %q could not be created", slug)
+	}
+	id, ok := r.teamIDs[slug]
+	if !ok {
+		return "", fmt.Errorf("team %q does not exist in Buildkite", slug)
+	}
+	return id, nil
+}
+
+func (r *runState) teamMemberID(c plan.Change) (string, error) {
+	t, ok := r.org.Teams[c.Team]
+	if !ok {
+		return "", fmt.Errorf("team %q does not exist in Buildkite", c.Team)
+	}
+	tm, ok := t.Members[model.NormalizeEmail(c.Email)]
+	if !ok {
+		return "", fmt.Errorf("%s is not a member of team %q", c.Email, c.Team)
+	}
+	return tm.ID, nil
+}
+
+// done treats err as success when it says the change is already in effect.
+func done(err, already error) error {
+	if errors.Is(err, already) {
+		return nil
+	}
+	return err
+}
