@@ -1,0 +1,117 @@
+package plan
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/teamsync/teamsync/sync/config"
+	"github.com/teamsync/teamsync/sync/model"
+)
+
+// msgNotRead is the error for a group key the caller did not read.
+const msgNotRead = "group was not read"
+
+// want is one person a team should have.
+type want struct {
+	role   model.Role
+	groups []string // provenance labels, mapping order, no repeats
+}
+
+// teamSources is a team's desired membership and what went wrong reading it.
+type teamSources struct {
+	desired map[string]*want
+	failed  []string // labels of groups whose read failed or is missing
+	empty   []string // labels of groups that read empty without allow_empty
+	errors  []Error
+}
+
+// desiredTeam unions the active members of the team's groups that read
+// successfully. Failed groups are left out and reported, so the desired set
+// is "what we know", and the guards decide what may be done with it.
+func desiredTeam(slug string, t config.Team, reads map[string]GroupRead, domains map[string]string) teamSources {
+	ts := teamSources{desired: map[string]*want{}}
+	for _, g := range t.Groups {
+		label := g.Label()
+		read, ok := reads[g.Key()]
+		switch {
+		case !ok:
+			ts.fail(slug, label, msgNotRead)
+			continue
+		case read.Err != nil:
+			ts.fail(slug, label, read.Err.Error())
+			continue
+		}
+		role := roleOf(g)
+		found := 0
+		for _, mem := range read.Members {
+			if !mem.Active {
+				continue
+			}
+			email := rewriteEmail(mem.Email, domains)
+			if email == "" {
+				continue
+			}
+			found++
+			w := ts.desired[email]
+			if w == nil {
+				w = &want{role: role}
+				ts.desired[email] = w
+			}
+			if role.Rank() > w.role.Rank() {
+				w.role = role
+			}
+			if !slices.Contains(w.groups, label) {
+				w.groups = append(w.groups, label)
+			}
+		}
+		if found == 0 && !g.AllowEmpty && !slices.Contains(ts.empty, label) {
+			ts.empty = append(ts.empty, label)
+		}
+	}
+	return ts
+}
+
+// fail records a group the team could not read, once per label.
+func (ts *teamSources) fail(team, label, msg string) {
+	if slices.Contains(ts.failed, label) {
+		return
+	}
+	ts.failed = append(ts.failed, label)
+	ts.errors = append(ts.errors, Error{Team: team, Source: label, Message: msg})
+}
+
+// roleOf is the entry's role, member when unset or unknown.
+func roleOf(g config.Group) model.Role {
+	if g.Role.Valid() {
+		return g.Role
+	}
+	return model.RoleMember
+}
+
+// normaliseDomains copies sync.email_domains with keys and values
+// lower-cased and trimmed.
+func normaliseDomains(in map[string]string) map[string]string {
+	out := make(map[string]string, len(in))
+	for from, to := range in {
+		from = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(from)), "@")
+		to = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(to)), "@")
+		if from != "" && to != "" {
+			out[from] = to
+		}
+	}
+	return out
+}
+
+// rewriteEmail normalises an IdP email and rewrites its domain once through
+// domains (already normalised).
+func rewriteEmail(email string, domains map[string]string) string {
+	e := model.NormalizeEmail(email)
+	at := strings.LastIndexByte(e, '@')
+	if at < 0 {
+		return e
+	}
+	if to, ok := domains[e[at+1:]]; ok {
+		return e[:at+1] + to
+	}
+	return e
+}

@@ -1,0 +1,67 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Output formats accepted by Render, as given to --format.
+const (
+	FormatText     = "text"
+	FormatJSON     = "json"
+	FormatMarkdown = "markdown"
+)
+
+// errNilPlan is returned by the renderers when given no plan.
+var errNilPlan = errors.New("plan: nothing to render (nil plan)")
+
+// Render writes p to w in the named format (text, json or markdown).
+func Render(w io.Writer, p *Plan, format string) error {
+	switch format {
+	case FormatText, "":
+		return RenderText(w, p)
+	case FormatJSON:
+		return RenderJSON(w, p)
+	case FormatMarkdown, "md":
+		return RenderMarkdown(w, p)
+	}
+	return fmt.Errorf("plan: unknown format %q (want text, json or markdown)", format)
+}
+
+// view returns a shallow copy of p for rendering: lists are never nil, so a
+// hand-built plan still renders [] rather than null, and the summary is
+// recounted so that it always agrees with the lists it summarises.
+func view(p *Plan) Plan {
+	q := *p
+	q.Changes = nonNil(q.Changes)
+	q.Held = nonNil(q.Held)
+	q.Unplaced = nonNil(q.Unplaced)
+	q.Errors = nonNil(q.Errors)
+	q.Recount()
+	return q
+}
+
+// empty reports whether there is nothing at all to show.
+func (p *Plan) empty() bool {
+	return len(p.Changes) == 0 && len(p.Held) == 0 && len(p.Unplaced) == 0 && len(p.Errors) == 0
+}
+
+// countsLine is the summary sentence shared by the text and markdown views.
+func countsLine(s Summary) string {
+	return fmt.Sprintf("%d to add, %d to change, %d to remove, %d to invite, %d teams to create; %d held, %d unplaced, %d errors.",
+		s.AddMember, s.UpdateRole, s.RemoveMember, s.Invite, s.CreateTeam, s.Held, s.Unplaced, s.Errors)
+}
+
+// applyLine is the outcome sentence shown after apply.
+func applyLine(s Summary) string {
+	return fmt.Sprintf("%d applied, %d failed.", s.Applied, s.Failed)
+}
+
+// write sends the rendered bytes to w in one call and wraps a failure.
+func write(w io.Writer, format string, b []byte) error {
+	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("plan: write %s: %w", format, err)
+	}
+	return nil
+}

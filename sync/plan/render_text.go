@@ -1,0 +1,224 @@
+package plan
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// TextOptions tune the text view.
+type TextOptions struct {
+	// Color adds ANSI colours, for terminals only.
+	Color bool
+}
+
+// ANSI colour codes used by the text view.
+const (
+	ansiRed     = "31"
+	ansiGreen   = "32"
+	ansiYellow  = "33"
+	ansiMagenta = "35"
+	ansiBold    = "1"
+)
+
+// MsgNoChanges is what the text view prints for a plan with nothing in it.
+const MsgNoChanges = "No changes. Buildkite teams match mapping.yaml."
+
+// RenderText writes p in a terraform-like layout without colours: the
+// changes per team, invitations, then what was held back, the people who
+// could not be placed, the errors, and one summary line.
+func RenderText(w io.Writer, p *Plan) error { return RenderTextWith(w, p, TextOptions{}) }
+
+// RenderTextWith is RenderText with options.
+func RenderTextWith(w io.Writer, p *Plan, o TextOptions) error {
+	if p == nil {
+		return errNilPlan
+	}
+	q := view(p)
+	t := textView{color: o.Color}
+	t.render(&q)
+	return write(w, "text", []byte(t.b.String()))
+}
+
+// textView accumulates the text rendering.
+type textView struct {
+	b     strings.Builder
+	color bool
+}
+
+func (t *textView) render(p *Plan) {
+	if p.empty() {
+		t.line(MsgNoChanges)
+		return
+	}
+	verb := "plan"
+	if p.AfterApply() {
+		verb = "apply"
+	}
+	t.line(t.paint(ansiBold, fmt.Sprintf("teamsync %s for organization %s", verb, plain(p.Organization))))
+
+	team := "\x00" // no team matches this, so the first change opens a header
+	for _, c := range p.Changes {
+		if c.Team != team {
+			team = c.Team
+			t.line("")
+			if team == "" {
+				t.line(t.paint(ansiBold, "invitations"))
+			} else {
+				t.line(t.paint(ansiBold, "team "+plain(team)))
+			}
+		}
+		t.change(c, false)
+	}
+	if len(p.Held) > 0 {
+		t.line("")
+		t.line(t.paint(ansiBold, "held back by guards (not applied)"))
+		for _, c := range p.Held {
+			t.change(c, true)
+		}
+	}
+	if len(p.Unplaced) > 0 {
+		t.line("")
+		t.line(t.paint(ansiBold, "unplaced"))
+		for _, u := range p.Unplaced {
+			t.line("  " + t.paint(ansiYellow, "?") + " " + plain(u.Email+" for "+u.Team+": "+u.Reason+via(u.Groups)))
+		}
+	}
+	if len(p.Errors) > 0 {
+		t.line("")
+		t.line(t.paint(ansiBold, "errors"))
+		for _, e := range p.Errors {
+			t.line("  " + t.paint(ansiRed, "!") + " " + plain(errorSubject(e)+e.Message))
+		}
+	}
+	t.line("")
+	t.line("Plan: " + countsLine(p.Summary))
+	if p.AfterApply() {
+		t.line("Apply: " + applyLine(p.Summary))
+	}
+}
+
+// change writes one change line. Held lines name their team, since they
+// are not under a team header, and end with the guard.
+func (t *textView) change(c Change, held bool) {
+	sign, colour := "+", ansiGreen
+	switch c.Action {
+	case ActionUpdateRole:
+		sign, colour = "~", ansiYellow
+	case ActionRemoveMember:
+		sign, colour = "-", ansiRed
+	}
+	if held {
+		colour = ansiMagenta
+	}
+	s := "  " + t.paint(colour, sign) + " " + fmt.Sprintf("%-7s", verbOf(c.Action)) + plain(describe(c, held))
+	switch {
+	case held:
+		s += "  " + t.paint(ansiMagenta, "[held: "+plain(c.Guard)+"]")
+	case c.Status == StatusFailed:
+		s += "  " + t.paint(ansiRed, "[failed: "+plain(c.Error)+"]")
+	case c.Status != "":
+		s += "  [" + string(c.Status) + "]"
+	}
+	t.line(s)
+}
+
+// verbOf is the short word for an action in the text view.
+func verbOf(a Action) string {
+	switch a {
+	case ActionCreateTeam:
+		return "create"
+	case ActionAddMember:
+		return "add"
+	case ActionUpdateRole:
+		return "role"
+	case ActionRemoveMember:
+		return "remove"
+	case ActionInvite:
+		return "invite"
+	}
+	return string(a)
+}
+
+// describe says who and what a change is about; withTeam names the team
+// for lines that do not stand under a team header.
+func describe(c Change, withTeam bool) string {
+	var s string
+	switch c.Action {
+	case ActionCreateTeam:
+		return "team " + c.Team
+	case ActionAddMember:
+		s = c.Email
+		if withTeam {
+			s += " to " + c.Team
+		}
+		s += " as " + string(c.Role)
+	case ActionUpdateRole:
+		s = c.Email
+		if withTeam {
+			s += " in " + c.Team
+		}
+		s += " " + string(c.FromRole) + " -> " + string(c.Role)
+	case ActionRemoveMember:
+		s = c.Email
+		if withTeam {
+			s += " from " + c.Team
+		}
+		s += " (" + string(c.Role) + ")"
+	case ActionInvite:
+		s = c.Email + " to " + teamRoles(c)
+	default:
+		s = strings.TrimSpace(c.Team + " " + c.Email)
+	}
+	return s + via(c.Groups)
+}
+
+// teamRoles lists an invitation's teams as "a as member, b as maintainer".
+func teamRoles(c Change) string {
+	parts := make([]string, 0, len(c.Teams))
+	for _, tr := range c.Teams {
+		parts = append(parts, tr.Team+" as "+string(tr.Role))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// via is the provenance suffix " (via a, b)", empty without groups.
+func via(groups []string) string {
+	if len(groups) == 0 {
+		return ""
+	}
+	return " (via " + strings.Join(groups, ", ") + ")"
+}
+
+// errorSubject is "team source: " with the empty parts left out.
+func errorSubject(e Error) string {
+	s := strings.TrimSpace(e.Team + " " + e.Source)
+	if s == "" {
+		return ""
+	}
+	return s + ": "
+}
+
+// plain replaces control characters with spaces, so that a multi-line
+// error stays on its line and an email from an IdP cannot carry terminal
+// escape sequences.
+func plain(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+func (t *textView) paint(code, s string) string {
+	if !t.color {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+
+func (t *textView) line(s string) {
+	t.b.WriteString(s)
+	t.b.WriteByte('\n')
+}
