@@ -1,0 +1,183 @@
+// Package reconcile runs one reconcile: read the IdP groups and Buildkite,
+// plan, and (for apply) write. It is the single RunOnce that the CLI's plan
+// and apply and the daemon's schedule all call; the dry-run decision is made
+// here once, by which method the caller picks.
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/teamsync/teamsync/providers"
+	"github.com/teamsync/teamsync/sync/apply"
+	"github.com/teamsync/teamsync/sync/config"
+	"github.com/teamsync/teamsync/sync/model"
+	"github.com/teamsync/teamsync/sync/plan"
+)
+
+// Buildkite is what a reconcile needs of the Buildkite client.
+type Buildkite interface {
+	ReadOrg(ctx context.Context, teams []string) (*model.Org, error)
+	apply.Writer
+}
+
+// Clients are the API clients for one run, built from the mapping and the
+// secrets as they are now.
+type Clients struct {
+	Buildkite Buildkite
+	// Providers by source name (providers.SourceOkta, …). A source the
+	// mapping does not use may be absent.
+	Providers map[string]providers.Provider
+}
+
+// Connector builds the clients for a run. It is called at every run, so a
+// rotated secret or an edited mapping takes effect without a restart.
+type Connector func(ctx context.Context, m *config.Mapping) (*Clients, error)
+
+// Runner runs reconciles.
+type Runner struct {
+	Connect Connector
+	Logger  *slog.Logger
+	// ReadConcurrency bounds parallel IdP group reads (default 4).
+	ReadConcurrency int
+	// OnChange is passed to the applier (audit log, metrics).
+	OnChange func(plan.Change)
+}
+
+// Result is the outcome of one run.
+type Result struct {
+	// Plan is the plan; after Apply its changes carry their status.
+	Plan *plan.Plan
+	// Applied reports whether writes were attempted.
+	Applied  bool
+	Started  time.Time
+	Duration time.Duration
+}
+
+// Plan reads everything and returns the plan. It never constructs a writer
+// call: nothing is written.
+func (r *Runner) Plan(ctx context.Context, m *config.Mapping, opts plan.Options) (*Result, error) {
+	start := time.Now()
+	p, _, _, err := r.plan(ctx, m, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Plan: p, Started: start, Duration: time.Since(start)}, nil
+}
+
+// Apply plans and then applies what the guards allow.
+func (r *Runner) Apply(ctx context.Context, m *config.Mapping, opts plan.Options) (*Result, error) {
+	start := time.Now()
+	p, org, clients, err := r.plan(ctx, m, opts)
+	if err != nil {
+		return nil, err
+	}
+	a := &apply.Applier{Writer: clients.Buildkite, Logger: r.logger(), OnChange: r.OnChange}
+	done := a.Apply(ctx, m, org, p)
+	return &Result{Plan: done, Applied: true, Started: start, Duration: time.Since(start)}, nil
+}
+
+func (r *Runner) plan(ctx context.Context, m *config.Mapping, opts plan.Options) (*plan.Plan, *model.Org, *Clients, error) {
+	clients, err := r.Connect(ctx, m)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("connect: %w", err)
+	}
+	reads, org, err := r.read(ctx, m, clients)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return plan.Build(m, reads, org, opts), org, clients, nil
+}
+
+// read fetches every distinct group once and the Buildkite snapshot, all at
+// the same time. A failed group read is recorded in its GroupRead (the
+// planner makes it "unknown"); a failed Buildkite read fails the run.
+func (r *Runner) read(ctx context.Context, m *config.Mapping, c *Clients) (map[string]plan.GroupRead, *model.Org, error) {
+	refs := groupRefs(m)
+	reads := make(map[string]plan.GroupRead, len(refs))
+	results := make([]plan.GroupRead, len(refs))
+	var org *model.Org
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		slugs := make([]string, len(m.Teams))
+		for i, t := range m.Teams {
+			slugs[i] = t.Slug
+		}
+		var err error
+		org, err = c.Buildkite.ReadOrg(gctx, slugs)
+		if err != nil {
+			return fmt.Errorf("read buildkite organization %q: %w", m.Buildkite.Organization, err)
+		}
+		return nil
+	})
+	idp, ictx := errgroup.WithContext(gctx)
+	idp.SetLimit(r.concurrency())
+	for i, ref := range refs {
+		idp.Go(func() error {
+			results[i] = r.readGroup(ictx, c, ref.ref)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		_ = idp.Wait()
+		return nil, nil, err
+	}
+	_ = idp.Wait()
+	for i, ref := range refs {
+		reads[ref.key] = results[i]
+	}
+	return reads, org, nil
+}
+
+func (r *Runner) readGroup(ctx context.Context, c *Clients, ref providers.GroupRef) plan.GroupRead {
+	p, ok := c.Providers[ref.Source]
+	if !ok {
+		return plan.GroupRead{Err: fmt.Errorf("no %s source is configured", ref.Source)}
+	}
+	members, err := p.Members(ctx, ref)
+	if err != nil {
+		return plan.GroupRead{Err: err}
+	}
+	return plan.GroupRead{Members: members}
+}
+
+type keyedRef struct {
+	key string
+	ref providers.GroupRef
+}
+
+// groupRefs lists the distinct group reads a mapping needs, sorted by key.
+func groupRefs(m *config.Mapping) []keyedRef {
+	seen := make(map[string]bool)
+	var out []keyedRef
+	for _, t := range m.Teams {
+		for _, g := range t.Groups {
+			if k := g.Key(); !seen[k] {
+				seen[k] = true
+				out = append(out, keyedRef{key: k, ref: g.Ref()})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
+	return out
+}
+
+func (r *Runner) concurrency() int {
+	if r.ReadConcurrency > 0 {
+		return r.ReadConcurrency
+	}
+	return 4
+}
+
+func (r *Runner) logger() *slog.Logger {
+	if r.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Logger
+}
