@@ -1,0 +1,182 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/teamsync/teamsync/sync/config"
+	"github.com/teamsync/teamsync/sync/model"
+	"github.com/teamsync/teamsync/sync/plan"
+)
+
+// recorder is a Writer that records calls and fails the ones listed. The
+// real client is exercised end to end against the Buildkite simulator in
+// cmd/teamsync's scenarios; this pins the applier's own rules.
+type recorder struct {
+	calls []string
+	fail  map[string]error
+	// onCall runs after each call is recorded (to cancel mid-run).
+	onCall func()
+}
+
+func (r *recorder) do(call string) error {
+	r.calls = append(r.calls, call)
+	if r.onCall != nil {
+		r.onCall()
+	}
+	return r.fail[call]
+}
+
+func (r *recorder) CreateTeam(_ context.Context, orgID string, t model.NewTeam) (string, error) {
+	err := r.do(fmt.Sprintf("create %s %s %s", orgID, t.Name, t.Privacy))
+	return "T-" + strings.ToLower(t.Name), err
+}
+func (r *recorder) AddTeamMember(_ context.Context, teamID, userID string, role model.Role) error {
+	return r.do(fmt.Sprintf("add %s %s %s", teamID, userID, role))
+}
+func (r *recorder) UpdateTeamMember(_ context.Context, id string, role model.Role) error {
+	return r.do(fmt.Sprintf("update %s %s", id, role))
+}
+func (r *recorder) RemoveTeamMember(_ context.Context, id string) error {
+	return r.do("remove " + id)
+}
+func (r *recorder) Invite(_ context.Context, orgID, email string, teams []model.TeamAssignment) error {
+	return r.do(fmt.Sprintf("invite %s %s %v", orgID, email, teams))
+}
+
+func fixture() (*config.Mapping, *model.Org, *plan.Plan) {
+	m := &config.Mapping{Teams: []config.Team{
+		{Slug: "web", Name: "Web"},
+		{Slug: "sec", Name: "Sec", Privacy: "visible", Create: true},
+	}}
+	org := &model.Org{
+		ID: "O1",
+		Members: map[string]model.Member{
+			"alice@acme.com": {UserID: "U-alice", Email: "alice@acme.com"},
+			"bob@acme.com":   {UserID: "U-bob", Email: "Bob@acme.com"},
+		},
+		Teams: map[string]model.Team{"web": {ID: "T-web", Slug: "web", Members: map[string]model.TeamMember{
+			"bob@acme.com":   {ID: "TM-bob", Email: "Bob@acme.com", Role: model.RoleMember},
+			"carol@acme.com": {ID: "TM-carol", Email: "carol@acme.com", Role: model.RoleMember},
+		}}},
+	}
+	p := &plan.Plan{Changes: []plan.Change{
+		{Action: plan.ActionAddMember, Team: "sec", Email: "alice@acme.com", Role: model.RoleMaintainer},
+		{Action: plan.ActionCreateTeam, Team: "sec"},
+		{Action: plan.ActionAddMember, Team: "web", Email: "alice@acme.com", Role: model.RoleMember},
+		{Action: plan.ActionRemoveMember, Team: "web", Email: "carol@acme.com", Role: model.RoleMember},
+		{Action: plan.ActionUpdateRole, Team: "web", Email: "bob@acme.com", FromRole: model.RoleMember, Role: model.RoleMaintainer},
+		{Action: plan.ActionInvite, Email: "newbie@acme.com", Teams: []model.TeamRole{{Team: "sec", Role: model.RoleMember}, {Team: "web", Role: model.RoleMaintainer}}},
+	}}
+	return m, org, p
+}
+
+func TestApplyOrderAndIDs(t *testing.T) {
+	m, org, p := fixture()
+	w := &recorder{}
+	got := (&Applier{Writer: w}).Apply(context.Background(), m, org, p)
+	want := []string{
+		"create O1 Sec visible",
+		"add T-sec U-alice maintainer",
+		"add T-web U-alice member",
+		"update TM-bob maintainer",
+		"remove TM-carol",
+		"invite O1 newbie@acme.com [{T-sec member} {T-web maintainer}]",
+	}
+	if !reflect.DeepEqual(w.calls, want) {
+		t.Fatalf("calls:\n%s\nwant:\n%s", strings.Join(w.calls, "\n"), strings.Join(want, "\n"))
+	}
+	for _, c := range got.Changes {
+		if c.Status != plan.StatusApplied {
+			t.Errorf("%s %s %s: status %q, error %q", c.Action, c.Team, c.Email, c.Status, c.Error)
+		}
+	}
+	if got.Summary.Applied != 6 || got.Summary.Failed != 0 {
+		t.Errorf("summary = %+v", got.Summary)
+	}
+	if p.Changes[0].Status != "" {
+		t.Error("Apply changed its input plan")
+	}
+}
+
+func TestApplyContinuesPastFailures(t *testing.T) {
+	m, org, p := fixture()
+	w := &recorder{fail: map[string]error{
+		"create O1 Sec visible":    errors.New("buildkite: teamCreate: boom"),
+		"remove TM-carol":          fmt.Errorf("buildkite: teamMemberDelete: %w", model.ErrNotFound),
+		"add T-web U-alice member": fmt.Errorf("buildkite: teamMemberCreate: %w", model.ErrAlreadyExists),
+		"update TM-bob maintainer": fmt.Errorf("buildkite: teamMemberUpdate: %w", model.ErrNotFound),
+	}}
+	got := (&Applier{Writer: w}).Apply(context.Background(), m, org, p)
+	status := map[string]string{}
+	for _, c := range got.Changes {
+		status[string(c.Action)+" "+c.Team+" "+c.Email] = string(c.Status) + " " + c.Error
+	}
+	want := map[string]string{
+		"create_team sec ":                 "failed buildkite: teamCreate: boom",
+		"add_member sec alice@acme.com":    `failed team "sec" could not be created`,
+		"add_member web alice@acme.com":    "applied ",
+		"update_role web bob@acme.com":     "failed buildkite: teamMemberUpdate: not found",
+		"remove_member web carol@acme.com": "applied ",
+		"invite  newbie@acme.com":          `failed team "sec" could not be created`,
+	}
+	if !reflect.DeepEqual(status, want) {
+		t.Fatalf("statuses:\n%v\nwant:\n%v", status, want)
+	}
+	if got.Summary.Applied != 2 || got.Summary.Failed != 4 {
+		t.Errorf("summary = %+v", got.Summary)
+	}
+}
+
+func TestApplyStopsStartingChangesWhenCancelled(t *testing.T) {
+	m, org, p := fixture()
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &recorder{}
+	w.onCall = func() {
+		if len(w.calls) == 2 {
+			cancel() // SIGTERM arrives while the second write is in flight
+		}
+	}
+	var seen []plan.Change
+	got := (&Applier{Writer: w, OnChange: func(c plan.Change) { seen = append(seen, c) }}).Apply(ctx, m, org, p)
+	if len(w.calls) != 2 {
+		t.Fatalf("writes after cancel: %v", w.calls)
+	}
+	if got.Summary.Applied != 2 || got.Summary.Failed != 4 {
+		t.Fatalf("summary = %+v", got.Summary)
+	}
+	for _, c := range got.Changes {
+		if c.Status == plan.StatusFailed && c.Error != ErrCancelled.Error() {
+			t.Errorf("%s %s: error %q", c.Action, c.Email, c.Error)
+		}
+	}
+	if len(seen) != 6 {
+		t.Errorf("OnChange saw %d changes, want 6", len(seen))
+	}
+}
+
+func TestApplyUnknownMember(t *testing.T) {
+	m, org, _ := fixture()
+	p := &plan.Plan{Changes: []plan.Change{
+		{Action: plan.ActionAddMember, Team: "web", Email: "ghost@acme.com", Role: model.RoleMember},
+		{Action: plan.ActionRemoveMember, Team: "web", Email: "ghost@acme.com"},
+		{Action: plan.ActionAddMember, Team: "nope", Email: "alice@acme.com", Role: model.RoleMember},
+	}}
+	got := (&Applier{Writer: &recorder{}}).Apply(context.Background(), m, org, p)
+	var errs []string
+	for _, c := range got.Changes {
+		errs = append(errs, c.Error)
+	}
+	want := []string{
+		"ghost@acme.com is not a member of the organization",
+		`ghost@acme.com is not a member of team "web"`,
+		`team "nope" does not exist in Buildkite`,
+	}
+	if !reflect.DeepEqual(errs, want) {
+		t.Fatalf("errors = %q", errs)
+	}
+}
