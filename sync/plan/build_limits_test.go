@@ -113,8 +113,8 @@ func TestBuildRemovalLimits(t *testing.T) {
 				m.Teams[0].Groups = append(m.Teams[0].Groups, oktaGroup("Empty", mem))
 				return m
 			}(),
-			reads: map[string]GroupRead{"okta:Eng-a": aRead, "okta:Eng-b": bRead, "okta:Empty": {}},
-			org:   abOrg,
+			reads:   map[string]GroupRead{"okta:Eng-a": aRead, "okta:Eng-b": bRead, "okta:Empty": {}},
+			org:     abOrg,
 			changes: removals("b", 0, 1, ""),
 			held:    removals("a", 0, 2, GuardEmptyGroup),
 		},

@@ -169,8 +169,8 @@ func TestBuildPolicies(t *testing.T) {
 	}
 	runBuildCases(t, []buildCase{
 		{
-			name: "authoritative adds, changes roles both ways and removes",
-			m:    withPolicy(model.PolicyAuthoritative),
+			name:  "authoritative adds, changes roles both ways and removes",
+			m:     withPolicy(model.PolicyAuthoritative),
 			reads: reads, org: orgOf([]string{"new@acme.com"}, drift),
 			changes: list(
 				"add_member platform new@acme.com member via okta:Eng",
@@ -180,8 +180,8 @@ func TestBuildPolicies(t *testing.T) {
 			),
 		},
 		{
-			name: "additive adds and raises only; its removals and downgrades are neither planned nor held",
-			m:    withPolicy(model.PolicyAdditive),
+			name:  "additive adds and raises only; its removals and downgrades are neither planned nor held",
+			m:     withPolicy(model.PolicyAdditive),
 			reads: reads, org: orgOf([]string{"new@acme.com"}, drift),
 			changes: list(
 				"add_member platform new@acme.com member via okta:Eng",
@@ -189,8 +189,8 @@ func TestBuildPolicies(t *testing.T) {
 			),
 		},
 		{
-			name: "observe holds everything it would do",
-			m:    withPolicy(model.PolicyObserve),
+			name:  "observe holds everything it would do",
+			m:     withPolicy(model.PolicyObserve),
 			reads: reads, org: orgOf([]string{"new@acme.com"}, drift),
 			held: list(
 				"observe: add_member platform new@acme.com member via okta:Eng",
@@ -213,8 +213,8 @@ func TestBuildPolicies(t *testing.T) {
 			),
 		},
 		{
-			name: "an unknown policy writes nothing",
-			m:    withPolicy("sometimes"),
+			name:  "an unknown policy writes nothing",
+			m:     withPolicy("sometimes"),
 			reads: reads, org: orgOf([]string{"new@acme.com"}, map[string]map[string]model.Role{"platform": {
 				"gone@acme.com": mem,
 			}}),
