@@ -1,0 +1,180 @@
+// Package metrics owns teamsync's Prometheus metrics: one registry per
+// process (never the global default), the instruments the daemon updates
+// after each run, and an http.RoundTripper that counts API requests and
+// records rate-limit headroom. Metric names are documented in
+// docs/operations.md.
+package metrics
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/teamsync/teamsync/providers"
+	"github.com/teamsync/teamsync/sync/plan"
+)
+
+// Run results, the values of the result label.
+const (
+	ResultSuccess = "success"
+	ResultError   = "error"
+	ResultHeld    = "held"
+)
+
+// SourceBuildkite is the source label for failed Buildkite reads; the other
+// sources use the providers.Source* names.
+const SourceBuildkite = "buildkite"
+
+// Metrics holds every teamsync metric and the registry they live in.
+type Metrics struct {
+	registry *prometheus.Registry
+
+	reconciles     *prometheus.CounterVec
+	duration       prometheus.Histogram
+	lastSuccess    prometheus.Gauge
+	nextRun        prometheus.Gauge
+	skipped        prometheus.Counter
+	changes        *prometheus.CounterVec
+	held           prometheus.Gauge
+	unplaced       prometheus.Gauge
+	sourceErrors   *prometheus.CounterVec
+	apiRequests    *prometheus.CounterVec
+	rateRemaining  *prometheus.GaugeVec
+	reloadFailures prometheus.Counter
+	inProgress     prometheus.Gauge
+}
+
+// New creates the metrics in a fresh registry, with the Go runtime and
+// process collectors beside them. Every label value known in advance starts
+// at zero so that dashboards and alerts see the series before the first
+// event.
+func New() *Metrics {
+	m := &Metrics{
+		registry: prometheus.NewRegistry(),
+		reconciles: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "teamsync_reconcile_total",
+			Help: "Reconcile runs by result: success, held (a guard held changes back) or error.",
+		}, []string{"result"}),
+		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "teamsync_reconcile_duration_seconds",
+			Help:    "Wall time of reconcile runs, reads and writes included.",
+			Buckets: []float64{0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800},
+		}),
+		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "teamsync_last_success_timestamp_seconds",
+			Help: "Unix time at which the last full reconcile finished without error (success or held).",
+		}),
+		nextRun: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "teamsync_next_run_timestamp_seconds",
+			Help: "Unix time of the next scheduled reconcile.",
+		}),
+		skipped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "teamsync_reconcile_skipped_total",
+			Help: "Scheduled reconciles skipped because another run was still going.",
+		}),
+		changes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "teamsync_changes_total",
+			Help: "Changes attempted, by action and status (applied or failed).",
+		}, []string{"action", "status"}),
+		held: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "teamsync_held_changes",
+			Help: "Changes a guard or observe policy held back in the last full run.",
+		}),
+		unplaced: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "teamsync_unplaced_users",
+			Help: "Desired team memberships that could not be placed in the last full run.",
+		}),
+		sourceErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "teamsync_source_errors_total",
+			Help: "Failed reads by source: okta, google, users or buildkite.",
+		}, []string{"source"}),
+		apiRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "teamsync_api_requests_total",
+			Help: "HTTP requests to the APIs by api and status class (2xx, 3xx, 4xx, 5xx, or error when no response came).",
+		}, []string{"api", "code"}),
+		rateRemaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "teamsync_api_ratelimit_remaining",
+			Help: "Last seen rate-limit headroom per api (RateLimit-Remaining or X-Rate-Limit-Remaining); can be negative.",
+		}, []string{"api"}),
+		reloadFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "teamsync_config_reload_failures_total",
+			Help: "Re-reads of the mapping file that failed validation; the last good mapping stayed in force.",
+		}),
+		inProgress: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "teamsync_reconcile_in_progress",
+			Help: "1 while a reconcile is running.",
+		}),
+	}
+	m.registry.MustRegister(
+		m.reconciles, m.duration, m.lastSuccess, m.nextRun, m.skipped, m.changes,
+		m.held, m.unplaced, m.sourceErrors, m.apiRequests, m.rateRemaining,
+		m.reloadFailures, m.inProgress,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	for _, r := range []string{ResultSuccess, ResultError, ResultHeld} {
+		m.reconciles.WithLabelValues(r)
+	}
+	for _, s := range []string{providers.SourceOkta, providers.SourceGoogle, providers.SourceUsers, SourceBuildkite} {
+		m.sourceErrors.WithLabelValues(s)
+	}
+	for _, a := range []plan.Action{plan.ActionCreateTeam, plan.ActionAddMember, plan.ActionUpdateRole, plan.ActionRemoveMember, plan.ActionInvite} {
+		for _, s := range []plan.Status{plan.StatusApplied, plan.StatusFailed} {
+			m.changes.WithLabelValues(string(a), string(s))
+		}
+	}
+	return m
+}
+
+// Registry is the registry the metrics live in, for a scrape handler or a
+// test's Gather.
+func (m *Metrics) Registry() *prometheus.Registry { return m.registry }
+
+// Handler serves the registry in the Prometheus exposition format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
+}
+
+// RunStarted marks a reconcile as running.
+func (m *Metrics) RunStarted() { m.inProgress.Set(1) }
+
+// RunFinished counts a finished reconcile by result (ResultSuccess,
+// ResultHeld or ResultError) and observes its duration.
+func (m *Metrics) RunFinished(result string, d time.Duration) {
+	m.inProgress.Set(0)
+	m.reconciles.WithLabelValues(result).Inc()
+	m.duration.Observe(d.Seconds())
+}
+
+// Succeeded records when the last full reconcile finished without error.
+func (m *Metrics) Succeeded(at time.Time) { m.lastSuccess.Set(unix(at)) }
+
+// NextRun records when the next scheduled reconcile is due.
+func (m *Metrics) NextRun(at time.Time) { m.nextRun.Set(unix(at)) }
+
+// Skipped counts a scheduled reconcile that did not start because another
+// was running.
+func (m *Metrics) Skipped() { m.skipped.Inc() }
+
+// Change counts one attempted change by its action and status.
+func (m *Metrics) Change(c plan.Change) {
+	m.changes.WithLabelValues(string(c.Action), string(c.Status)).Inc()
+}
+
+// Outcome sets the held and unplaced gauges from a full run's plan.
+func (m *Metrics) Outcome(p *plan.Plan) {
+	m.held.Set(float64(len(p.Held)))
+	m.unplaced.Set(float64(len(p.Unplaced)))
+}
+
+// SourceError counts one failed read of a source (providers.SourceOkta, …,
+// or SourceBuildkite).
+func (m *Metrics) SourceError(source string) { m.sourceErrors.WithLabelValues(source).Inc() }
+
+// ReloadFailed counts a mapping re-read that failed validation.
+func (m *Metrics) ReloadFailed() { m.reloadFailures.Inc() }
+
+func unix(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }

@@ -1,0 +1,156 @@
+package metrics
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/teamsync/teamsync/sync/plan"
+)
+
+func TestTransportCountsAndHeadroom(t *testing.T) {
+	tests := []struct {
+		name      string
+		api       string
+		status    int
+		header    map[string]string
+		wantCode  string
+		wantRL    float64
+		wantRLSet bool
+	}{
+		{name: "buildkite ok", api: "buildkite", status: 200, header: map[string]string{"RateLimit-Remaining": "19950"}, wantCode: "2xx", wantRL: 19950, wantRLSet: true},
+		{name: "buildkite negative headroom", api: "buildkite", status: 429, header: map[string]string{"RateLimit-Remaining": "-14"}, wantCode: "4xx", wantRL: -14, wantRLSet: true},
+		{name: "okta", api: "okta", status: 200, header: map[string]string{"X-Rate-Limit-Remaining": "599"}, wantCode: "2xx", wantRL: 599, wantRLSet: true},
+		{name: "google has no header", api: "google", status: 503, wantCode: "5xx"},
+		{name: "garbage header ignored", api: "okta", status: 200, header: map[string]string{"X-Rate-Limit-Remaining": "lots"}, wantCode: "2xx"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				for k, v := range tt.header {
+					w.Header().Set(k, v)
+				}
+				w.WriteHeader(tt.status)
+			}))
+			defer srv.Close()
+			m := New()
+			c := &http.Client{Transport: m.Transport(tt.api, srv.Client().Transport)}
+			for range 2 {
+				resp, err := c.Get(srv.URL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+			if got := testutil.ToFloat64(m.apiRequests.WithLabelValues(tt.api, tt.wantCode)); got != 2 {
+				t.Errorf("requests{%s,%s} = %v, want 2", tt.api, tt.wantCode, got)
+			}
+			if got := testutil.CollectAndCount(m.rateRemaining); (got == 1) != tt.wantRLSet {
+				t.Fatalf("headroom series = %d, want set=%v", got, tt.wantRLSet)
+			}
+			if tt.wantRLSet {
+				if got := testutil.ToFloat64(m.rateRemaining.WithLabelValues(tt.api)); got != tt.wantRL {
+					t.Errorf("headroom = %v, want %v", got, tt.wantRL)
+				}
+			}
+		})
+	}
+}
+
+type failingRT struct{}
+
+func (failingRT) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("dial tcp: connection refused")
+}
+
+func TestTransportCountsTransportErrors(t *testing.T) {
+	m := New()
+	c := &http.Client{Transport: m.Transport("okta", failingRT{})}
+	if _, err := c.Get("http://127.0.0.1:1/"); err == nil {
+		t.Fatal("want an error")
+	}
+	if got := testutil.ToFloat64(m.apiRequests.WithLabelValues("okta", "error")); got != 1 {
+		t.Errorf("requests{okta,error} = %v, want 1", got)
+	}
+}
+
+func TestRunMetrics(t *testing.T) {
+	m := New()
+	m.RunStarted()
+	if got := testutil.ToFloat64(m.inProgress); got != 1 {
+		t.Errorf("in progress = %v, want 1", got)
+	}
+	m.Change(plan.Change{Action: plan.ActionAddMember, Status: plan.StatusApplied})
+	m.Change(plan.Change{Action: plan.ActionAddMember, Status: plan.StatusApplied})
+	m.Change(plan.Change{Action: plan.ActionRemoveMember, Status: plan.StatusFailed})
+	m.Outcome(&plan.Plan{Held: make([]plan.Change, 3), Unplaced: make([]plan.Unplaced, 2)})
+	m.SourceError("okta")
+	m.RunFinished(ResultError, 1500*time.Millisecond)
+	m.Succeeded(time.Unix(1700000000, 500_000_000))
+	m.NextRun(time.Unix(1700000900, 0))
+	m.Skipped()
+	m.ReloadFailed()
+
+	checks := []struct {
+		name string
+		got  float64
+		want float64
+	}{
+		{"in progress after finish", testutil.ToFloat64(m.inProgress), 0},
+		{"error runs", testutil.ToFloat64(m.reconciles.WithLabelValues(ResultError)), 1},
+		{"success runs", testutil.ToFloat64(m.reconciles.WithLabelValues(ResultSuccess)), 0},
+		{"applied adds", testutil.ToFloat64(m.changes.WithLabelValues("add_member", "applied")), 2},
+		{"failed removals", testutil.ToFloat64(m.changes.WithLabelValues("remove_member", "failed")), 1},
+		{"held", testutil.ToFloat64(m.held), 3},
+		{"unplaced", testutil.ToFloat64(m.unplaced), 2},
+		{"okta errors", testutil.ToFloat64(m.sourceErrors.WithLabelValues("okta")), 1},
+		{"last success", testutil.ToFloat64(m.lastSuccess), 1700000000.5},
+		{"next run", testutil.ToFloat64(m.nextRun), 1700000900},
+		{"skipped", testutil.ToFloat64(m.skipped), 1},
+		{"reload failures", testutil.ToFloat64(m.reloadFailures), 1},
+	}
+	for _, c := range checks {
+		t.Run(c.name, func(t *testing.T) {
+			if c.got != c.want {
+				t.Errorf("got %v, want %v", c.got, c.want)
+			}
+		})
+	}
+}
+
+func TestExpositionHasEverySeriesFromTheStart(t *testing.T) {
+	m := New()
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{
+		`teamsync_reconcile_total{result="success"} 0`,
+		`teamsync_reconcile_total{result="held"} 0`,
+		`teamsync_reconcile_total{result="error"} 0`,
+		`teamsync_source_errors_total{source="buildkite"} 0`,
+		`teamsync_changes_total{action="invite",status="failed"} 0`,
+		`teamsync_reconcile_skipped_total 0`,
+		`teamsync_config_reload_failures_total 0`,
+		`teamsync_reconcile_duration_seconds_count 0`,
+		`go_goroutines `,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("exposition lacks %q", want)
+		}
+	}
+}
+
+func TestRegistriesAreIndependent(t *testing.T) {
+	a, b := New(), New()
+	a.Skipped()
+	if got := testutil.ToFloat64(b.skipped); got != 0 {
+		t.Errorf("second registry saw the first's count: %v", got)
+	}
+}
