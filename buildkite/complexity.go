@@ -1,0 +1,188 @@
+package buildkite
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+)
+
+// Buildkite rejects a query whose requested complexity exceeds 50,000
+// before running it. Queries are sized to stay under complexityBudget,
+// which leaves a 20% margin because Buildkite may cost some fields more
+// than its documented model.
+const (
+	maxComplexity    = 50_000
+	complexityBudget = 40_000
+)
+
+// maxTeamsPerOrg is Buildkite's cap on teams in one organization; it sizes
+// the invitation teams list, which has no cursor.
+const maxTeamsPerOrg = 250
+
+// estimateComplexity computes the requested complexity of a query by
+// Buildkite's documented model: scalars and enums cost nothing, every
+// object field costs 1, and below a connection with `first: N` the nodes
+// (under `edges`, or `nodes`) count N times. vars supplies variables used
+// as `first`. It needs no schema: a field with a selection set is an
+// object.
+func estimateComplexity(doc string, vars map[string]any) (int, error) {
+	q, err := parser.ParseQuery(&ast.Source{Input: doc})
+	if err != nil {
+		return 0, fmt.Errorf("parse query: %w", err)
+	}
+	e := estimator{doc: q, vars: vars}
+	total := 0
+	for _, op := range q.Operations {
+		n, err := e.selections(op.SelectionSet, 1, 0)
+		if err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+type estimator struct {
+	doc  *ast.QueryDocument
+	vars map[string]any
+}
+
+// selections costs a selection set reached mult times, whose parent field
+// is a connection of page size first (0 if it is not a connection).
+func (e estimator) selections(set ast.SelectionSet, mult, first int) (int, error) {
+	total := 0
+	for _, sel := range set {
+		var n int
+		var err error
+		switch s := sel.(type) {
+		case *ast.Field:
+			n, err = e.field(s, mult, first)
+		case *ast.InlineFragment:
+			n, err = e.selections(s.SelectionSet, mult, first)
+		case *ast.FragmentSpread:
+			f := e.doc.Fragments.ForName(s.Name)
+			if f == nil {
+				return 0, fmt.Errorf("unknown fragment %q", s.Name)
+			}
+			n, err = e.selections(f.SelectionSet, mult, first)
+		}
+		if err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+func (e estimator) field(f *ast.Field, mult, parentFirst int) (int, error) {
+	if len(f.SelectionSet) == 0 {
+		return 0, nil
+	}
+	own, below := mult, mult
+	if parentFirst > 0 {
+		switch f.Name {
+		case "edges":
+			below = mult * parentFirst
+		case "nodes":
+			own, below = mult*parentFirst, mult*parentFirst
+		}
+	}
+	first, err := e.pageSize(f)
+	if err != nil {
+		return 0, err
+	}
+	n, err := e.selections(f.SelectionSet, below, first)
+	return own + n, err
+}
+
+// pageSize is the field's `first` (or `last`) argument, 0 if it has none.
+func (e estimator) pageSize(f *ast.Field) (int, error) {
+	for _, name := range []string{"first", "last"} {
+		arg := f.Arguments.ForName(name)
+		if arg == nil {
+			continue
+		}
+		v := arg.Value
+		if v.Kind == ast.Variable {
+			switch n := e.vars[v.Raw].(type) {
+			case int:
+				return n, nil
+			case nil:
+				return 0, fmt.Errorf("variable $%s of %s.%s is not set", v.Raw, f.Alias, name)
+			default:
+				return 0, fmt.Errorf("variable $%s of %s.%s is %T, not int", v.Raw, f.Alias, name, n)
+			}
+		}
+		n, err := strconv.Atoi(v.Raw)
+		if err != nil {
+			return 0, fmt.Errorf("%s.%s is %q, not an integer", f.Alias, name, v.Raw)
+		}
+		return n, nil
+	}
+	return 0, nil
+}
+
+// linearCost returns a and c such that the query costs a + c·x when
+// variable name is x (every page size in our queries is linear in it).
+func linearCost(op operation, vars map[string]any, name string) (a, c int, err error) {
+	at := func(x int) (int, error) {
+		v := make(map[string]any, len(vars)+1)
+		for k, val := range vars {
+			v[k] = val
+		}
+		v[name] = x
+		return estimateComplexity(op.doc, v)
+	}
+	// Measured at 1 and 2: a page size of 0 would read as "not a
+	// connection".
+	one, err := at(1)
+	if err != nil {
+		return 0, 0, err
+	}
+	two, err := at(2)
+	return 2*one - two, two - one, err
+}
+
+// largestFirst is the largest value of variable name, at most limit, that
+// keeps op within complexityBudget.
+func largestFirst(op operation, vars map[string]any, name string, limit int) (int, error) {
+	a, c, err := linearCost(op, vars, name)
+	if err != nil {
+		return 0, err
+	}
+	if c <= 0 {
+		return limit, nil
+	}
+	n := min(limit, (complexityBudget-a)/c)
+	if n < 1 {
+		return 0, fmt.Errorf("%s costs %d before paging, over the budget of %d", op.name, a, complexityBudget)
+	}
+	return n, nil
+}
+
+// minFirstPassMembers is the fewest members per team the first pass asks
+// for when many teams share one query.
+const minFirstPassMembers = 50
+
+// teamBatchSize chooses, for n teams and a page size, how many members of
+// each team the first pass asks for (k) and how many teams go in one
+// TeamsBatch query (batch). It prefers all teams in one query with k as
+// large as that allows (so small teams need no follow-up), never below
+// minFirstPassMembers unless the page size is smaller, and keeps every
+// query within complexityBudget.
+func teamBatchSize(n, pageSize int) (k, batch int, err error) {
+	if n == 0 {
+		return 0, 0, nil
+	}
+	a, c, err := linearCost(teamsBatchQuery(1), nil, "first")
+	if err != nil {
+		return 0, 0, err
+	}
+	k = (complexityBudget/n - a) / c
+	k = max(k, min(minFirstPassMembers, pageSize))
+	k = min(k, pageSize)
+	batch = min(n, complexityBudget/(a+c*k))
+	return k, batch, nil
+}

@@ -1,0 +1,138 @@
+package buildkite
+
+import (
+	"strconv"
+	"strings"
+)
+
+// The GraphQL documents the client sends. Every one of them, and the
+// generated teams batch, is checked against Buildkite's published schema
+// by TestOperationsValidateAgainstSchema.
+const (
+	// orgMembersQuery pages the organization's members. Only what matching
+	// needs is asked for: bot users are skipped.
+	orgMembersQuery = `query OrgMembers($org: ID!, $first: Int!, $after: String) {
+  organization(slug: $org) {
+    id
+    members(first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { id user { id email name bot } } }
+    }
+  }
+}`
+
+	// orgInvitationsQuery pages pending invitations with their teams.
+	// OrganizationInvitation.teams has no cursor, so $teams must cover the
+	// most teams an organization can have.
+	orgInvitationsQuery = `query OrgInvitations($org: ID!, $first: Int!, $after: String, $teams: Int!) {
+  organization(slug: $org) {
+    invitations(first: $first, after: $after, state: [PENDING]) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { id email state teams(first: $teams) { count edges { node { role team { slug } } } } } }
+    }
+  }
+}`
+
+	// teamMembersPageQuery follows one team's members past the first page.
+	teamMembersPageQuery = `query TeamMembersPage($team: ID!, $first: Int!, $after: String) {
+  team(slug: $team) {
+    members(first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { id role user { id email bot } } }
+    }
+  }
+}`
+
+	// teamsBatchHeader, teamsBatchField and teamsBatchFields make the
+	// TeamsBatch query: one aliased team(slug:) field per team (t0, t1, …),
+	// each with the first $first members. See teamsBatchQuery.
+	teamsBatchHeader = "query TeamsBatch($first: Int!"
+	teamsBatchFields = ` {
+    id slug name
+    members(first: $first) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { id role user { id email bot } } }
+    }
+  }`
+
+	teamCreateMutation = `mutation TeamCreate($input: TeamCreateInput!) {
+  teamCreate(input: $input) { teamEdge { node { id slug } } }
+}`
+
+	teamMemberCreateMutation = `mutation TeamMemberCreate($input: TeamMemberCreateInput!) {
+  teamMemberCreate(input: $input) { teamMemberEdge { node { id role } } }
+}`
+
+	teamMemberUpdateMutation = `mutation TeamMemberUpdate($input: TeamMemberUpdateInput!) {
+  teamMemberUpdate(input: $input) { teamMember { id role } }
+}`
+
+	teamMemberDeleteMutation = `mutation TeamMemberDelete($input: TeamMemberDeleteInput!) {
+  teamMemberDelete(input: $input) { deletedTeamMemberID }
+}`
+
+	invitationCreateMutation = `mutation OrganizationInvitationCreate($input: OrganizationInvitationCreateInput!) {
+  organizationInvitationCreate(input: $input) { invitationEdges { node { id email } } }
+}`
+)
+
+// operation is one document with what the transport needs to know of it.
+type operation struct {
+	name     string
+	doc      string
+	mutation bool
+}
+
+// The fixed operations.
+var (
+	opOrgMembers       = operation{name: "OrgMembers", doc: orgMembersQuery}
+	opOrgInvitations   = operation{name: "OrgInvitations", doc: orgInvitationsQuery}
+	opTeamMembersPage  = operation{name: "TeamMembersPage", doc: teamMembersPageQuery}
+	opTeamCreate       = operation{name: "TeamCreate", doc: teamCreateMutation, mutation: true}
+	opTeamMemberCreate = operation{name: "TeamMemberCreate", doc: teamMemberCreateMutation, mutation: true}
+	opTeamMemberUpdate = operation{name: "TeamMemberUpdate", doc: teamMemberUpdateMutation, mutation: true}
+	opTeamMemberDelete = operation{name: "TeamMemberDelete", doc: teamMemberDeleteMutation, mutation: true}
+	opInvitationCreate = operation{name: "OrganizationInvitationCreate", doc: invitationCreateMutation, mutation: true}
+)
+
+// teamAlias is the response key of the i-th team of a TeamsBatch query.
+func teamAlias(i int) string { return "t" + strconv.Itoa(i) }
+
+// isTeamAlias reports whether name is one of the aliases of a TeamsBatch
+// query for n teams.
+func isTeamAlias(name string, n int) bool {
+	i, err := strconv.Atoi(strings.TrimPrefix(name, "t"))
+	return strings.HasPrefix(name, "t") && err == nil && i >= 0 && i < n && teamAlias(i) == name
+}
+
+// teamsBatchQuery builds the TeamsBatch query for n teams. Variable $tI is
+// the "org/team" slug of alias tI.
+func teamsBatchQuery(n int) operation {
+	var b strings.Builder
+	b.WriteString(teamsBatchHeader)
+	for i := range n {
+		b.WriteString(", $" + teamAlias(i) + ": ID!")
+	}
+	b.WriteString(") {")
+	for i := range n {
+		a := teamAlias(i)
+		b.WriteString("\n  " + a + ": team(slug: $" + a + ")" + teamsBatchFields)
+	}
+	b.WriteString("\n}")
+	return operation{name: "TeamsBatch", doc: b.String()}
+}
+
+// Operations returns every GraphQL document the client can send, by
+// operation name, so that tests can validate them against the schema. The
+// TeamsBatch entry is the generated query for three teams; every size is
+// built the same way.
+func Operations() map[string]string {
+	out := make(map[string]string)
+	for _, op := range []operation{
+		opOrgMembers, opOrgInvitations, opTeamMembersPage, teamsBatchQuery(3),
+		opTeamCreate, opTeamMemberCreate, opTeamMemberUpdate, opTeamMemberDelete, opInvitationCreate,
+	} {
+		out[op.name] = op.doc
+	}
+	return out
+}

@@ -1,0 +1,377 @@
+package buildkite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/teamsync/teamsync/sync/model"
+)
+
+// ReadOrg reads what the planner needs of the organization: its ID, all
+// members (bots skipped) by lower-case email, the named teams (slugs
+// without the organization) with all their members, and pending
+// invitations by lower-case email.
+//
+// A named team that does not exist is absent from Teams. A team whose
+// read failed goes to TeamErrors: if its first page failed it is absent
+// from Teams too; if a later page failed it stays in Teams with the
+// members read so far, since it does exist. Any other failure fails the
+// whole read.
+//
+// Two members whose emails differ only in case cannot be told apart by a
+// lower-case match; the first one read is kept and the other is logged as
+// a warning. The same goes for team members and invitations.
+func (c *Client) ReadOrg(ctx context.Context, teams []string) (*model.Org, error) {
+	org := &model.Org{Slug: c.org}
+	var teamsRead *teamsResult
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		id, members, err := c.readMembers(gctx)
+		org.ID, org.Members = id, members
+		return err
+	})
+	g.Go(func() error {
+		var err error
+		teamsRead, err = c.readTeams(gctx, teams)
+		return err
+	})
+	g.Go(func() error {
+		var err error
+		org.Invitations, err = c.readInvitations(gctx)
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	org.Teams, org.TeamErrors = teamsRead.teams, teamsRead.errs
+	return org, nil
+}
+
+// pageInfo is a connection's forward-paging state.
+type pageInfo struct {
+	HasNextPage bool    `json:"hasNextPage"`
+	EndCursor   *string `json:"endCursor"`
+}
+
+// next returns the cursor of the next page, or "" at the end. A
+// connection that says it has more but gives no new cursor would loop
+// forever, so that is an error.
+func (p pageInfo) next(prev string) (string, error) {
+	if !p.HasNextPage {
+		return "", nil
+	}
+	if p.EndCursor == nil || *p.EndCursor == "" || *p.EndCursor == prev {
+		return "", errors.New("the server reported another page without a new cursor")
+	}
+	return *p.EndCursor, nil
+}
+
+func optionalCursor(after string) any {
+	if after == "" {
+		return nil
+	}
+	return after
+}
+
+type userNode struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
+	Bot   bool   `json:"bot"`
+}
+
+func (c *Client) readMembers(ctx context.Context) (string, map[string]model.Member, error) {
+	var resp struct {
+		Organization *struct {
+			ID      string `json:"id"`
+			Members struct {
+				PageInfo pageInfo `json:"pageInfo"`
+				Edges    []struct {
+					Node struct {
+						ID   string    `json:"id"`
+						User *userNode `json:"user"`
+					} `json:"node"`
+				} `json:"edges"`
+			} `json:"members"`
+		} `json:"organization"`
+	}
+	first, err := largestFirst(opOrgMembers, nil, "first", c.pageSize)
+	if err != nil {
+		return "", nil, fmt.Errorf("buildkite: size organization members page: %w", err)
+	}
+	members := make(map[string]model.Member)
+	orgID, after := "", ""
+	for page := 1; ; page++ {
+		resp.Organization = nil
+		vars := map[string]any{"org": c.org, "first": first, "after": optionalCursor(after)}
+		if _, err := c.run(ctx, opOrgMembers, vars, &resp); err != nil {
+			return "", nil, fmt.Errorf("buildkite: read organization members (page %d): %w", page, err)
+		}
+		o := resp.Organization
+		if o == nil {
+			return "", nil, fmt.Errorf("buildkite: organization %q not found or not visible to this token", c.org)
+		}
+		orgID = o.ID
+		for _, e := range o.Members.Edges {
+			u := e.Node.User
+			if u == nil || u.Bot {
+				continue
+			}
+			key := model.NormalizeEmail(u.Email)
+			if prev, dup := members[key]; dup {
+				c.logger.Warn("buildkite: two organization members share an email; keeping the first",
+					slog.String("email", key), slog.String("kept_user", prev.UserID), slog.String("skipped_user", u.ID))
+				continue
+			}
+			members[key] = model.Member{ID: e.Node.ID, UserID: u.ID, Email: u.Email, Name: u.Name}
+		}
+		if after, err = o.Members.PageInfo.next(after); err != nil {
+			return "", nil, fmt.Errorf("buildkite: read organization members (page %d): %w", page, err)
+		}
+		if after == "" {
+			return orgID, members, nil
+		}
+	}
+}
+
+func (c *Client) readInvitations(ctx context.Context) (map[string]model.Invitation, error) {
+	var resp struct {
+		Organization *struct {
+			Invitations struct {
+				PageInfo pageInfo `json:"pageInfo"`
+				Edges    []struct {
+					Node struct {
+						ID    string `json:"id"`
+						Email string `json:"email"`
+						State string `json:"state"`
+						Teams *struct {
+							Count int `json:"count"`
+							Edges []struct {
+								Node struct {
+									Role string `json:"role"`
+									Team *struct {
+										Slug string `json:"slug"`
+									} `json:"team"`
+								} `json:"node"`
+							} `json:"edges"`
+						} `json:"teams"`
+					} `json:"node"`
+				} `json:"edges"`
+			} `json:"invitations"`
+		} `json:"organization"`
+	}
+	base := map[string]any{"org": c.org, "teams": maxTeamsPerOrg}
+	first, err := largestFirst(opOrgInvitations, base, "first", c.pageSize)
+	if err != nil {
+		return nil, fmt.Errorf("buildkite: size invitations page: %w", err)
+	}
+	invitations := make(map[string]model.Invitation)
+	after := ""
+	for page := 1; ; page++ {
+		resp.Organization = nil
+		vars := map[string]any{"org": c.org, "teams": maxTeamsPerOrg, "first": first, "after": optionalCursor(after)}
+		if _, err := c.run(ctx, opOrgInvitations, vars, &resp); err != nil {
+			return nil, fmt.Errorf("buildkite: read invitations (page %d): %w", page, err)
+		}
+		o := resp.Organization
+		if o == nil {
+			return nil, fmt.Errorf("buildkite: organization %q not found or not visible to this token", c.org)
+		}
+		for _, e := range o.Invitations.Edges {
+			n := e.Node
+			if n.State != "PENDING" {
+				continue
+			}
+			key := model.NormalizeEmail(n.Email)
+			if _, dup := invitations[key]; dup {
+				c.logger.Warn("buildkite: two pending invitations for one email; keeping the first", slog.String("email", key))
+				continue
+			}
+			inv := model.Invitation{ID: n.ID, Email: n.Email}
+			if n.Teams != nil {
+				for _, t := range n.Teams.Edges {
+					if t.Node.Team != nil {
+						inv.Teams = append(inv.Teams, model.TeamRole{Team: t.Node.Team.Slug, Role: role(t.Node.Role)})
+					}
+				}
+			}
+			invitations[key] = inv
+		}
+		if after, err = o.Invitations.PageInfo.next(after); err != nil {
+			return nil, fmt.Errorf("buildkite: read invitations (page %d): %w", page, err)
+		}
+		if after == "" {
+			return invitations, nil
+		}
+	}
+}
+
+// role turns Buildkite's MEMBER/MAINTAINER into a model.Role.
+func role(r string) model.Role { return model.Role(strings.ToLower(r)) }
+
+// teamsResult is the outcome of reading the managed teams.
+type teamsResult struct {
+	teams map[string]model.Team
+	errs  map[string]error
+}
+
+type teamMembers struct {
+	PageInfo pageInfo `json:"pageInfo"`
+	Edges    []struct {
+		Node struct {
+			ID   string    `json:"id"`
+			Role string    `json:"role"`
+			User *userNode `json:"user"`
+		} `json:"node"`
+	} `json:"edges"`
+}
+
+type teamNode struct {
+	ID      string       `json:"id"`
+	Slug    string       `json:"slug"`
+	Name    string       `json:"name"`
+	Members *teamMembers `json:"members"`
+}
+
+// readTeams reads the named teams in TeamsBatch queries sized by
+// teamBatchSize, then follows the members of every team that has more.
+func (c *Client) readTeams(ctx context.Context, slugs []string) (*teamsResult, error) {
+	res := &teamsResult{teams: make(map[string]model.Team), errs: make(map[string]error)}
+	slugs = uniqueSorted(slugs)
+	k, batch, err := teamBatchSize(len(slugs), c.pageSize)
+	if err != nil {
+		return nil, fmt.Errorf("buildkite: size teams query: %w", err)
+	}
+	more := make(map[string]string) // slug → cursor of its next members page
+	for start := 0; start < len(slugs); start += batch {
+		part := slugs[start:min(start+batch, len(slugs))]
+		if err := c.readTeamsBatch(ctx, part, k, res, more); err != nil {
+			return nil, err
+		}
+	}
+	for _, slug := range slices.Sorted(maps.Keys(more)) {
+		t := res.teams[slug]
+		if err := c.readMoreMembers(ctx, t, more[slug]); err != nil {
+			res.errs[slug] = err
+		}
+	}
+	return res, nil
+}
+
+func (c *Client) readTeamsBatch(ctx context.Context, slugs []string, k int, res *teamsResult, more map[string]string) error {
+	op := teamsBatchQuery(len(slugs))
+	vars := map[string]any{"first": k}
+	for i, s := range slugs {
+		vars[teamAlias(i)] = c.org + "/" + s
+	}
+	out := make(map[string]*teamNode, len(slugs))
+	errs, err := c.run(ctx, op, vars, &out)
+	if err != nil && len(errs) == 0 {
+		return fmt.Errorf("buildkite: read teams: %w", err)
+	}
+	// A GraphQL error under one alias fails that team only; any other
+	// error fails the query.
+	byAlias := make(map[string]gqlError)
+	for _, e := range errs {
+		if len(e.Path) == 0 || !isTeamAlias(e.Path[0], len(slugs)) {
+			return fmt.Errorf("buildkite: read teams: %w", err)
+		}
+		if _, seen := byAlias[e.Path[0]]; !seen {
+			byAlias[e.Path[0]] = e
+		}
+	}
+	for i, slug := range slugs {
+		alias := teamAlias(i)
+		node := out[alias]
+		e, failed := byAlias[alias]
+		if failed {
+			if node == nil && errors.Is(classify(e.Message), model.ErrNotFound) {
+				continue // the team does not exist
+			}
+			res.errs[slug] = fmt.Errorf("buildkite: read team %q: %w", slug, &GraphQLError{Message: c.redact(e.Message), Path: e.Path})
+		}
+		if node == nil {
+			continue // the team does not exist, or its read failed
+		}
+		t := model.Team{ID: node.ID, Slug: slug, Name: node.Name, Members: make(map[string]model.TeamMember)}
+		res.teams[slug] = t
+		if node.Members == nil {
+			if !failed {
+				res.errs[slug] = fmt.Errorf("buildkite: read team %q: the response has no members", slug)
+			}
+			continue
+		}
+		c.addTeamMembers(t, node.Members)
+		if failed {
+			continue
+		}
+		next, err := node.Members.PageInfo.next("")
+		if err != nil {
+			res.errs[slug] = fmt.Errorf("buildkite: read team %q: %w", slug, err)
+		} else if next != "" {
+			more[slug] = next
+		}
+	}
+	return nil
+}
+
+// readMoreMembers pages t's members from cursor after to the end, adding
+// them to t.Members.
+func (c *Client) readMoreMembers(ctx context.Context, t model.Team, after string) error {
+	var resp struct {
+		Team *struct {
+			Members *teamMembers `json:"members"`
+		} `json:"team"`
+	}
+	for page := 2; ; page++ {
+		resp.Team = nil
+		vars := map[string]any{"team": c.org + "/" + t.Slug, "first": c.pageSize, "after": after}
+		if _, err := c.run(ctx, opTeamMembersPage, vars, &resp); err != nil {
+			return fmt.Errorf("buildkite: read members of team %q (page %d): %w", t.Slug, page, err)
+		}
+		if resp.Team == nil || resp.Team.Members == nil {
+			return fmt.Errorf("buildkite: read members of team %q (page %d): the team is gone", t.Slug, page)
+		}
+		c.addTeamMembers(t, resp.Team.Members)
+		next, err := resp.Team.Members.PageInfo.next(after)
+		if err != nil {
+			return fmt.Errorf("buildkite: read members of team %q (page %d): %w", t.Slug, page, err)
+		}
+		if next == "" {
+			return nil
+		}
+		after = next
+	}
+}
+
+// addTeamMembers adds one page of members to t, skipping bots (Buildkite
+// manages them) and memberships without a visible user.
+func (c *Client) addTeamMembers(t model.Team, page *teamMembers) {
+	for _, e := range page.Edges {
+		u := e.Node.User
+		if u == nil || u.Bot {
+			continue
+		}
+		key := model.NormalizeEmail(u.Email)
+		if prev, dup := t.Members[key]; dup {
+			c.logger.Warn("buildkite: two members of a team share an email; keeping the first",
+				slog.String("team", t.Slug), slog.String("email", key),
+				slog.String("kept_user", prev.UserID), slog.String("skipped_user", u.ID))
+			continue
+		}
+		t.Members[key] = model.TeamMember{ID: e.Node.ID, UserID: u.ID, Email: u.Email, Role: role(e.Node.Role)}
+	}
+}
+
+func uniqueSorted(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
