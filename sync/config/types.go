@@ -34,6 +34,10 @@ type Mapping struct {
 	Google    *Google // nil when the file has no google section
 	Sync      Sync
 	Teams     []Team
+
+	// lines holds the line of keys that name files checked by
+	// CheckCredentials ("okta.private_key_file", "google.credentials_file").
+	lines map[string]int
 }
 
 // Secret names where a secret lives: an environment variable or a file.
@@ -44,6 +48,11 @@ type Secret struct {
 	// Line is the mapping.yaml line that named the secret (or the section's
 	// line when a default was used), for error messages.
 	Line int
+	// Origin is the mapping file that named the secret and Key the setting
+	// that did ("buildkite.token_env"), so that Resolve's errors can point
+	// at them. Both are set by Parse; either may be empty.
+	Origin string
+	Key    string
 }
 
 // Buildkite is the buildkite section.

@@ -1,0 +1,336 @@
+package config
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/robfig/cron/v3"
+	"gopkg.in/yaml.v3"
+
+	"github.com/teamsync/teamsync/sync/model"
+)
+
+// knownKeys lists the keys each mapping of the file may hold, in the order
+// of SPEC section 2; the first close one is offered when a key is misspelt.
+// It is a function rather than a table so nothing can change it.
+func knownKeys(section string) []string {
+	switch section {
+	case "":
+		return []string{"buildkite", "okta", "google", "sync", "teams"}
+	case "buildkite":
+		return []string{"organization", "token_env", "token_file", "graphql_url"}
+	case "okta":
+		return []string{"org_url", "token_env", "token_file", "client_id", "private_key_file", "private_key_id", "scopes", "user_email"}
+	case "google":
+		return []string{"credentials_file", "subject", "endpoint", "nested"}
+	case "sync":
+		return []string{"schedule", "policy", "missing_users", "max_removals", "max_removal_percent", "protected_users", "email_domains", "audit_log"}
+	case "team":
+		return []string{"slug", "name", "create", "privacy", "policy", "groups"}
+	case "group":
+		return []string{"okta", "google", "users", "role", "allow_empty"}
+	}
+	return nil
+}
+
+// Values of okta.user_email and of a team's privacy.
+const (
+	UserEmailEmail = "email"
+	UserEmailLogin = "login"
+	PrivacySecret  = "secret"
+	PrivacyVisible = "visible"
+)
+
+// defaultOktaScopes are requested when okta.client_id is set and
+// okta.scopes is not.
+func defaultOktaScopes() []string { return []string{"okta.groups.read", "okta.users.read"} }
+
+// Load reads and parses the mapping file at path. A file that cannot be read
+// is a plain error; a file with problems returns *Errors listing all of them.
+func Load(path string) (*Mapping, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read mapping file: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes and validates mapping.yaml content; path names the file in
+// error messages. On any problem it returns nil and an *Errors holding every
+// problem found, sorted by line, each naming file:line.
+//
+// Defaults are applied as SPEC section 2 describes. An explicit
+// sync.max_removals of 0 means no removal happens without --allow-removals,
+// and an explicit sync.max_removal_percent of 0 holds back any removal from
+// a team of 10 or more members; leaving them out gives DefaultMaxRemovals
+// and DefaultMaxRemovalPercent.
+func Parse(path string, data []byte) (*Mapping, error) {
+	d := &decoder{collector: &collector{file: path}}
+	var m *Mapping
+	if root := d.document(data); root != nil {
+		m = d.mapping(root)
+	}
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// mapping decodes the top level.
+func (d *decoder) mapping(root *yaml.Node) *Mapping {
+	m := &Mapping{Path: d.file, lines: map[string]int{}}
+	o, ok := d.object(root, root.Line, "", "", knownKeys(""))
+	if !ok {
+		return m
+	}
+	m.Buildkite = d.buildkite(o)
+	m.Okta = d.okta(o, m.lines)
+	m.Google = d.google(o, m.lines)
+	m.Sync = d.sync(o)
+	m.Teams = d.teams(o, m)
+	return m
+}
+
+func (d *decoder) buildkite(root object) Buildkite {
+	o, oAt := d.child(root, "buildkite", knownKeys("buildkite"))
+	b := Buildkite{GraphQLURL: DefaultGraphQLURL, Line: o.line}
+	if !oAt.absent() && !oAt.ok {
+		return b
+	}
+	org, orgAt := d.str(o, "organization")
+	switch {
+	case orgAt.absent() || (orgAt.ok && org == ""):
+		d.add(max(orgAt.line, o.line), o.path, "organization is required")
+	case orgAt.ok && !validSlug(org):
+		d.add(orgAt.line, o.path, "organization %q is not an organization slug (lower-case letters, digits and \"-\")", org)
+	}
+	b.Organization = org
+	if u, uAt := d.str(o, "graphql_url"); uAt.ok {
+		if why := checkURL(u, false); why != "" {
+			d.add(uAt.line, o.path, "graphql_url %q %s", u, why)
+		}
+		b.GraphQLURL = u
+	}
+	b.Token = d.secret(o, DefaultBuildkiteTokenEnv, "token_env is empty; name the environment variable that holds the API token")
+	return b
+}
+
+// secret reads token_env and token_file of a section. With neither set the
+// secret is the environment variable def; emptyEnv is the message for a
+// token_env written as "".
+func (d *decoder) secret(o object, def, emptyEnv string) Secret {
+	env, envAt := d.str(o, "token_env")
+	file, fileAt := d.str(o, "token_file")
+	s := Secret{Origin: d.file, Line: o.line, Key: join(o.path, "token_env"), Env: def}
+	switch {
+	case !envAt.absent() && !fileAt.absent():
+		d.add(fileAt.line, o.path, "token_env and token_file are both set; keep one")
+	case envAt.ok && env == "":
+		d.add(envAt.line, o.path, "%s", emptyEnv)
+	case envAt.ok && looksLikeToken(env):
+		d.add(envAt.line, o.path, "token_env holds what looks like a token; name the environment variable that holds it instead, and revoke that token")
+	case envAt.ok && !validEnvName(env):
+		d.add(envAt.line, o.path, "token_env is not an environment variable name (letters, digits and _, not starting with a digit)")
+	case envAt.ok:
+		s.Env, s.Line = env, envAt.line
+	case fileAt.ok && file == "":
+		d.add(fileAt.line, o.path, "token_file is empty; name the file that holds the token")
+	case fileAt.ok:
+		s = Secret{Origin: d.file, Line: fileAt.line, Key: join(o.path, "token_file"), File: file}
+	}
+	return s
+}
+
+func (d *decoder) okta(root object, lines map[string]int) *Okta {
+	o, oAt := d.child(root, "okta", knownKeys("okta"))
+	if oAt.absent() {
+		return nil
+	}
+	k := &Okta{UserEmail: UserEmailEmail, Line: o.line}
+	if !oAt.ok {
+		return k // reported; a section is there, so okta groups are not errors too
+	}
+	u, uAt := d.str(o, "org_url")
+	switch {
+	case uAt.absent() || (uAt.ok && u == ""):
+		d.add(max(uAt.line, o.line), o.path, "org_url is required")
+	case uAt.ok:
+		if why := checkURL(u, true); why != "" {
+			d.add(uAt.line, o.path, "org_url %q %s", u, why)
+		}
+		k.OrgURL = trimSlash(u)
+	}
+	if v, vAt := d.str(o, "user_email"); vAt.ok {
+		if v != UserEmailEmail && v != UserEmailLogin {
+			d.add(vAt.line, o.path, "user_email %q is not one of %s", v, oneOf(UserEmailEmail, UserEmailLogin))
+		}
+		k.UserEmail = v
+	}
+
+	id, idAt := d.str(o, "client_id")
+	keyFile, keyAt := d.str(o, "private_key_file")
+	keyID, keyIDAt := d.str(o, "private_key_id")
+	scopes, scopesAt := d.stringList(o, "scopes")
+	oauthOnly := []struct {
+		key string
+		at  at
+	}{{"private_key_file", keyAt}, {"private_key_id", keyIDAt}, {"scopes", scopesAt}}
+	if idAt.absent() {
+		for _, x := range oauthOnly {
+			if !x.at.absent() {
+				d.add(x.at.line, o.path, "%s is only used with client_id", x.key)
+			}
+		}
+		k.Token = d.secret(o, DefaultOktaTokenEnv, "no credentials: token_env is empty and client_id is not set")
+		return k
+	}
+	if idAt.ok && id == "" {
+		d.add(idAt.line, o.path, "client_id is empty")
+	}
+	for _, key := range []string{"token_env", "token_file"} {
+		if _, line := o.value(key); line != 0 {
+			d.add(line, o.path, "%s and client_id are both set; use an API token or OAuth, not both", key)
+		}
+	}
+	if keyAt.absent() || (keyAt.ok && keyFile == "") {
+		d.add(idAt.line, o.path, "client_id needs private_key_file (the service app's private key)")
+	}
+	k.ClientID, k.PrivateKeyFile, k.PrivateKeyID = id, keyFile, keyID
+	lines["okta.private_key_file"] = keyAt.line
+	k.Scopes = defaultOktaScopes()
+	if scopesAt.ok {
+		if len(scopes) == 0 {
+			d.add(scopesAt.line, o.path, "scopes is empty; leave it out to request %s", oneOf(defaultOktaScopes()...))
+		}
+		k.Scopes = make([]string, len(scopes))
+		for i, sc := range scopes {
+			k.Scopes[i] = sc.val
+		}
+	}
+	return k
+}
+
+func (d *decoder) google(root object, lines map[string]int) *Google {
+	o, oAt := d.child(root, "google", knownKeys("google"))
+	if oAt.absent() {
+		return nil
+	}
+	g := &Google{Nested: true, Line: o.line}
+	if !oAt.ok {
+		return g
+	}
+	var fileAt at
+	g.CredentialsFile, fileAt = d.str(o, "credentials_file")
+	lines["google.credentials_file"] = fileAt.line
+	if s, sAt := d.str(o, "subject"); sAt.ok {
+		if s != "" && !validEmail(s) {
+			d.add(sAt.line, o.path, "subject %q is not a valid email address", s)
+		}
+		g.Subject = s
+	}
+	if e, eAt := d.str(o, "endpoint"); eAt.ok && e != "" {
+		if why := checkURL(e, false); why != "" {
+			d.add(eAt.line, o.path, "endpoint %q %s", e, why)
+		}
+		g.Endpoint = e
+	}
+	if n, nAt := d.boolean(o, "nested"); nAt.ok {
+		g.Nested = n
+	}
+	return g
+}
+
+func (d *decoder) sync(root object) Sync {
+	o, _ := d.child(root, "sync", knownKeys("sync"))
+	s := Sync{
+		Schedule:          DefaultSchedule,
+		Policy:            model.PolicyAuthoritative,
+		MissingUsers:      MissingReport,
+		MaxRemovals:       DefaultMaxRemovals,
+		MaxRemovalPercent: DefaultMaxRemovalPercent,
+		EmailDomains:      map[string]string{},
+	}
+	if v, vAt := d.str(o, "schedule"); vAt.ok {
+		if _, err := cron.ParseStandard(v); err != nil {
+			d.add(vAt.line, o.path, "schedule %q is not a valid cron spec: %v", v, err)
+		}
+		s.Schedule = v
+	}
+	if v, vAt := d.str(o, "policy"); vAt.ok {
+		s.Policy = d.policy(model.Policy(v), vAt.line, o.path)
+	}
+	if v, vAt := d.str(o, "missing_users"); vAt.ok {
+		if v != MissingReport && v != MissingInvite {
+			d.add(vAt.line, o.path, "missing_users %q is not one of %s", v, oneOf(MissingReport, MissingInvite))
+		}
+		s.MissingUsers = v
+	}
+	if n, nAt := d.integer(o, "max_removals"); nAt.ok {
+		if n < 0 {
+			d.add(nAt.line, o.path, "max_removals must not be negative, got %d", n)
+		}
+		s.MaxRemovals = n
+	}
+	if n, nAt := d.integer(o, "max_removal_percent"); nAt.ok {
+		switch {
+		case n < 0:
+			d.add(nAt.line, o.path, "max_removal_percent must not be negative, got %d", n)
+		case n > 100:
+			d.add(nAt.line, o.path, "max_removal_percent must be at most 100, got %d", n)
+		}
+		s.MaxRemovalPercent = n
+	}
+	users, _ := d.stringList(o, "protected_users")
+	s.ProtectedUsers = d.emails(users, o.path, "protected_users")
+	pairs, _ := d.stringMap(o, "email_domains")
+	seen := map[string]int{}
+	for _, p := range pairs {
+		from, to := model.NormalizeEmail(p.key), model.NormalizeEmail(p.val)
+		switch {
+		case !validDomain(from):
+			d.add(p.line, o.path, "email_domains key %q is not a domain name", p.key)
+		case !validDomain(to):
+			d.add(p.line, o.path, "email_domains value %q (for %q) is not a domain name", p.val, p.key)
+		case seen[from] != 0:
+			d.add(p.line, o.path, "email_domains lists %q twice (first at line %d)", from, seen[from])
+		}
+		if seen[from] == 0 {
+			seen[from] = p.line
+		}
+		s.EmailDomains[from] = to
+	}
+	s.AuditLog, _ = d.str(o, "audit_log")
+	return s
+}
+
+// policy checks a policy value.
+func (d *decoder) policy(p model.Policy, line int, path string) model.Policy {
+	if !p.Valid() {
+		d.add(line, path, "policy %q is not one of %s", p, oneOf(model.PolicyAuthoritative, model.PolicyAdditive, model.PolicyObserve))
+	}
+	return p
+}
+
+// emails checks and lower-cases a list of addresses found under key.
+func (d *decoder) emails(items []item, path, key string) []string {
+	if items == nil {
+		return nil
+	}
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		e := model.NormalizeEmail(it.val)
+		if !validEmail(e) {
+			d.add(it.line, path, "%s[%d] %q is not a valid email address", key, it.idx, it.val)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// trimSlash drops trailing slashes from a base URL.
+func trimSlash(u string) string {
+	for len(u) > 0 && u[len(u)-1] == '/' {
+		u = u[:len(u)-1]
+	}
+	return u
+}

@@ -1,0 +1,155 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// Slugify turns a team name into the slug Buildkite derives from it:
+// lower-case, each run of characters other than a-z and 0-9 becomes one
+// "-", and no "-" at either end. "Platform Engineers" becomes
+// "platform-engineers".
+func Slugify(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+			continue
+		}
+		dash = true
+	}
+	return b.String()
+}
+
+// validSlug reports whether s is already in slug form.
+func validSlug(s string) bool { return s != "" && Slugify(s) == s }
+
+// validEmail accepts the plain addresses an IdP and Buildkite hold:
+// local@domain with an unquoted local part and a dotted domain name.
+func validEmail(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || len(local) > 64 || strings.HasPrefix(local, ".") ||
+		strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
+		return false
+	}
+	for _, r := range local {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".!#$%&'*+/=?^_`{|}~-", r)) {
+			return false
+		}
+	}
+	return validDomain(domain)
+}
+
+// validDomain accepts a DNS name of at least two labels, each of letters,
+// digits and inner hyphens (internationalised names in their xn-- form).
+func validDomain(s string) bool {
+	if len(s) > 253 {
+		return false
+	}
+	labels := strings.Split(s, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for _, r := range l {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// validEnvName reports whether s can name an environment variable.
+func validEnvName(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// looksLikeToken reports whether a would-be variable name is in fact a
+// Buildkite API token pasted in by mistake, so it is never echoed back.
+func looksLikeToken(s string) bool {
+	return strings.HasPrefix(s, "bkua_")
+}
+
+// checkURL returns why s is not an absolute http(s) URL, or "". With
+// loopbackHTTP, plain http is allowed only for loopback hosts.
+func checkURL(s string, loopbackHTTP bool) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return "is not an absolute http or https URL"
+	}
+	if loopbackHTTP && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return "must use https (http is allowed only for loopback hosts)"
+	}
+	return ""
+}
+
+// isLoopback reports whether host is localhost or in 127.0.0.0/8 or ::1.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// oneOf renders the allowed values of an enumeration for messages.
+func oneOf[T ~string](vals ...T) string {
+	parts := make([]string, len(vals))
+	for i, v := range vals {
+		parts[i] = string(v)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// suggest returns ` (did you mean "x"?)` for the known key closest to key,
+// or "" when none is close enough to be a likely typo.
+func suggest(key string, known []string) string {
+	best, bestDist := "", 0
+	for _, k := range known {
+		d := distance(strings.ToLower(key), k)
+		if best == "" || d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	if best == "" || bestDist > 1+len(key)/4 || bestDist >= len(key) {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// distance is the Levenshtein edit distance between a and b, by bytes.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
