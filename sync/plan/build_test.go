@@ -380,3 +380,35 @@ func TestBuildUnknownIsNotEmpty(t *testing.T) {
 		},
 	})
 }
+
+func TestReadSnapshotNormalises(t *testing.T) {
+	org := &model.Org{
+		Slug:    "acme",
+		Members: map[string]model.Member{" Bob@Acme.com": {}, "": {Email: "Carol@acme.com"}},
+		Teams: map[string]model.Team{
+			"Platform": {Members: map[string]model.TeamMember{
+				"A@acme.com": {Role: mem}, "a@acme.com ": {Role: mnt}, // one person, twice
+				"z@acme.com": {Role: "owner"}, "Z@acme.com": {Role: "admin"}, // unknown roles tie
+			}},
+			"": {Slug: "Mobile"},
+		},
+		TeamErrors:  map[string]error{"Web": nil},
+		Invitations: map[string]model.Invitation{"": {Email: "New@acme.com"}},
+	}
+	for i := range 10 { // map order varies between runs
+		s := readSnapshot(org)
+		want := snapshot{
+			slug:    "acme",
+			members: map[string]bool{"bob@acme.com": true, "carol@acme.com": true},
+			teams: map[string]map[string]model.Role{
+				"platform": {"a@acme.com": mnt, "z@acme.com": "admin"},
+				"mobile":   {},
+			},
+			teamErrors:  map[string]string{"web": "team membership could not be read"},
+			invitations: map[string]bool{"new@acme.com": true},
+		}
+		if !reflect.DeepEqual(s, want) {
+			t.Fatalf("run %d: got %+v\nwant %+v", i, s, want)
+		}
+	}
+}

@@ -1,10 +1,6 @@
 package plan
 
-import (
-	"slices"
-
-	"github.com/teamsync/teamsync/sync/model"
-)
+import "github.com/teamsync/teamsync/sync/model"
 
 // placement is a person a team wants who is not in the organization yet.
 type placement struct {
@@ -26,7 +22,9 @@ type teamDiff struct {
 	protected map[string]bool
 }
 
-// diffTeam drafts the team's membership changes. Policy and protected users
+// diffTeam drafts the team's membership changes. Each want belongs to one
+// person in one team and ends up in exactly one change or placement, so its
+// groups slice is handed over rather than copied. Policy and protected users
 // shape what is drafted at all: additive teams and protected users never get
 // a removal or downgrade drafted, so those are neither planned nor held. The
 // guards decide later what of the draft may go ahead.
@@ -38,12 +36,12 @@ func diffTeam(d teamDiff) (changes []Change, missing []placement) {
 		case !inTeam && !d.members[email]:
 			missing = append(missing, placement{
 				team: d.slug, email: email, role: w.role,
-				groups: slices.Clone(w.groups), observe: d.policy == model.PolicyObserve,
+				groups: w.groups, observe: d.policy == model.PolicyObserve,
 			})
 		case !inTeam:
 			changes = append(changes, Change{
 				Action: ActionAddMember, Team: d.slug, Email: email,
-				Role: w.role, Groups: slices.Clone(w.groups),
+				Role: w.role, Groups: w.groups,
 			})
 		case cur != w.role:
 			if w.role.Rank() < cur.Rank() && !d.mayLower(email) {
@@ -51,7 +49,7 @@ func diffTeam(d teamDiff) (changes []Change, missing []placement) {
 			}
 			changes = append(changes, Change{
 				Action: ActionUpdateRole, Team: d.slug, Email: email,
-				FromRole: cur, Role: w.role, Groups: slices.Clone(w.groups),
+				FromRole: cur, Role: w.role, Groups: w.groups,
 			})
 		}
 	}

@@ -49,8 +49,18 @@ func (p *Plan) empty() bool {
 
 // countsLine is the summary sentence shared by the text and markdown views.
 func countsLine(s Summary) string {
-	return fmt.Sprintf("%d to add, %d to change, %d to remove, %d to invite, %d teams to create; %d held, %d unplaced, %d errors.",
-		s.AddMember, s.UpdateRole, s.RemoveMember, s.Invite, s.CreateTeam, s.Held, s.Unplaced, s.Errors)
+	return changeCounts(s) + "; " + otherCounts(s) + "."
+}
+
+// changeCounts counts what would be written.
+func changeCounts(s Summary) string {
+	return fmt.Sprintf("%d to add, %d to change, %d to remove, %d to invite, %d teams to create",
+		s.AddMember, s.UpdateRole, s.RemoveMember, s.Invite, s.CreateTeam)
+}
+
+// otherCounts counts what will not be written.
+func otherCounts(s Summary) string {
+	return fmt.Sprintf("%d held, %d unplaced, %d errors", s.Held, s.Unplaced, s.Errors)
 }
 
 // applyLine is the outcome sentence shown after apply.

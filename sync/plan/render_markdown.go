@@ -34,10 +34,11 @@ func renderMarkdown(b *strings.Builder, p *Plan) {
 	applied := p.AfterApply()
 	if applied {
 		fmt.Fprintf(b, "### teamsync apply for %s: %s\n\n", org, strings.TrimSuffix(applyLine(p.Summary), "."))
+		fmt.Fprintf(b, "Planned: %s\n", countsLine(p.Summary))
 	} else {
-		fmt.Fprintf(b, "### teamsync plan for %s\n\n", org)
+		fmt.Fprintf(b, "### teamsync plan for %s: %s\n\n", org, changeCounts(p.Summary))
+		fmt.Fprintf(b, "Not applied: %s.\n", otherCounts(p.Summary))
 	}
-	fmt.Fprintf(b, "**Plan:** %s\n", countsLine(p.Summary))
 
 	if len(p.Changes) > 0 {
 		head := []string{"Action", "Team", "Email", "Role", "Via"}
