@@ -1,0 +1,280 @@
+package bksim
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+)
+
+// store is the simulated organization. It is not safe for concurrent use;
+// the Server's mutex guards it.
+type store struct {
+	seq         int // uuid counter, so runs are reproducible
+	org         *orgRec
+	members     []*memberRec // creation order
+	teams       []*teamRec   // creation order
+	invitations []*inviteRec // creation order
+	// nodes indexes every object with a GraphQL ID by that ID.
+	nodes map[string]object
+}
+
+// object is anything the executor can select fields from.
+type object interface{ typeName() string }
+
+type orgRec struct{ uuid, slug, name string }
+
+type userRec struct {
+	uuid, email, name string
+	bot               bool
+}
+
+type memberRec struct {
+	uuid, role string // role: admin|member
+	user       *userRec
+	seq        int
+}
+
+type teamRec struct {
+	uuid, slug, name, description string
+	privacy                       string // secret|visible
+	defaultRole                   string // member|maintainer
+	isDefault                     bool
+	permissions                   map[string]bool // membersCan* flags
+	members                       []*teamMemberRec
+	seq                           int
+}
+
+type teamMemberRec struct {
+	uuid, role string // role: member|maintainer
+	member     *memberRec
+	team       *teamRec
+	seq        int
+}
+
+type inviteRec struct {
+	uuid, email, state, role string
+	teams                    []*inviteTeamRec
+	seq                      int
+}
+
+type inviteTeamRec struct {
+	uuid, role string
+	team       *teamRec
+}
+
+func (*orgRec) typeName() string        { return "Organization" }
+func (*userRec) typeName() string       { return "User" }
+func (*memberRec) typeName() string     { return "OrganizationMember" }
+func (*teamRec) typeName() string       { return "Team" }
+func (*teamMemberRec) typeName() string { return "TeamMember" }
+func (*inviteRec) typeName() string     { return "OrganizationInvitation" }
+func (*inviteTeamRec) typeName() string { return "OrganizationInvitationTeamAssignment" }
+
+// record is an object whose fields are fixed values: mutation payloads and
+// the viewer.
+type record struct {
+	typ    string
+	fields map[string]any
+}
+
+func (r *record) typeName() string { return r.typ }
+
+// globalID is the Relay ID Buildkite uses: base64("Type---uuid").
+func globalID(typ, uuid string) string {
+	return base64.StdEncoding.EncodeToString([]byte(typ + "---" + uuid))
+}
+
+// parseGlobalID splits an ID made by globalID; ok is false for anything else.
+func parseGlobalID(id string) (typ, uuid string, ok bool) {
+	raw, err := base64.StdEncoding.DecodeString(id)
+	if err != nil {
+		raw, err = base64.RawStdEncoding.DecodeString(id)
+		if err != nil {
+			return "", "", false
+		}
+	}
+	typ, uuid, ok = strings.Cut(string(raw), "---")
+	return typ, uuid, ok && typ != "" && uuid != ""
+}
+
+// idOf returns the GraphQL ID of an object that has one.
+func idOf(o object) string {
+	switch o := o.(type) {
+	case *orgRec:
+		return globalID("Organization", o.uuid)
+	case *userRec:
+		return globalID("User", o.uuid)
+	case *memberRec:
+		return globalID("OrganizationMember", o.uuid)
+	case *teamRec:
+		return globalID("Team", o.uuid)
+	case *teamMemberRec:
+		return globalID("TeamMember", o.uuid)
+	case *inviteRec:
+		return globalID("OrganizationInvitation", o.uuid)
+	case *inviteTeamRec:
+		return globalID("OrganizationInvitationTeamAssignment", o.uuid)
+	}
+	return ""
+}
+
+func (s *store) newUUID() string {
+	s.seq++
+	return fmt.Sprintf("00000000-0000-4000-8000-%012d", s.seq)
+}
+
+func (s *store) index(o object) { s.nodes[idOf(o)] = o }
+
+// lookup returns the object with GraphQL ID id if it is of type typ.
+func (s *store) lookup(typ, id string) object {
+	t, _, ok := parseGlobalID(id)
+	if !ok || t != typ {
+		return nil
+	}
+	return s.nodes[id]
+}
+
+// newStore builds the store from a validated seed.
+func newStore(st State) *store {
+	s := &store{nodes: map[string]object{}}
+	s.org = &orgRec{uuid: s.newUUID(), slug: st.Organization, name: st.Organization}
+	s.index(s.org)
+	for _, m := range st.Members {
+		s.addMember(m)
+	}
+	for _, t := range st.Teams {
+		tr := s.addTeam(t.Slug, orDefault(t.Name, t.Slug), t.Description, orDefault(t.Privacy, PrivacySecret), false, RoleMember, nil)
+		for _, tm := range t.Members {
+			s.addTeamMember(tr, s.memberByEmail(tm.Email), orDefault(tm.Role, RoleMember))
+		}
+	}
+	for _, inv := range st.Invitations {
+		var teams []*inviteTeamRec
+		for _, tr := range inv.Teams {
+			teams = append(teams, &inviteTeamRec{role: orDefault(tr.Role, RoleMember), team: s.teamBySlug(tr.Team)})
+		}
+		s.addInvitation(inv.Email, orDefault(inv.State, InvitationPending), orDefault(inv.Role, RoleMember), teams)
+	}
+	return s
+}
+
+func (s *store) addMember(m Member) *memberRec {
+	u := &userRec{uuid: s.newUUID(), email: m.Email, name: m.Name, bot: m.Bot}
+	mr := &memberRec{uuid: s.newUUID(), role: orDefault(m.Role, RoleMember), user: u, seq: s.seq}
+	s.members = append(s.members, mr)
+	s.index(u)
+	s.index(mr)
+	return mr
+}
+
+func (s *store) addTeam(slug, name, desc, privacy string, isDefault bool, defaultRole string, perms map[string]bool) *teamRec {
+	t := &teamRec{
+		uuid: s.newUUID(), slug: slug, name: name, description: desc, privacy: privacy,
+		isDefault: isDefault, defaultRole: defaultRole, permissions: perms,
+	}
+	t.seq = s.seq
+	s.teams = append(s.teams, t)
+	s.index(t)
+	return t
+}
+
+func (s *store) addTeamMember(t *teamRec, m *memberRec, role string) *teamMemberRec {
+	tm := &teamMemberRec{uuid: s.newUUID(), role: role, member: m, team: t}
+	tm.seq = s.seq
+	t.members = append(t.members, tm)
+	s.index(tm)
+	return tm
+}
+
+func (s *store) removeTeamMember(tm *teamMemberRec) {
+	t := tm.team
+	for i, x := range t.members {
+		if x == tm {
+			t.members = append(t.members[:i:i], t.members[i+1:]...)
+			break
+		}
+	}
+	delete(s.nodes, idOf(tm))
+}
+
+func (s *store) addInvitation(email, state, role string, teams []*inviteTeamRec) *inviteRec {
+	inv := &inviteRec{uuid: s.newUUID(), email: email, state: state, role: role}
+	inv.seq = s.seq
+	for _, it := range teams {
+		it.uuid = s.newUUID()
+		inv.teams = append(inv.teams, it)
+		s.index(it)
+	}
+	s.invitations = append(s.invitations, inv)
+	s.index(inv)
+	return inv
+}
+
+func (s *store) memberByEmail(email string) *memberRec {
+	for _, m := range s.members {
+		if strings.EqualFold(m.user.email, email) {
+			return m
+		}
+	}
+	return nil
+}
+
+func (s *store) teamBySlug(slug string) *teamRec {
+	for _, t := range s.teams {
+		if t.slug == slug {
+			return t
+		}
+	}
+	return nil
+}
+
+func (t *teamRec) memberFor(m *memberRec) *teamMemberRec {
+	for _, tm := range t.members {
+		if tm.member == m {
+			return tm
+		}
+	}
+	return nil
+}
+
+func (s *store) pendingInvitation(email string) *inviteRec {
+	for _, inv := range s.invitations {
+		if inv.state == InvitationPending && strings.EqualFold(inv.email, email) {
+			return inv
+		}
+	}
+	return nil
+}
+
+func (s *store) pendingCount() int {
+	n := 0
+	for _, inv := range s.invitations {
+		if inv.state == InvitationPending {
+			n++
+		}
+	}
+	return n
+}
+
+// snapshot renders the store as a canonical State.
+func (s *store) snapshot() State {
+	st := State{Organization: s.org.slug}
+	for _, m := range s.members {
+		st.Members = append(st.Members, Member{Email: m.user.email, Name: m.user.name, Role: m.role, Bot: m.user.bot})
+	}
+	for _, t := range s.teams {
+		tt := Team{Slug: t.slug, Name: t.name, Privacy: t.privacy, Description: t.description}
+		for _, tm := range t.members {
+			tt.Members = append(tt.Members, TeamMember{Email: tm.member.user.email, Role: tm.role})
+		}
+		st.Teams = append(st.Teams, tt)
+	}
+	for _, inv := range s.invitations {
+		ii := Invitation{Email: inv.email, State: inv.state, Role: inv.role}
+		for _, it := range inv.teams {
+			ii.Teams = append(ii.Teams, TeamRole{Team: it.team.slug, Role: it.role})
+		}
+		st.Invitations = append(st.Invitations, ii)
+	}
+	return st.Canonical()
+}
