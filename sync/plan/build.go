@@ -7,9 +7,11 @@ import (
 	"github.com/teamsync/teamsync/sync/model"
 )
 
-// Error texts of the planner, exported so callers and tests can match them.
+// Error sources and texts of the planner, exported so callers and tests can
+// match them. Group read errors use the group's label as their source.
 const (
 	SourceBuildkite  = "buildkite"
+	SourceMapping    = "mapping"
 	MsgTeamMissing   = "team does not exist in Buildkite (set create: true to create it)"
 	MsgTeamDuplicate = "team is listed more than once in the mapping; only the first entry is used"
 )
@@ -40,7 +42,7 @@ func Build(m *config.Mapping, reads map[string]GroupRead, org *model.Org, opts O
 	for _, t := range m.Teams {
 		slug := normaliseSlug(t.Slug)
 		if seen[slug] {
-			errs = append(errs, Error{Team: slug, Source: "mapping", Message: MsgTeamDuplicate})
+			errs = append(errs, Error{Team: slug, Source: SourceMapping, Message: MsgTeamDuplicate})
 			continue
 		}
 		seen[slug] = true

@@ -10,7 +10,8 @@ type Draft struct {
 	Changes []Change
 	// Held are the changes a guard has stopped, with Guard set.
 	Held []Change
-	// Teams are the facts about every managed team that has changes, by slug.
+	// Teams are the facts about every managed team that was diffed (it
+	// exists in Buildkite or is to be created), by slug.
 	Teams map[string]TeamFacts
 	// MaxRemovals is sync.max_removals, or --allow-removals when given.
 	MaxRemovals int
