@@ -1,0 +1,176 @@
+package okta
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Defaults applied by New to zero Config fields.
+const (
+	DefaultHeadroom   = 0.2
+	DefaultMaxRetries = 4
+	DefaultMaxBackoff = 30 * time.Second
+)
+
+// User-email attributes: which profile attribute is matched to Buildkite.
+const (
+	UserEmailEmail = "email"
+	UserEmailLogin = "login"
+)
+
+// DefaultScopes are the least OAuth scopes reading groups and members needs.
+func DefaultScopes() []string { return []string{"okta.groups.read", "okta.users.read"} }
+
+// Config configures the Okta source. cmd/ builds it from mapping.yaml's
+// okta section and the secrets that section names.
+type Config struct {
+	// OrgURL is the org's base URL, e.g. https://acme.okta.com. A trailing
+	// slash is trimmed; http:// is accepted only for loopback hosts.
+	OrgURL string
+	// Token is an SSWS API token. Set it, or ClientID and PrivateKey.
+	Token string
+	// ClientID, PrivateKey (PEM, PKCS#1 "RSA PRIVATE KEY" or PKCS#8
+	// "PRIVATE KEY", RSA only), PrivateKeyID (the JWK kid, optional) and
+	// Scopes (default DefaultScopes) configure an OAuth 2.0 service app.
+	ClientID     string
+	PrivateKey   []byte
+	PrivateKeyID string
+	Scopes       []string
+	// UserEmail is the profile attribute used as the member's email:
+	// "email" (default) or "login".
+	UserEmail string
+	// HTTPClient supplies the base transport (tests); its Timeout is not
+	// used, since one read may wait out a rate-limit window. Nil means a
+	// clone of http.DefaultTransport.
+	HTTPClient *http.Client
+	// Headroom is the fraction of X-Rate-Limit-Limit left for other
+	// clients: when X-Rate-Limit-Remaining falls below it, the next request
+	// waits for X-Rate-Limit-Reset. 0 means DefaultHeadroom; negative turns
+	// pacing off.
+	Headroom float64
+	// MaxRetries is how many times one request is retried after a 429, a
+	// 5xx or a transport error. 0 means DefaultMaxRetries; negative means
+	// no retries.
+	MaxRetries int
+	// MaxBackoff caps each wait between retries (default DefaultMaxBackoff).
+	MaxBackoff time.Duration
+	// Sleep waits for d or until ctx ends (default: a timer). Now is the
+	// clock (default time.Now). Both are injectable for tests.
+	Sleep func(ctx context.Context, d time.Duration) error
+	Now   func() time.Time
+	// Logger receives retry, pacing and skipped-member lines (default:
+	// discard).
+	Logger *slog.Logger
+}
+
+// oauth reports whether the config selects the OAuth service app.
+func (c Config) oauth() bool { return c.ClientID != "" }
+
+// withDefaults validates c and fills in its defaults. It also returns the
+// cleaned org URL and whether it is a plain-http loopback URL.
+func (c Config) withDefaults() (Config, bool, error) {
+	orgURL, insecure, err := cleanOrgURL(c.OrgURL)
+	if err != nil {
+		return c, false, err
+	}
+	c.OrgURL = orgURL
+	switch {
+	case c.Token != "" && c.ClientID != "":
+		return c, false, errors.New("okta: set either an API token or an OAuth client ID, not both")
+	case c.Token == "" && c.ClientID == "":
+		return c, false, errors.New("okta: no credentials: set an API token or an OAuth client ID and private key")
+	case c.oauth() && len(c.PrivateKey) == 0:
+		return c, false, errors.New("okta: OAuth client ID is set but the private key is empty")
+	}
+	switch c.UserEmail {
+	case "":
+		c.UserEmail = UserEmailEmail
+	case UserEmailEmail, UserEmailLogin:
+	default:
+		return c, false, fmt.Errorf("okta: user_email %q: want %q or %q", c.UserEmail, UserEmailEmail, UserEmailLogin)
+	}
+	if len(c.Scopes) == 0 {
+		c.Scopes = DefaultScopes()
+	}
+	if c.Headroom == 0 {
+		c.Headroom = DefaultHeadroom
+	}
+	if c.Headroom >= 1 {
+		return c, false, fmt.Errorf("okta: headroom %v: want a fraction below 1", c.Headroom)
+	}
+	if c.MaxRetries == 0 {
+		c.MaxRetries = DefaultMaxRetries
+	}
+	if c.MaxRetries < 0 {
+		c.MaxRetries = 0
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = DefaultMaxBackoff
+	}
+	if c.Sleep == nil {
+		c.Sleep = sleep
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c, insecure, nil
+}
+
+// cleanOrgURL trims trailing slashes (the SDK joins paths by string
+// concatenation) and accepts https, or http for loopback hosts only.
+func cleanOrgURL(raw string) (string, bool, error) {
+	s := strings.TrimRight(strings.TrimSpace(raw), "/")
+	if s == "" {
+		return "", false, errors.New("okta: org_url is empty")
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "", false, fmt.Errorf("okta: org_url %q: %w", raw, err)
+	}
+	if u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", false, fmt.Errorf("okta: org_url %q: want scheme://host with no credentials, query or fragment", raw)
+	}
+	switch u.Scheme {
+	case "https":
+		return s, false, nil
+	case "http":
+		if isLoopback(u.Hostname()) {
+			return s, true, nil
+		}
+		return "", false, fmt.Errorf("okta: org_url %q: http:// is accepted only for loopback hosts", raw)
+	}
+	return "", false, fmt.Errorf("okta: org_url %q: want https://", raw)
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// sleep waits for d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

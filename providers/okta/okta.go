@@ -1,0 +1,213 @@
+// Package okta is teamsync's Okta source: it resolves a group named in
+// mapping.yaml (by ID or exact name) and reads all of its members through
+// the Okta SDK, returning them as providers.Member values. It owns the
+// HTTP behaviour under the SDK: retries for 429, 5xx and transport errors,
+// and pacing that leaves rate-limit headroom for the org's other clients.
+// Its simulator, for tests and the demo, is the oktasim package below it.
+package okta
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	oktasdk "github.com/okta/okta-sdk-golang/v2/okta"
+	"github.com/okta/okta-sdk-golang/v2/okta/query"
+
+	"github.com/teamsync/teamsync/providers"
+)
+
+// pageSize is the limit asked of every listing: Okta's recommendation for
+// both groups and group members.
+const pageSize = 200
+
+// source reads Okta groups. It is safe for concurrent use.
+type source struct {
+	client    *oktasdk.Client
+	userEmail string
+	log       *slog.Logger
+}
+
+var _ providers.Provider = (*source)(nil)
+
+// New returns the Okta source for cfg. It validates cfg and builds the SDK
+// client without any network I/O; credentials are first used by Members.
+//
+// Every SDK option is set explicitly, so ~/.okta/okta.yaml and OKTA_CLIENT_*
+// / OKTA_TESTING_* environment variables, which the SDK reads first, have
+// no effect. The SDK's response cache is off (it would serve list pages up
+// to five minutes old) and its own 429 retry is off in favour of this
+// package's transport.
+func New(ctx context.Context, cfg Config) (providers.Provider, error) {
+	c, plainHTTP, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	var rt http.RoundTripper = base
+	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
+		rt = cfg.HTTPClient.Transport
+	}
+	hc := &http.Client{Transport: newTransport(rt, c)}
+
+	opts := []oktasdk.ConfigSetter{
+		oktasdk.WithOrgUrl(c.OrgURL),
+		oktasdk.WithHttpClientPtr(hc),
+		oktasdk.WithCache(false),
+		oktasdk.WithCacheTtl(0),
+		oktasdk.WithCacheTti(0),
+		oktasdk.WithConnectionTimeout(0), // only used without our client
+		oktasdk.WithRequestTimeout(0),    // ctx bounds each read
+		oktasdk.WithRateLimitMaxRetries(0),
+		oktasdk.WithRateLimitMaxBackOff(int64(c.MaxBackoff / time.Second)),
+		oktasdk.WithTestingDisableHttpsCheck(plainHTTP),
+		oktasdk.WithUserAgentExtra("teamsync"),
+		oktasdk.WithProxyHost(""),
+		oktasdk.WithProxyPort(0),
+		oktasdk.WithProxyUsername(""),
+		oktasdk.WithProxyPassword(""),
+		oktasdk.WithClientAssertion(""),
+		// Empty, so no OKTA_CLIENT_PRIVATEKEY path is read; the SDK would
+		// exit the process on a read error.
+		oktasdk.WithPrivateKey(""),
+		oktasdk.WithPrivateKeyId(c.PrivateKeyID),
+	}
+	if c.oauth() {
+		signer, err := signerFromPEM(c.PrivateKey, c.PrivateKeyID)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts,
+			oktasdk.WithAuthorizationMode("PrivateKey"),
+			oktasdk.WithToken(""),
+			oktasdk.WithClientId(c.ClientID),
+			oktasdk.WithScopes(c.Scopes),
+			oktasdk.WithPrivateKeySigner(signer),
+		)
+	} else {
+		opts = append(opts,
+			oktasdk.WithAuthorizationMode("SSWS"),
+			oktasdk.WithToken(c.Token),
+			oktasdk.WithClientId(""),
+			oktasdk.WithScopes(nil),
+			oktasdk.WithPrivateKeySigner(nil),
+		)
+	}
+	_, client, err := oktasdk.NewClient(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("okta: configure client: %w", err)
+	}
+	return &source{client: client, userEmail: c.UserEmail, log: c.Logger.With("provider", "okta")}, nil
+}
+
+// Members returns every member of the group ref names, in every status,
+// with Active set per SPEC section 3, sorted by email. A read that fails
+// at any page is an error, never a short list.
+func (s *source) Members(ctx context.Context, ref providers.GroupRef) ([]providers.Member, error) {
+	if ref.Source != providers.SourceOkta {
+		return nil, fmt.Errorf("okta: group source is %q, want %q", ref.Source, providers.SourceOkta)
+	}
+	if strings.TrimSpace(ref.Name) == "" {
+		return nil, fmt.Errorf("okta: group name is empty")
+	}
+	g, err := s.resolve(ctx, ref.Name)
+	if err != nil {
+		return nil, err
+	}
+	users, pages, err := s.listUsers(ctx, g.Id)
+	if err != nil {
+		return nil, fmt.Errorf("okta: list members of group %q: %w", ref.Name, err)
+	}
+	members := s.toMembers(ctx, ref.Name, users)
+	s.log.Debug("okta: read group", "group", ref.Name, "group_id", g.Id,
+		"users", len(users), "members", len(members), "pages", pages)
+	return members, nil
+}
+
+// listUsers reads every page of a group's users.
+func (s *source) listUsers(ctx context.Context, groupID string) ([]*oktasdk.User, int, error) {
+	users, resp, err := s.client.Group.ListGroupUsers(ctx, groupID, query.NewQueryParams(query.WithLimit(pageSize)))
+	if err != nil {
+		return nil, 1, pageError(1, clean(resp, err))
+	}
+	pages := 1
+	seen := map[string]bool{}
+	for resp.HasNextPage() {
+		if seen[resp.NextPage] {
+			return nil, pages, fmt.Errorf("pagination loops: page %d repeats an earlier next link", pages+1)
+		}
+		seen[resp.NextPage] = true
+		var page []*oktasdk.User
+		pages++
+		if resp, err = resp.Next(ctx, &page); err != nil {
+			return nil, pages, pageError(pages, clean(resp, err))
+		}
+		users = append(users, page...)
+	}
+	return users, pages, nil
+}
+
+// pageError says which page failed, unless err is Okta's own answer, which
+// reads best unadorned: "<summary> (<code>)".
+func pageError(page int, err error) error {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return err
+	}
+	return fmt.Errorf("page %d: %w", page, err)
+}
+
+// toMembers converts users, dropping repeats (a user seen on two pages when
+// membership changed mid-read) and users without the email attribute:
+// they cannot be matched to a Buildkite member, so they are logged and
+// skipped rather than failing the whole group.
+func (s *source) toMembers(ctx context.Context, group string, users []*oktasdk.User) []providers.Member {
+	members := make([]providers.Member, 0, len(users))
+	seen := map[string]bool{}
+	for _, u := range users {
+		if u == nil || seen[u.Id] {
+			continue
+		}
+		seen[u.Id] = true
+		active := activeStatus(u.Status)
+		email := profileString(u.Profile, s.userEmail)
+		if strings.TrimSpace(email) == "" {
+			level := slog.LevelDebug
+			if active {
+				level = slog.LevelWarn
+			}
+			s.log.Log(ctx, level, "okta: skipping group member without an email to match",
+				"group", group, "user_id", u.Id, "attribute", "profile."+s.userEmail, "status", u.Status)
+			continue
+		}
+		members = append(members, providers.Member{Email: email, Status: u.Status, Active: active})
+	}
+	sort.SliceStable(members, func(i, j int) bool { return members[i].Email < members[j].Email })
+	return members
+}
+
+// activeStatus reports whether an Okta user status counts as a member
+// (SPEC section 3): still employed, even if locked out or mid-recovery.
+// STAGED and PROVISIONED users have never signed in; SUSPENDED and
+// DEPROVISIONED ones are gone.
+func activeStatus(status string) bool {
+	switch status {
+	case "ACTIVE", "PASSWORD_EXPIRED", "LOCKED_OUT", "RECOVERY":
+		return true
+	}
+	return false
+}
+
+// profileString is a string profile attribute as Okta gave it, or "".
+func profileString(p *oktasdk.UserProfile, attr string) string {
+	if p == nil {
+		return ""
+	}
+	v, _ := (*p)[attr].(string)
+	return v
+}

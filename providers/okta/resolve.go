@@ -1,0 +1,137 @@
+package okta
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	oktasdk "github.com/okta/okta-sdk-golang/v2/okta"
+	"github.com/okta/okta-sdk-golang/v2/okta/query"
+)
+
+// groupIDPattern is the shape of an Okta group ID. Only names of this
+// shape are tried as IDs, which also keeps them safe in the URL path the
+// SDK builds without escaping.
+var groupIDPattern = regexp.MustCompile(`^00g[0-9A-Za-z]{17}$`)
+
+// typeBuiltIn is Okta's type for groups it manages itself, like Everyone.
+const typeBuiltIn = "BUILT_IN"
+
+// resolve finds the group written as name in the mapping: by ID when name
+// has the shape of one and a group has it, else by exact name.
+func (s *source) resolve(ctx context.Context, name string) (*oktasdk.Group, error) {
+	looksLikeID := groupIDPattern.MatchString(name)
+	if looksLikeID {
+		g, resp, err := s.client.Group.GetGroup(ctx, name)
+		switch {
+		case err == nil:
+			return accept(name, g)
+		case !notFound(resp, err):
+			return nil, fmt.Errorf("okta: get group %q: %w", name, clean(resp, err))
+		}
+	}
+	groups, err := s.searchByName(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("okta: find group %q: %w", name, err)
+	}
+	var exact, caseOnly []*oktasdk.Group
+	for _, g := range groups {
+		switch gn := groupName(g); {
+		case gn == name:
+			exact = append(exact, g)
+		case strings.EqualFold(gn, name):
+			caseOnly = append(caseOnly, g)
+		}
+	}
+	switch len(exact) {
+	case 1:
+		return accept(name, exact[0])
+	case 0:
+		msg := "no group has this exact name"
+		if looksLikeID {
+			msg = "no group has this ID or exact name"
+		}
+		if len(caseOnly) > 0 {
+			msg += fmt.Sprintf(" (names differ only in case: %s)", quoteNames(caseOnly))
+		}
+		return nil, &groupError{group: name, msg: msg, kind: ErrGroupNotFound}
+	}
+	ids := make([]string, 0, len(exact))
+	for _, g := range exact {
+		ids = append(ids, g.Id)
+	}
+	sort.Strings(ids)
+	return nil, &groupError{group: name, kind: ErrGroupAmbiguous,
+		msg: fmt.Sprintf("%d groups have this exact name (%s); name one by its ID", len(exact), strings.Join(ids, ", "))}
+}
+
+// accept refuses BUILT_IN groups: Everyone holds every user in the org,
+// service accounts included, and is never a team.
+func accept(name string, g *oktasdk.Group) (*oktasdk.Group, error) {
+	if g.Type == typeBuiltIn {
+		return nil, &groupError{group: name, kind: ErrGroupRefused,
+			msg: "BUILT_IN groups such as Everyone are never synced; name an OKTA_GROUP or APP_GROUP"}
+	}
+	return g, nil
+}
+
+// searchByName lists, to the last page, the groups whose name equals name
+// as Okta's search compares it. Never q: it matches prefixes and cannot be
+// paged.
+func (s *source) searchByName(ctx context.Context, name string) ([]*oktasdk.Group, error) {
+	qp := query.NewQueryParams(
+		query.WithSearch(`profile.name eq "`+quoteSearch(name)+`"`),
+		query.WithLimit(pageSize),
+	)
+	groups, resp, err := s.client.Group.ListGroups(ctx, qp)
+	if err != nil {
+		return nil, clean(resp, err)
+	}
+	seen := map[string]bool{}
+	for resp.HasNextPage() {
+		if seen[resp.NextPage] {
+			return nil, errors.New("pagination loops: a next link repeats")
+		}
+		seen[resp.NextPage] = true
+		var page []*oktasdk.Group
+		if resp, err = resp.Next(ctx, &page); err != nil {
+			return nil, clean(resp, err)
+		}
+		groups = append(groups, page...)
+	}
+	return groups, nil
+}
+
+// quoteSearch escapes a value for a double-quoted string in an Okta search
+// expression.
+func quoteSearch(v string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v)
+}
+
+func groupName(g *oktasdk.Group) string {
+	if g == nil || g.Profile == nil {
+		return ""
+	}
+	return g.Profile.Name
+}
+
+func quoteNames(groups []*oktasdk.Group) string {
+	names := make([]string, 0, len(groups))
+	for _, g := range groups {
+		names = append(names, fmt.Sprintf("%q", groupName(g)))
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// notFound reports whether the SDK's answer is Okta's 404.
+func notFound(resp *oktasdk.Response, err error) bool {
+	var oe *oktasdk.Error
+	if !errors.As(err, &oe) {
+		return false
+	}
+	return oe.ErrorCode == "E0000007" || (resp != nil && resp.Response != nil && resp.StatusCode == 404)
+}
