@@ -1,0 +1,232 @@
+package google
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"google.golang.org/api/googleapi"
+
+	admin "google.golang.org/api/admin/directory/v1"
+
+	"github.com/teamsync/teamsync/providers"
+)
+
+// Member types of the Directory API.
+const (
+	typeUser     = "USER"
+	typeGroup    = "GROUP"
+	typeCustomer = "CUSTOMER"
+)
+
+// Members returns the people in the group named by ref.Name (its email,
+// an alias or its id). Only USER rows are people; with Config.Nested the
+// members of nested groups count too, each nested group read once however
+// often it recurs. A person is Active when their row says ACTIVE, or, for a
+// row with no status, when users.get finds them neither suspended nor
+// archived. Any call that still fails after retries fails the whole read.
+func (s *source) Members(ctx context.Context, ref providers.GroupRef) ([]providers.Member, error) {
+	if ref.Source != providers.SourceGoogle {
+		return nil, fmt.Errorf("google: group ref has source %q, want %q", ref.Source, providers.SourceGoogle)
+	}
+	name := strings.TrimSpace(ref.Name)
+	if name == "" {
+		return nil, errors.New("google: group ref has no email")
+	}
+	// groups.get by key rather than a search: search results lag by hours.
+	var g *admin.Group
+	err := s.call(ctx, "groups.get", func() error {
+		var err error
+		g, err = s.svc.Groups.Get(name).Context(ctx).Do()
+		return err
+	})
+	if isNotFound(err) {
+		return nil, fmt.Errorf("google group %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("google: get group %q: %w", name, err)
+	}
+	w := walk{s: s, visited: map[string]bool{}}
+	w.mark(g.Id, g.Email)
+	w.mark("", name)
+	if err := w.run(ctx, groupJob{key: firstNonEmpty(g.Email, g.Id, name), email: firstNonEmpty(g.Email, name)}); err != nil {
+		return nil, fmt.Errorf("google: list members of group %q: %w", name, err)
+	}
+	members, err := s.resolve(ctx, w.users)
+	if err != nil {
+		return nil, fmt.Errorf("google: list members of group %q: %w", name, err)
+	}
+	active := 0
+	for _, m := range members {
+		if m.Active {
+			active++
+		}
+	}
+	s.log.DebugContext(ctx, "google: read group", "group", name, "members", len(members), "active", active,
+		"nested_groups", w.nested, "skipped_groups", w.skippedGroups)
+	return members, nil
+}
+
+// walk collects the USER rows of a group and, when nesting, of the groups
+// inside it, breadth first, each group once.
+type walk struct {
+	s       *source
+	visited map[string]bool // group ids and lower-case emails
+	users   []*admin.Member
+	// nested counts nested groups read; skippedGroups counts GROUP rows
+	// left out because nesting is off.
+	nested, skippedGroups int
+}
+
+func (w *walk) mark(id, email string) {
+	if id != "" {
+		w.visited[id] = true
+	}
+	if email != "" {
+		w.visited[strings.ToLower(email)] = true
+	}
+}
+
+func (w *walk) seen(id, email string) bool {
+	return (id != "" && w.visited[id]) || (email != "" && w.visited[strings.ToLower(email)])
+}
+
+type groupJob struct {
+	key    string // what members.list is called with: email, else id
+	email  string // for errors and logs
+	nested bool
+}
+
+func (w *walk) run(ctx context.Context, root groupJob) error {
+	queue := []groupJob{root}
+	for len(queue) > 0 {
+		job := queue[0]
+		queue = queue[1:]
+		err := w.s.listPages(ctx, job.key, func(m *admin.Member) {
+			switch m.Type {
+			case typeUser:
+				w.users = append(w.users, m)
+			case typeGroup:
+				if !w.s.nested {
+					w.skippedGroups++
+					return
+				}
+				if w.seen(m.Id, m.Email) {
+					return
+				}
+				w.mark(m.Id, m.Email)
+				w.nested++
+				queue = append(queue, groupJob{key: firstNonEmpty(m.Email, m.Id), email: firstNonEmpty(m.Email, m.Id), nested: true})
+			case typeCustomer:
+				// The whole domain as a member: not a person teamsync can
+				// match, and expanding it would mean listing every user.
+				w.s.log.WarnContext(ctx, "google: group has the whole domain as a member; ignored", "group", job.email)
+			}
+		})
+		if err != nil {
+			if job.nested {
+				return fmt.Errorf("nested group %q: %w", job.email, err)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// listPages calls visit for every row of the group's direct membership,
+// paging to the end. A page that fails is retried from its own token, so a
+// transient failure neither restarts the listing nor skips a page.
+func (s *source) listPages(ctx context.Context, key string, visit func(*admin.Member)) error {
+	tok := ""
+	used := map[string]bool{}
+	for page := 1; ; page++ {
+		var resp *admin.Members
+		err := s.call(ctx, "members.list", func() error {
+			c := s.svc.Members.List(key).MaxResults(pageSize).Context(ctx)
+			if tok != "" {
+				c.PageToken(tok)
+			}
+			var err error
+			resp, err = c.Do()
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("page %d: %w", page, err)
+		}
+		for _, m := range resp.Members {
+			if m != nil {
+				visit(m)
+			}
+		}
+		if resp.NextPageToken == "" {
+			return nil
+		}
+		if used[resp.NextPageToken] {
+			return fmt.Errorf("page %d: the server sent a page token it sent before", page)
+		}
+		used[resp.NextPageToken] = true
+		tok = resp.NextPageToken
+	}
+}
+
+// resolve turns USER rows into members: one per person (by lower-case
+// email), sorted, with status confirmed through users.get where the row
+// has none.
+func (s *source) resolve(ctx context.Context, rows []*admin.Member) ([]providers.Member, error) {
+	best := map[string]*admin.Member{}
+	var order []string
+	for _, m := range rows {
+		email := strings.TrimSpace(m.Email)
+		if email == "" {
+			s.log.WarnContext(ctx, "google: member row without email; ignored", "member_id", m.Id)
+			continue
+		}
+		key := strings.ToLower(email)
+		prev, ok := best[key]
+		if !ok {
+			order = append(order, key)
+			best[key] = m
+			continue
+		}
+		// A person reached through several groups: a row that says ACTIVE
+		// wins, then any row with a status over one without.
+		if prev.Status != statusActive && (m.Status == statusActive || prev.Status == "") {
+			best[key] = m
+		}
+	}
+	slices.Sort(order)
+	out := make([]providers.Member, 0, len(order))
+	for _, key := range order {
+		m := best[key]
+		email := strings.TrimSpace(m.Email)
+		pm := providers.Member{Email: email, Status: m.Status, Active: m.Status == statusActive}
+		if m.Status == "" {
+			st, err := s.userStatus(ctx, email)
+			if err != nil {
+				return nil, fmt.Errorf("check status of user %q: %w", email, err)
+			}
+			pm.Status, pm.Active = st, st == statusActive
+		}
+		out = append(out, pm)
+	}
+	return out, nil
+}
+
+// isNotFound reports Google's 404 notFound, as opposed to a 404 from
+// something that is not the Directory API (a wrong endpoint).
+func isNotFound(err error) bool {
+	var gerr *googleapi.Error
+	return errors.As(err, &gerr) && gerr.Code == http.StatusNotFound && reason(gerr) == "notFound"
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}

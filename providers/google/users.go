@@ -1,0 +1,82 @@
+package google
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	admin "google.golang.org/api/admin/directory/v1"
+)
+
+// Status words a Member may carry. Rows give ACTIVE or SUSPENDED; the rest
+// come from users.get when a row has no status.
+const (
+	statusActive    = "ACTIVE"
+	statusSuspended = "SUSPENDED"
+	statusArchived  = "ARCHIVED"
+	// statusNotInDirectory: users.get does not know the address (an
+	// outside member Google could not verify), so nothing confirms it.
+	statusNotInDirectory = "NOT_IN_DIRECTORY"
+)
+
+// userStatus confirms a member's status through users.get, once per user
+// for the provider's lifetime.
+func (s *source) userStatus(ctx context.Context, email string) (string, error) {
+	return s.users.get(ctx, strings.ToLower(email), func(ctx context.Context) (string, error) {
+		var u *admin.User
+		err := s.call(ctx, "users.get", func() error {
+			var err error
+			u, err = s.svc.Users.Get(email).Projection("basic").Context(ctx).Do()
+			return err
+		})
+		switch {
+		case isNotFound(err):
+			return statusNotInDirectory, nil
+		case err != nil:
+			return "", err
+		case u.Suspended:
+			return statusSuspended, nil
+		case u.Archived:
+			return statusArchived, nil
+		}
+		return statusActive, nil
+	})
+}
+
+// userCache remembers users.get outcomes by lower-case email. Concurrent
+// lookups of one user share a single call; failures are not remembered.
+type userCache struct {
+	mu sync.Mutex
+	m  map[string]*userEntry
+}
+
+type userEntry struct {
+	done   chan struct{}
+	status string
+	err    error
+}
+
+func (c *userCache) get(ctx context.Context, key string, fetch func(context.Context) (string, error)) (string, error) {
+	c.mu.Lock()
+	e, ok := c.m[key]
+	if !ok {
+		e = &userEntry{done: make(chan struct{})}
+		c.m[key] = e
+		c.mu.Unlock()
+		e.status, e.err = fetch(ctx)
+		if e.err != nil {
+			c.mu.Lock()
+			delete(c.m, key)
+			c.mu.Unlock()
+		}
+		close(e.done)
+		return e.status, e.err
+	}
+	c.mu.Unlock()
+	select {
+	case <-e.done:
+		return e.status, e.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
