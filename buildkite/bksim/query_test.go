@@ -378,7 +378,9 @@ func TestMachineboxClient(t *testing.T) {
 		Organization struct {
 			Slug    string
 			Members struct {
-				Edges []struct{ Node struct{ User struct{ Email string } } }
+				Edges []struct {
+					Node struct{ User struct{ Email string } }
+				}
 			}
 		}
 	}
