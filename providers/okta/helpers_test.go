@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -121,6 +122,15 @@ func (e *env) config() okta.Config {
 		Now:    e.clock.Now,
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
+}
+
+// freshConns is config with a base transport that opens a connection per
+// request: net/http replays an idempotent request whose reused connection
+// drops, which would hide a dropped connection from the retry layer.
+func (e *env) freshConns() okta.Config {
+	cfg := e.config()
+	cfg.HTTPClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	return cfg
 }
 
 func (e *env) source(t testing.TB, cfg okta.Config) providers.Provider {

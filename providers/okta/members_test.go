@@ -111,9 +111,9 @@ func TestMembersStatus(t *testing.T) {
 func TestMembersEmailAttribute(t *testing.T) {
 	users := []oktasim.User{
 		{Email: "Alice@Acme.com", Login: "alice.login@corp.acme.com"},
-		{Email: "bob@acme.com"}, // login defaults to the email
-		{Login: "carol@corp.acme.com", Status: "ACTIVE"},                  // no profile.email
-		{Login: "dave@corp.acme.com", Status: "SUSPENDED"},                // no profile.email, inactive
+		{Email: "bob@acme.com"},                                            // login defaults to the email
+		{Login: "carol@corp.acme.com", Status: "ACTIVE"},                   // no profile.email
+		{Login: "dave@corp.acme.com", Status: "SUSPENDED"},                 // no profile.email, inactive
 		{Email: "erin@acme.com", Login: "erin-login", Status: "SUSPENDED"}, // login is not an email
 	}
 	tests := []struct {
