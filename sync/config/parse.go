@@ -33,14 +33,6 @@ func knownKeys(section string) []string {
 	return nil
 }
 
-// Values of okta.user_email and of a team's privacy.
-const (
-	UserEmailEmail = "email"
-	UserEmailLogin = "login"
-	PrivacySecret  = "secret"
-	PrivacyVisible = "visible"
-)
-
 // defaultOktaScopes are requested when okta.client_id is set and
 // okta.scopes is not.
 func defaultOktaScopes() []string { return []string{"okta.groups.read", "okta.users.read"} }

@@ -25,6 +25,14 @@ const (
 	MissingInvite = "invite"
 )
 
+// Values of okta.user_email and of a team's privacy.
+const (
+	UserEmailEmail = "email"
+	UserEmailLogin = "login"
+	PrivacySecret  = "secret"
+	PrivacyVisible = "visible"
+)
+
 // Mapping is a loaded, validated mapping.yaml with defaults applied.
 type Mapping struct {
 	// Path is the file it was read from, used in error messages.
@@ -87,10 +95,14 @@ type Google struct {
 
 // Sync is the sync section with defaults applied.
 type Sync struct {
-	Schedule          string
-	Policy            model.Policy
-	MissingUsers      string
-	MaxRemovals       int
+	Schedule     string
+	Policy       model.Policy
+	MissingUsers string
+	// MaxRemovals is the number of removals a run may make before all of
+	// them are held back; an explicit 0 means none without --allow-removals.
+	MaxRemovals int
+	// MaxRemovalPercent is the share of a 10+ member team that one run may
+	// remove; an explicit 0 holds back any removal from such a team.
 	MaxRemovalPercent int
 	ProtectedUsers    []string          // lower-cased
 	EmailDomains      map[string]string // lower-cased from → to

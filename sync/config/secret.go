@@ -1,0 +1,128 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+)
+
+// Resolve returns the secret's current value: the environment variable read
+// through getenv, or the file's content with trailing whitespace (the
+// newline editors add) trimmed. It is called at every run, so a rotated
+// secret is picked up without a restart. Errors name the mapping's
+// file:line, the setting and the variable or file, never the value.
+func (s Secret) Resolve(getenv func(string) string) (string, error) {
+	key := s.Key
+	switch {
+	case s.File != "":
+		if key == "" {
+			key = "token_file"
+		}
+		v, err := readSecretFile(s.File)
+		if err != nil {
+			return "", s.fail(key, err)
+		}
+		return v, nil
+	case s.Env != "":
+		if key == "" {
+			key = "token_env"
+		}
+		v := getenv(s.Env)
+		if strings.TrimSpace(v) == "" {
+			return "", s.fail(key, fmt.Errorf("environment variable %s is not set or empty", s.Env))
+		}
+		return v, nil
+	}
+	if key == "" {
+		key = "secret"
+	}
+	return "", s.fail(key, errors.New("no environment variable or file is configured"))
+}
+
+// fail makes err an Error at the line that named the secret.
+func (s Secret) fail(key string, err error) Error {
+	return Error{File: s.Origin, Line: s.Line, Path: key, Msg: err.Error(), err: err}
+}
+
+// readSecretFile reads a secret or key file, trimming trailing whitespace.
+// Its errors carry the path and the reason, never the content.
+func readSecretFile(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return "", fmt.Errorf("cannot read %s: %w", path, pe.Err)
+		}
+		return "", fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	v := strings.TrimRight(string(data), " \t\r\n")
+	if v == "" {
+		return "", fmt.Errorf("file %s is empty", path)
+	}
+	return v, nil
+}
+
+// CheckCredentials resolves every secret the mapping needs and reports all
+// the problems at once, file:line each: the Buildkite token; the Okta API
+// token or OAuth private key file when a team names an okta group; the
+// Google credentials file (or the file GOOGLE_APPLICATION_CREDENTIALS
+// names) when a team names a google group. Sections no team uses are not
+// checked, so a --team selection needs only its own credentials. The values
+// read are discarded; connecting resolves them again.
+func (m *Mapping) CheckCredentials(getenv func(string) string) error {
+	c := &collector{file: m.Path}
+	fail := func(err error) {
+		var e Error
+		if errors.As(err, &e) {
+			c.list = append(c.list, e)
+			return
+		}
+		c.add(0, "", "%v", err)
+	}
+	if _, err := m.Buildkite.Token.Resolve(getenv); err != nil {
+		fail(err)
+	}
+	usesOkta, usesGoogle := m.sourcesUsed()
+	if k := m.Okta; k != nil && usesOkta {
+		if k.ClientID == "" {
+			if _, err := k.Token.Resolve(getenv); err != nil {
+				fail(err)
+			}
+		} else if _, err := readSecretFile(k.PrivateKeyFile); err != nil {
+			c.list = append(c.list, Error{File: m.Path, Line: m.line("okta.private_key_file", k.Line), Path: "okta.private_key_file", Msg: err.Error(), err: err})
+		}
+	}
+	if g := m.Google; g != nil && usesGoogle {
+		if g.CredentialsFile != "" {
+			if _, err := readSecretFile(g.CredentialsFile); err != nil {
+				c.list = append(c.list, Error{File: m.Path, Line: m.line("google.credentials_file", g.Line), Path: "google.credentials_file", Msg: err.Error(), err: err})
+			}
+		} else if adc := getenv("GOOGLE_APPLICATION_CREDENTIALS"); adc != "" {
+			if _, err := readSecretFile(adc); err != nil {
+				c.list = append(c.list, Error{File: m.Path, Line: g.Line, Path: "google", Msg: "GOOGLE_APPLICATION_CREDENTIALS: " + err.Error(), err: err})
+			}
+		}
+	}
+	return c.err()
+}
+
+// sourcesUsed reports whether any team names an okta or a google group.
+func (m *Mapping) sourcesUsed() (okta, google bool) {
+	for _, t := range m.Teams {
+		for _, g := range t.Groups {
+			okta = okta || g.Okta != ""
+			google = google || g.Google != ""
+		}
+	}
+	return okta, google
+}
+
+// line is the recorded line of key, or def.
+func (m *Mapping) line(key string, def int) int {
+	if l := m.lines[key]; l > 0 {
+		return l
+	}
+	return def
+}
