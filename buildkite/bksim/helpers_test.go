@@ -50,6 +50,17 @@ func gqlAs(t *testing.T, url, auth, query string, vars map[string]any) result {
 
 func send(t *testing.T, method, url, auth string, body []byte) result {
 	t.Helper()
+	status, header, raw := rawSend(t, method, url, auth, body)
+	r := result{Status: status, Header: header, Raw: raw}
+	if err := json.Unmarshal([]byte(raw), &r); err != nil {
+		t.Fatalf("response is not JSON (%v): %s", err, raw)
+	}
+	return r
+}
+
+// rawSend makes one request and returns the status, headers and body as is.
+func rawSend(t *testing.T, method, url, auth string, body []byte) (int, http.Header, string) {
+	t.Helper()
 	req, err := http.NewRequest(method, url, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -67,11 +78,7 @@ func send(t *testing.T, method, url, auth string, body []byte) result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := result{Status: resp.StatusCode, Header: resp.Header, Raw: string(raw)}
-	if err := json.Unmarshal(raw, &r); err != nil {
-		t.Fatalf("response is not JSON (%v): %s", err, raw)
-	}
-	return r
+	return resp.StatusCode, resp.Header, string(raw)
 }
 
 // decode unmarshals the data into v and fails the test on GraphQL errors.

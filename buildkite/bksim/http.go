@@ -88,7 +88,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(rep.status)
-	_ = json.NewEncoder(w).Encode(rep.body)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(rep.body)
 }
 
 func errorReply(status int, format string, args ...any) reply {
