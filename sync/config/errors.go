@@ -29,9 +29,11 @@ type Error struct {
 func (e Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
-	if e.Line > 0 {
-		b.WriteString(":")
-		b.WriteString(strconv.Itoa(e.Line))
+	switch {
+	case e.Line > 0 && e.File != "":
+		b.WriteString(":" + strconv.Itoa(e.Line))
+	case e.Line > 0:
+		b.WriteString("line " + strconv.Itoa(e.Line))
 	}
 	if b.Len() > 0 {
 		b.WriteString(": ")

@@ -346,3 +346,24 @@ func TestValidEmail(t *testing.T) {
 		})
 	}
 }
+
+func TestErrorText(t *testing.T) {
+	cases := []struct {
+		name string
+		err  Error
+		want string
+	}{
+		{"everything", Error{File: "m.yaml", Line: 3, Path: "sync", Msg: "bad"}, "m.yaml:3: sync: bad"},
+		{"no path", Error{File: "m.yaml", Line: 3, Msg: "bad"}, "m.yaml:3: bad"},
+		{"no line", Error{File: "m.yaml", Msg: "bad"}, "m.yaml: bad"},
+		{"no file", Error{Line: 3, Path: "okta.token_env", Msg: "bad"}, "line 3: okta.token_env: bad"},
+		{"message only", Error{Msg: "bad"}, "bad"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.err.Error(); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
