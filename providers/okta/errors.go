@@ -77,6 +77,11 @@ func apiError(resp *oktasdk.Response, oe *oktasdk.Error) *APIError {
 	if e.Summary == "" {
 		e.Summary = oe.ErrorDescription
 	}
+	if strings.HasPrefix(e.Summary, ", ") {
+		// A 500 whose body was not Okta's JSON (a proxy's page): the SDK
+		// left only its ", x-okta-request-id=…" suffix.
+		e.Summary = fmt.Sprintf("HTTP %d %s%s", e.Status, http.StatusText(e.Status), e.Summary)
+	}
 	var causes []string
 	for _, c := range oe.ErrorCauses {
 		if s, ok := c["errorSummary"].(string); ok && s != "" {

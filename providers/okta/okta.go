@@ -48,12 +48,14 @@ func New(ctx context.Context, cfg Config) (providers.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	base := http.DefaultTransport.(*http.Transport).Clone()
-	var rt http.RoundTripper = base
+	c.Logger = c.Logger.With("provider", "okta")
+	var base http.RoundTripper
 	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
-		rt = cfg.HTTPClient.Transport
+		base = cfg.HTTPClient.Transport
+	} else {
+		base = http.DefaultTransport.(*http.Transport).Clone()
 	}
-	hc := &http.Client{Transport: newTransport(rt, c)}
+	hc := &http.Client{Transport: newTransport(base, c)}
 
 	opts := []oktasdk.ConfigSetter{
 		oktasdk.WithOrgUrl(c.OrgURL),
@@ -102,7 +104,7 @@ func New(ctx context.Context, cfg Config) (providers.Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("okta: configure client: %w", err)
 	}
-	return &source{client: client, userEmail: c.UserEmail, log: c.Logger.With("provider", "okta")}, nil
+	return &source{client: client, userEmail: c.UserEmail, log: c.Logger}, nil
 }
 
 // Members returns every member of the group ref names, in every status,
@@ -113,7 +115,7 @@ func (s *source) Members(ctx context.Context, ref providers.GroupRef) ([]provide
 		return nil, fmt.Errorf("okta: group source is %q, want %q", ref.Source, providers.SourceOkta)
 	}
 	if strings.TrimSpace(ref.Name) == "" {
-		return nil, fmt.Errorf("okta: group name is empty")
+		return nil, errors.New("okta: group name is empty")
 	}
 	g, err := s.resolve(ctx, ref.Name)
 	if err != nil {
