@@ -116,19 +116,20 @@ func (r *Runner) read(ctx context.Context, m *config.Mapping, c *Clients) (map[s
 		}
 		return nil
 	})
-	idp, ictx := errgroup.WithContext(gctx)
-	idp.SetLimit(r.concurrency())
+	// IdP reads share the group so that a failed Buildkite read cancels
+	// them, but never fail it themselves: their errors are data.
+	sem := make(chan struct{}, r.concurrency())
 	for i, ref := range refs {
-		idp.Go(func() error {
-			results[i] = r.readGroup(ictx, c, ref.ref)
+		g.Go(func() error {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[i] = r.readGroup(gctx, c, ref.ref)
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
-		_ = idp.Wait()
 		return nil, nil, err
 	}
-	_ = idp.Wait()
 	for i, ref := range refs {
 		reads[ref.key] = results[i]
 	}

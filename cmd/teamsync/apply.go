@@ -1,0 +1,57 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/teamsync/teamsync/sync/plan"
+)
+
+func newApplyCmd(g *globals) *cobra.Command {
+	var f runFlags
+	allow := -1
+	cmd := &cobra.Command{
+		Use:   "apply",
+		Short: "Plan, then apply what the guards allow",
+		Long: `apply plans exactly as plan does and then writes the changes the guards
+allow: teams first, then adds, role changes, removals and invitations. A
+failed change does not stop the others. The output is the plan with a status
+(and error) on every change.
+
+Exit codes: 0 all applied, 1 any error, 3 a guard held changes back.`,
+		Example: `  teamsync apply
+  teamsync apply --team platform --format json
+  teamsync apply --allow-removals 60   # this run may remove up to 60 people`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := g.session(cmd.Context(), f)
+			if err != nil {
+				return err
+			}
+			var opts plan.Options
+			if cmd.Flags().Changed("allow-removals") {
+				if allow < 0 {
+					return usageError("--allow-removals must be 0 or more")
+				}
+				opts.AllowRemovals = &allow
+			}
+			res, err := s.runner.Apply(cmd.Context(), s.mapping, opts)
+			if err != nil {
+				return err
+			}
+			if err := plan.Render(g.stdout, res.Plan, f.format); err != nil {
+				return err
+			}
+			s.logSummary(res)
+			switch {
+			case len(res.Plan.Errors) > 0 || res.Plan.Summary.Failed > 0:
+				return exitCode(exitError)
+			case res.Plan.HeldByGuard():
+				return exitCode(exitHeld)
+			}
+			return nil
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().IntVar(&allow, "allow-removals", -1, "set sync.max_removals for this run")
+	return cmd
+}

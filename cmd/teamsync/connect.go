@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/teamsync/teamsync/buildkite"
+	"github.com/teamsync/teamsync/providers"
+	"github.com/teamsync/teamsync/providers/google"
+	"github.com/teamsync/teamsync/providers/okta"
+	"github.com/teamsync/teamsync/providers/users"
+	"github.com/teamsync/teamsync/sync/config"
+	"github.com/teamsync/teamsync/sync/reconcile"
+)
+
+// connector builds the API clients for one run from the mapping and the
+// secrets as they are at that moment.
+type connector struct {
+	getenv func(string) string
+	logger *slog.Logger
+	// wrap, when set, wraps each API's transport (the daemon counts requests
+	// and rate-limit headroom there).
+	wrap func(api string, base http.RoundTripper) http.RoundTripper
+}
+
+func (c *connector) connect(ctx context.Context, m *config.Mapping) (*reconcile.Clients, error) {
+	token, err := m.Buildkite.Token.Resolve(c.getenv)
+	if err != nil {
+		return nil, err
+	}
+	bk, err := buildkite.New(buildkite.Config{
+		URL:          m.Buildkite.GraphQLURL,
+		Organization: m.Buildkite.Organization,
+		Token:        token,
+		UserAgent:    "teamsync/" + versionString(),
+		HTTPClient:   c.client("buildkite"),
+		Logger:       c.logger.With("api", "buildkite"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	clients := &reconcile.Clients{
+		Buildkite: bk,
+		Providers: map[string]providers.Provider{providers.SourceUsers: users.New()},
+	}
+	if m.Okta != nil && uses(m, providers.SourceOkta) {
+		if clients.Providers[providers.SourceOkta], err = c.okta(ctx, m.Okta); err != nil {
+			return nil, err
+		}
+	}
+	if m.Google != nil && uses(m, providers.SourceGoogle) {
+		if clients.Providers[providers.SourceGoogle], err = c.google(ctx, m.Google); err != nil {
+			return nil, err
+		}
+	}
+	return clients, nil
+}
+
+func (c *connector) okta(ctx context.Context, o *config.Okta) (providers.Provider, error) {
+	cfg := okta.Config{
+		OrgURL:       o.OrgURL,
+		ClientID:     o.ClientID,
+		PrivateKeyID: o.PrivateKeyID,
+		Scopes:       o.Scopes,
+		UserEmail:    o.UserEmail,
+		HTTPClient:   c.client("okta"),
+		Logger:       c.logger.With("source", "okta"),
+	}
+	var err error
+	if o.ClientID == "" {
+		if cfg.Token, err = o.Token.Resolve(c.getenv); err != nil {
+			return nil, err
+		}
+	} else if cfg.PrivateKey, err = os.ReadFile(o.PrivateKeyFile); err != nil {
+		return nil, fmt.Errorf("okta: read private_key_file: %w", err)
+	}
+	return okta.New(ctx, cfg) // its errors say "okta: …" already
+}
+
+func (c *connector) google(ctx context.Context, g *config.Google) (providers.Provider, error) {
+	cfg := google.Config{
+		Subject:    g.Subject,
+		Endpoint:   g.Endpoint,
+		Nested:     g.Nested,
+		HTTPClient: c.client("google"),
+		Logger:     c.logger.With("source", "google"),
+	}
+	path := g.CredentialsFile
+	if path == "" {
+		path = c.getenv("GOOGLE_APPLICATION_CREDENTIALS")
+	}
+	if path != "" {
+		var err error
+		if cfg.CredentialsJSON, err = os.ReadFile(path); err != nil {
+			return nil, fmt.Errorf("google: read credentials: %w", err)
+		}
+	}
+	return google.New(ctx, cfg) // its errors say "google: …" already
+}
+
+// client returns the HTTP client for one API, wrapped when asked; nil lets
+// the API's package use its default.
+func (c *connector) client(api string) *http.Client {
+	if c.wrap == nil {
+		return nil
+	}
+	return &http.Client{Transport: c.wrap(api, http.DefaultTransport)}
+}
+
+// uses reports whether any team of m reads from source.
+func uses(m *config.Mapping, source string) bool {
+	for _, t := range m.Teams {
+		for _, g := range t.Groups {
+			if g.Ref().Source == source {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/teamsync/teamsync/sync/config"
+	"github.com/teamsync/teamsync/sync/plan"
+	"github.com/teamsync/teamsync/sync/reconcile"
+)
+
+// runFlags are the flags plan and apply share.
+type runFlags struct {
+	format string
+	teams  []string
+}
+
+func (f *runFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.format, "format", "text", "output format: text, json or markdown")
+	cmd.Flags().StringArrayVar(&f.teams, "team", nil, "limit the run to this team slug (repeatable)")
+}
+
+func newPlanCmd(g *globals) *cobra.Command {
+	var f runFlags
+	var detailed bool
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show what apply would change; writes nothing",
+		Long: `plan reads the IdP groups and Buildkite and prints the changes that apply
+would make, the changes guards would hold back, the people who cannot be
+placed, and any read errors. It never writes to Buildkite.
+
+Exit codes: 0 ok, 1 error (including a failed group read), 2 changes pending
+(only with --detailed-exitcode; held changes alone give 0).`,
+		Example: `  teamsync plan
+  teamsync plan --format json | jq '.changes[] | select(.action=="remove_member")'
+  teamsync plan --format markdown --detailed-exitcode > plan.md   # CI`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := g.session(cmd.Context(), f)
+			if err != nil {
+				return err
+			}
+			res, err := s.runner.Plan(cmd.Context(), s.mapping, plan.Options{})
+			if err != nil {
+				return err
+			}
+			if err := plan.Render(g.stdout, res.Plan, f.format); err != nil {
+				return err
+			}
+			s.logSummary(res)
+			switch {
+			case len(res.Plan.Errors) > 0:
+				return exitCode(exitError)
+			case detailed && res.Plan.HasChanges():
+				return exitCode(exitChanges)
+			}
+			return nil
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when there are changes to apply")
+	return cmd
+}
+
+// checkFormat rejects a bad --format before any API is called.
+func checkFormat(format string) error {
+	switch format {
+	case plan.FormatText, plan.FormatJSON, plan.FormatMarkdown, "md":
+		return nil
+	}
+	return fmt.Errorf("--format %q: want text, json or markdown", format)
+}
+
+// session is what plan and apply set up before they run.
+type session struct {
+	mapping *config.Mapping
+	runner  *reconcile.Runner
+	log     interface {
+		Info(msg string, args ...any)
+	}
+}
+
+func (s *session) logSummary(res *reconcile.Result) {
+	sum := res.Plan.Summary
+	s.log.Info("run finished",
+		"create_team", sum.CreateTeam, "add_member", sum.AddMember, "update_role", sum.UpdateRole,
+		"remove_member", sum.RemoveMember, "invite", sum.Invite, "held", sum.Held,
+		"unplaced", sum.Unplaced, "errors", sum.Errors, "applied", sum.Applied, "failed", sum.Failed,
+		"duration", res.Duration.Round(1e6).String())
+}

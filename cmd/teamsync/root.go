@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes of SPEC section 1.
+const (
+	exitOK      = 0
+	exitError   = 1
+	exitChanges = 2 // plan --detailed-exitcode: changes pending
+	exitHeld    = 3 // apply: a guard held changes back
+)
+
+// env is everything the program takes from its process, injected so tests
+// run the real command tree in-process.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// exitCode carries a non-zero exit code that is not an error of its own
+// (changes pending, changes held).
+type exitCode int
+
+func (c exitCode) Error() string { return fmt.Sprintf("exit code %d", int(c)) }
+
+// globals are the flags every command takes.
+type globals struct {
+	env
+	configPath string
+	logFormat  string
+	logLevel   string
+}
+
+// run executes the command line and returns the process exit code.
+func run(ctx context.Context, args []string, e env) int {
+	g := &globals{env: e}
+	root := newRoot(g)
+	root.SetArgs(args)
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	err := root.ExecuteContext(ctx)
+	var code exitCode
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &code):
+		return int(code)
+	default:
+		fmt.Fprintf(e.stderr, "teamsync: %v\n", err)
+		return exitError
+	}
+}
+
+func newRoot(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "teamsync",
+		Short: "Keep Buildkite teams in step with Okta and Google Workspace groups",
+		Long: `teamsync reads groups from Okta and Google Workspace, turns them into the
+desired Buildkite team memberships through mapping.yaml, and plans or applies
+the adds, removals and role changes that make Buildkite match.
+
+Results go to stdout, logs to stderr.`,
+		Example: `  teamsync demo                          # the whole job against simulated APIs
+  teamsync validate                      # check mapping.yaml (no credentials needed)
+  teamsync plan                          # what would change
+  teamsync plan --format json | jq .summary
+  teamsync apply --team platform         # apply one team's changes`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.configPath, "config", "", "mapping file (default $TEAMSYNC_CONFIG, else ./mapping.yaml)")
+	pf.StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
+	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	root.AddCommand(newPlanCmd(g), newApplyCmd(g), newValidateCmd(g), newDemoCmd(g), newVersionCmd(g))
+	return root
+}
+
+// config returns the mapping path the flags and environment name.
+func (g *globals) config() string {
+	switch {
+	case g.configPath != "":
+		return g.configPath
+	case g.getenv("TEAMSYNC_CONFIG") != "":
+		return g.getenv("TEAMSYNC_CONFIG")
+	}
+	return "mapping.yaml"
+}
+
+// logger builds the one logger the run uses, writing to stderr.
+func (g *globals) logger() (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", g.logLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch strings.ToLower(g.logFormat) {
+	case "text":
+		return slog.New(slog.NewTextHandler(g.stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(g.stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", g.logFormat)
+}

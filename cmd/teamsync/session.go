@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/teamsync/teamsync/sync/config"
+	"github.com/teamsync/teamsync/sync/reconcile"
+)
+
+// usageError is a bad flag or argument.
+func usageError(msg string) error { return errors.New(msg) }
+
+// session loads the mapping, limits it to --team, checks credentials and
+// builds the runner. Every failure here happens before any API call.
+func (g *globals) session(ctx context.Context, f runFlags) (*session, error) {
+	if err := checkFormat(f.format); err != nil {
+		return nil, err
+	}
+	log, err := g.logger()
+	if err != nil {
+		return nil, err
+	}
+	m, err := config.Load(g.config())
+	if err != nil {
+		return nil, err
+	}
+	if len(f.teams) > 0 {
+		if m, err = m.Select(f.teams); err != nil {
+			return nil, fmt.Errorf("--team: %w", err)
+		}
+	}
+	if err := m.CheckCredentials(g.getenv); err != nil {
+		return nil, err
+	}
+	c := &connector{getenv: g.getenv, logger: log}
+	return &session{
+		mapping: m,
+		runner:  &reconcile.Runner{Connect: c.connect, Logger: log},
+		log:     log,
+	}, nil
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/teamsync/teamsync/sync/config"
+	"github.com/teamsync/teamsync/sync/plan"
+)
+
+func newValidateCmd(g *globals) *cobra.Command {
+	var online bool
+	cmd := &cobra.Command{
+		Use:   "validate",
+		Short: "Check mapping.yaml (offline), or also credentials, groups and teams (--online)",
+		Long: `validate checks the mapping file's structure and reports every problem with
+its file:line. It needs no credentials, so pull-request builds without
+secrets can run it.
+
+With --online it also resolves the credentials and reads every group and
+team the mapping names, reporting any that do not exist. It writes nothing.
+
+Exit codes: 0 valid, 1 invalid.`,
+		Example: `  teamsync validate
+  teamsync validate --config teams/mapping.yaml
+  teamsync validate --online`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			path := g.config()
+			if !online {
+				m, err := config.Load(path)
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprintf(g.stdout, "%s: valid (%s)\n", path, describe(m))
+				return err
+			}
+			s, err := g.session(cmd.Context(), runFlags{format: "text"})
+			if err != nil {
+				return err
+			}
+			res, err := s.runner.Plan(cmd.Context(), s.mapping, plan.Options{})
+			if err != nil {
+				return err
+			}
+			if n := len(res.Plan.Errors); n > 0 {
+				for _, e := range res.Plan.Errors {
+					fmt.Fprintf(g.stderr, "%s: team %q: %s: %s\n", path, e.Team, e.Source, e.Message)
+				}
+				return fmt.Errorf("%s: %d problem(s) found online", path, n)
+			}
+			_, err = fmt.Fprintf(g.stdout, "%s: valid online (%s; credentials, groups and teams checked)\n", path, describe(s.mapping))
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&online, "online", false, "also check credentials and that every group and team exists")
+	return cmd
+}
+
+// describe counts what a mapping manages, for validate's one-line verdict.
+func describe(m *config.Mapping) string {
+	groups := 0
+	for _, t := range m.Teams {
+		groups += len(t.Groups)
+	}
+	return fmt.Sprintf("%d teams, %d group entries", len(m.Teams), groups)
+}
