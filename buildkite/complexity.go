@@ -162,16 +162,16 @@ func largestFirst(op operation, vars map[string]any, name string, limit int) (in
 	return n, nil
 }
 
-// minFirstPassMembers is the fewest members per team the first pass asks
-// for when many teams share one query.
-const minFirstPassMembers = 50
-
 // teamBatchSize chooses, for n teams and a page size, how many members of
 // each team the first pass asks for (k) and how many teams go in one
-// TeamsBatch query (batch). It prefers all teams in one query with k as
-// large as that allows (so small teams need no follow-up), never below
-// minFirstPassMembers unless the page size is smaller, and keeps every
-// query within complexityBudget.
+// TeamsBatch query (batch), keeping every query within complexityBudget.
+//
+// k is the full page size. Requested complexity costs nothing once the
+// query is accepted (the rate limit charges what is returned), so the only
+// price of a large k is more batches: at 500, 39 teams per query, so an
+// organization's 250 teams take at most 7. A small k instead costs one
+// follow-up request for every team larger than it, which for an
+// organization of big teams is far more (measured by BenchmarkReadOrg).
 func teamBatchSize(n, pageSize int) (k, batch int, err error) {
 	if n == 0 {
 		return 0, 0, nil
@@ -180,9 +180,10 @@ func teamBatchSize(n, pageSize int) (k, batch int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	k = (complexityBudget/n - a) / c
-	k = max(k, min(minFirstPassMembers, pageSize))
-	k = min(k, pageSize)
+	k = pageSize
 	batch = min(n, complexityBudget/(a+c*k))
+	if batch < 1 {
+		return 0, 0, fmt.Errorf("one team of %d members costs %d, over the budget of %d", k, a+c*k, complexityBudget)
+	}
 	return k, batch, nil
 }

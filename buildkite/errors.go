@@ -23,13 +23,14 @@ func (e *HTTPError) Error() string {
 }
 
 // MaxWaitError says a call gave up because the next retry would have taken
-// its total waiting past Config.MaxWait.
+// its total waiting past Config.MaxWait, or past the context's deadline.
 type MaxWaitError struct {
 	// Wait is how long the next retry would have had to wait.
 	Wait time.Duration
 	// Waited is how long the call had already waited.
 	Waited time.Duration
-	// MaxWait is the bound that would have been exceeded.
+	// MaxWait is the bound that would have been exceeded: Config.MaxWait,
+	// or less when the context's deadline came sooner.
 	MaxWait time.Duration
 	// Err is the failure that asked for the retry.
 	Err error

@@ -1,37 +1,17 @@
 package buildkite_test
 
 import (
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/vektah/gqlparser/v2"
-	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/teamsync/teamsync/buildkite"
+	"github.com/teamsync/teamsync/buildkite/bksim/bksimtest"
 )
 
-// loadSchema reads Buildkite's published schema from $BUILDKITE_SCHEMA or
-// the shared copy beside the repository; it is never copied into the repo.
-func loadSchema(t *testing.T) *ast.Schema {
-	t.Helper()
-	path := os.Getenv("BUILDKITE_SCHEMA")
-	if path == "" {
-		path = "../../shared/buildkite/schema.graphql"
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Skipf("Buildkite schema not available (set BUILDKITE_SCHEMA): %v", err)
-	}
-	s, err := gqlparser.LoadSchema(&ast.Source{Name: path, Input: string(data)})
-	if err != nil {
-		t.Fatalf("load schema: %v", err)
-	}
-	return s
-}
-
 func TestOperationsValidateAgainstSchema(t *testing.T) {
-	schema := loadSchema(t)
+	schema := bksimtest.Schema(t)
 	ops := buildkite.Operations()
 	want := []string{
 		"OrgMembers", "OrgInvitations", "TeamsBatch", "TeamMembersPage",
@@ -61,7 +41,7 @@ func TestOperationsValidateAgainstSchema(t *testing.T) {
 // TestOperationsRejectsBrokenDocument shows the schema check can fail: a
 // field Buildkite does not have is caught.
 func TestOperationsRejectsBrokenDocument(t *testing.T) {
-	schema := loadSchema(t)
+	schema := bksimtest.Schema(t)
 	doc := strings.Replace(buildkite.Operations()["OrgMembers"], "email", "emailAddress", 1)
 	if _, errs := gqlparser.LoadQuery(schema, doc); len(errs) == 0 {
 		t.Fatal("a query asking for User.emailAddress validated")

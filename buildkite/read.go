@@ -202,6 +202,7 @@ func (c *Client) readInvitations(ctx context.Context) (map[string]model.Invitati
 					}
 				}
 			}
+			slices.SortFunc(inv.Teams, func(a, b model.TeamRole) int { return strings.Compare(a.Team, b.Team) })
 			invitations[key] = inv
 		}
 		if after, err = o.Invitations.PageInfo.next(after); err != nil {

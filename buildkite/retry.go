@@ -79,11 +79,17 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if wait == 0 {
 			wait = t.backoff(retry)
 		}
-		if waited+wait > t.maxWait {
+		// A context deadline sooner than the wait ends the call now, with
+		// a reason, rather than after a wait that cannot succeed.
+		limit := t.maxWait
+		if dl, ok := ctx.Deadline(); ok {
+			limit = min(limit, waited+time.Until(dl).Truncate(time.Second))
+		}
+		if waited+wait > limit {
 			if o.resp != nil {
 				o.resp.Body.Close()
 			}
-			return nil, &MaxWaitError{Wait: wait, Waited: waited, MaxWait: t.maxWait, Err: o.err}
+			return nil, &MaxWaitError{Wait: wait, Waited: waited, MaxWait: limit, Err: o.err}
 		}
 		t.logger.LogAttrs(ctx, slog.LevelInfo, "buildkite: retrying request",
 			slog.String("operation", c.name()), slog.Int("retry", retry+1),

@@ -307,3 +307,34 @@ func TestBackoffBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryWaitBeyondDeadline: a wait the context's deadline cannot
+// accommodate fails at once instead of sleeping into the deadline.
+func TestRetryWaitBeyondDeadline(t *testing.T) {
+	srv, ts := startScripted(t, reply{status: 429, header: map[string]string{"RateLimit-Reset": "7200"}})
+	tc := newTestClient(t, ts.URL, func(c *Config) { c.MaxWait = 24 * time.Hour })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	err := mutation(ctx, tc.Client)
+	var mw *MaxWaitError
+	if !errors.As(err, &mw) || mw.Wait != 2*time.Hour || mw.MaxWait > time.Hour || mw.MaxWait < 59*time.Minute {
+		t.Fatalf("err = %v, want a *MaxWaitError for 2h within the hour left", err)
+	}
+	if len(tc.sleeps.got()) != 0 || srv.requests() != 1 {
+		t.Fatalf("slept %v and sent %d requests, want no sleep and 1 request", tc.sleeps.got(), srv.requests())
+	}
+}
+
+// TestRedirectNotFollowed: the token is added below the redirect logic, so
+// following a redirect would carry it to another host; a 3xx is an error.
+func TestRedirectNotFollowed(t *testing.T) {
+	elsewhere, other := startScripted(t, reply{body: okBody})
+	_, ts := startScripted(t, reply{status: http.StatusTemporaryRedirect, header: map[string]string{"Location": other.URL}})
+	tc := newTestClient(t, ts.URL, nil)
+	if got, want := errText(query(context.Background(), tc.Client)), "HTTP 307: Temporary Redirect"; got != want {
+		t.Errorf("error = %q, want %q", got, want)
+	}
+	if elsewhere.requests() != 0 {
+		t.Errorf("the redirect target got %d requests", elsewhere.requests())
+	}
+}

@@ -1,0 +1,279 @@
+package buildkite
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/teamsync/teamsync/buildkite/bksim"
+	"github.com/teamsync/teamsync/buildkite/bksim/bksimtest"
+	"github.com/teamsync/teamsync/sync/model"
+)
+
+// readSeed is a small organization with case differences in emails, a bot,
+// a team larger than the test page size and invitations in every state.
+func readSeed() bksim.State {
+	return bksim.State{
+		Organization: "acme",
+		Members: []bksim.Member{
+			{Email: "alice@acme.com", Name: "Alice"},
+			{Email: "Bob@Acme.COM", Name: "Bob"},
+			{Email: "carol@acme.com", Name: "Carol"},
+			{Email: "dave@acme.com", Name: "Dave"},
+			{Email: "eve@acme.com", Name: "Eve"},
+			{Email: "bot@buildkite.com", Name: "Buildkite Bot", Bot: true},
+		},
+		Teams: []bksim.Team{
+			{Slug: "platform", Name: "Platform", Members: []bksim.TeamMember{
+				{Email: "alice@acme.com", Role: "maintainer"},
+				{Email: "bob@acme.com"},
+				{Email: "carol@acme.com"},
+				{Email: "dave@acme.com"},
+				{Email: "bot@buildkite.com"},
+			}},
+			{Slug: "mobile", Name: "Mobile", Privacy: "visible", Members: []bksim.TeamMember{{Email: "carol@acme.com", Role: "maintainer"}}},
+			{Slug: "empty", Name: "Empty"},
+			{Slug: "unmanaged", Name: "Unmanaged", Members: []bksim.TeamMember{{Email: "eve@acme.com"}}},
+		},
+		Invitations: []bksim.Invitation{
+			{Email: "Gina@Acme.com", Teams: []bksim.TeamRole{{Team: "platform", Role: "member"}, {Team: "mobile", Role: "maintainer"}}},
+			{Email: "hank@acme.com", State: "expired", Teams: []bksim.TeamRole{{Team: "platform", Role: "member"}}},
+			{Email: "ivy@acme.com", State: "revoked"},
+		},
+	}
+}
+
+// readSeedWant is what ReadOrg of platform, mobile, empty and a missing
+// team gives for readSeed, with IDs left out.
+func readSeedWant() *model.Org {
+	tm := func(email string, r model.Role) model.TeamMember { return model.TeamMember{Email: email, Role: r} }
+	return &model.Org{
+		Slug: "acme",
+		Members: map[string]model.Member{
+			"alice@acme.com": {Email: "alice@acme.com", Name: "Alice"},
+			"bob@acme.com":   {Email: "Bob@Acme.COM", Name: "Bob"},
+			"carol@acme.com": {Email: "carol@acme.com", Name: "Carol"},
+			"dave@acme.com":  {Email: "dave@acme.com", Name: "Dave"},
+			"eve@acme.com":   {Email: "eve@acme.com", Name: "Eve"},
+		},
+		Teams: map[string]model.Team{
+			"platform": {Slug: "platform", Name: "Platform", Members: map[string]model.TeamMember{
+				"alice@acme.com": tm("alice@acme.com", model.RoleMaintainer),
+				"bob@acme.com":   tm("Bob@Acme.COM", model.RoleMember),
+				"carol@acme.com": tm("carol@acme.com", model.RoleMember),
+				"dave@acme.com":  tm("dave@acme.com", model.RoleMember),
+			}},
+			"mobile": {Slug: "mobile", Name: "Mobile", Members: map[string]model.TeamMember{
+				"carol@acme.com": tm("carol@acme.com", model.RoleMaintainer),
+			}},
+			"empty": {Slug: "empty", Name: "Empty", Members: map[string]model.TeamMember{}},
+		},
+		TeamErrors: map[string]error{},
+		Invitations: map[string]model.Invitation{
+			"gina@acme.com": {Email: "Gina@Acme.com", Teams: []model.TeamRole{
+				{Team: "mobile", Role: model.RoleMaintainer}, {Team: "platform", Role: model.RoleMember},
+			}},
+		},
+	}
+}
+
+// withoutIDs returns a copy of org with every GraphQL ID blanked, after
+// checking that the IDs are there and agree with each other.
+func withoutIDs(t *testing.T, org *model.Org) *model.Org {
+	t.Helper()
+	if org.ID == "" {
+		t.Error("organization ID is empty")
+	}
+	out := *org
+	out.ID = ""
+	out.Members = make(map[string]model.Member)
+	for k, m := range org.Members {
+		if m.ID == "" || m.UserID == "" {
+			t.Errorf("member %s has IDs %q/%q", k, m.ID, m.UserID)
+		}
+		m.ID, m.UserID = "", ""
+		out.Members[k] = m
+	}
+	out.Teams = make(map[string]model.Team)
+	for slug, team := range org.Teams {
+		if team.ID == "" {
+			t.Errorf("team %s has no ID", slug)
+		}
+		members := make(map[string]model.TeamMember)
+		for k, m := range team.Members {
+			if m.ID == "" || m.UserID != org.Members[k].UserID {
+				t.Errorf("team %s member %s: ID %q, user %q (org member's user %q)", slug, k, m.ID, m.UserID, org.Members[k].UserID)
+			}
+			m.ID, m.UserID = "", ""
+			members[k] = m
+		}
+		team.ID, team.Members = "", members
+		out.Teams[slug] = team
+	}
+	out.Invitations = make(map[string]model.Invitation)
+	for k, inv := range org.Invitations {
+		if inv.ID == "" {
+			t.Errorf("invitation %s has no ID", k)
+		}
+		inv.ID = ""
+		out.Invitations[k] = inv
+	}
+	return &out
+}
+
+// startSim starts a validating simulator without a practical rate limit.
+func startSim(t testing.TB, st bksim.State) (*bksim.Server, *httptest.Server) {
+	t.Helper()
+	return bksimtest.StartWith(t, st, bksim.Options{RateLimit: 1 << 30})
+}
+
+func simClient(t *testing.T, url string, pageSize int, mod func(*Config)) *testClient {
+	t.Helper()
+	return newTestClient(t, url, func(c *Config) {
+		c.Token = bksimtest.Token
+		c.PageSize = pageSize
+		if mod != nil {
+			mod(c)
+		}
+	})
+}
+
+func TestReadOrg(t *testing.T) {
+	srv, ts := startSim(t, readSeed())
+	tc := simClient(t, ts.URL, 2, nil)
+	org, err := tc.ReadOrg(context.Background(), []string{"platform", "mobile", "empty", "ghost", "platform"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := withoutIDs(t, org), readSeedWant(); !reflect.DeepEqual(got, want) {
+		t.Errorf("ReadOrg =\n%+v\nwant\n%+v", got, want)
+	}
+	// Members: 6 with the bot, pages of 2: 3. Invitations: 1. Teams: one
+	// batch of 4 with 2 members each, then platform's 3 more members in 2
+	// pages.
+	st := srv.Stats()
+	if st.Requests != 7 || st.Rejected != 0 {
+		t.Errorf("requests = %d (rejected %d), want 7 (0); by operation %v", st.Requests, st.Rejected, st.ByOperation)
+	}
+	if st.Mutations != 0 {
+		t.Errorf("ReadOrg sent %d mutations", st.Mutations)
+	}
+}
+
+func TestReadOrgNoTeams(t *testing.T) {
+	srv, ts := startSim(t, readSeed())
+	tc := simClient(t, ts.URL, 0, nil)
+	org, err := tc.ReadOrg(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(org.Teams) != 0 || len(org.Members) != 5 || len(org.Invitations) != 1 {
+		t.Errorf("read %d teams, %d members, %d invitations; want 0, 5, 1", len(org.Teams), len(org.Members), len(org.Invitations))
+	}
+	if got := srv.Stats().Requests; got != 2 {
+		t.Errorf("requests = %d, want 2 (members, invitations)", got)
+	}
+}
+
+func TestReadOrgUnknownOrganization(t *testing.T) {
+	_, ts := startSim(t, readSeed())
+	tc := simClient(t, ts.URL, 0, func(c *Config) { c.Organization = "umbrella" })
+	_, err := tc.ReadOrg(context.Background(), []string{"platform"})
+	if got, want := errText(err), `buildkite: organization "umbrella" not found or not visible to this token`; got != want {
+		t.Fatalf("error = %q, want %q", got, want)
+	}
+}
+
+// bigSeed is an organization of n members and teams teams of size members
+// each (members taken round the organization).
+func bigSeed(n, teams, size int) bksim.State {
+	st := bksim.State{Organization: "acme"}
+	for i := range n {
+		st.Members = append(st.Members, bksim.Member{Email: fmt.Sprintf("user%05d@acme.com", i)})
+	}
+	for i := range teams {
+		team := bksim.Team{Slug: fmt.Sprintf("team-%03d", i)}
+		for j := range size {
+			team.Members = append(team.Members, bksim.TeamMember{Email: st.Members[(i*size+j)%n].Email})
+		}
+		st.Teams = append(st.Teams, team)
+	}
+	return st
+}
+
+func teamSlugs(st bksim.State) []string {
+	var out []string
+	for _, t := range st.Teams {
+		out = append(out, t.Slug)
+	}
+	return out
+}
+
+// TestReadOrgRequestCount pins how many requests a read takes, so a
+// change to paging or batching shows up as a number.
+func TestReadOrgRequestCount(t *testing.T) {
+	tests := []struct {
+		name                       string
+		members, teams, size, page int
+		want                       int
+	}{
+		// 4 member pages + 1 invitations + 1 batch + 3 teams × 2 follow-ups.
+		{"tiny pages", 7, 3, 5, 2, 12},
+		// 2 member pages + 1 + 1 batch of 12 × 500; no follow-ups.
+		{"teams fit the first page", 600, 12, 60, 500, 4},
+		// 3 member pages + 1 + 1 batch of 10 × 20 + 10 teams × 2 follow-ups.
+		{"follow-ups for every team", 60, 10, 45, 20, 25},
+		// 1 + 1 + 2 batches: 39 teams of 500 is the most one query holds.
+		{"teams in two batches", 100, 45, 3, 500, 4},
+		// A full last page: the page after it is not asked for.
+		{"exact pages", 40, 2, 20, 20, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := bigSeed(tt.members, tt.teams, tt.size)
+			srv, ts := startSim(t, st)
+			tc := simClient(t, ts.URL, tt.page, nil)
+			org, err := tc.ReadOrg(context.Background(), teamSlugs(st))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(org.Members) != tt.members || len(org.Teams) != tt.teams {
+				t.Fatalf("read %d members and %d teams, want %d and %d", len(org.Members), len(org.Teams), tt.members, tt.teams)
+			}
+			for slug, team := range org.Teams {
+				if len(team.Members) != tt.size {
+					t.Fatalf("team %s has %d members, want %d", slug, len(team.Members), tt.size)
+				}
+			}
+			s := srv.Stats()
+			if s.Requests != tt.want || s.Rejected != 0 {
+				t.Errorf("requests = %d (rejected %d), want %d (0)", s.Requests, s.Rejected, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadOrgDuplicateEmails(t *testing.T) {
+	// The simulator refuses duplicate emails in a seed, so this answer is
+	// scripted: two users whose emails differ only in case.
+	body := `{"data":{"organization":{"id":"org-1","members":{"pageInfo":{"hasNextPage":false,"endCursor":null},"edges":[
+	  {"node":{"id":"om-1","user":{"id":"u-1","email":"Pat@acme.com","name":"Pat One","bot":false}}},
+	  {"node":{"id":"om-2","user":{"id":"u-2","email":"pat@ACME.com","name":"Pat Two","bot":false}}}]},
+	  "invitations":{"pageInfo":{"hasNextPage":false,"endCursor":null},"edges":[]}}}}`
+	_, ts := startScripted(t, reply{body: body})
+	tc := newTestClient(t, ts.URL, nil)
+	org, err := tc.ReadOrg(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]model.Member{"pat@acme.com": {ID: "om-1", UserID: "u-1", Email: "Pat@acme.com", Name: "Pat One"}}
+	if !reflect.DeepEqual(org.Members, want) {
+		t.Errorf("members = %+v, want %+v", org.Members, want)
+	}
+	if logs := tc.logs.String(); !strings.Contains(logs, "two organization members share an email; keeping the first") || !strings.Contains(logs, "skipped_user=u-2") {
+		t.Errorf("no warning about the duplicate in the log:\n%s", logs)
+	}
+}
