@@ -1,0 +1,266 @@
+package google_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/teamsync/teamsync/providers/google"
+	"github.com/teamsync/teamsync/providers/google/googlesim"
+)
+
+var oneGroup = googlesim.State{Groups: []googlesim.Group{{Email: "eng@acme.com", Members: []googlesim.Member{{Email: "ann@acme.com"}}}}}
+
+func TestServiceAccountFlow(t *testing.T) {
+	e := newEnv(t, oneGroup, googlesim.Options{Admins: []string{adminEmail}})
+	p := e.provider(t, nil)
+	for range 3 {
+		if _, err := p.Members(context.Background(), ref("eng@acme.com")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := e.sim.LastTokenRequest()
+	want := []string{
+		"https://www.googleapis.com/auth/admin.directory.group.readonly",
+		"https://www.googleapis.com/auth/admin.directory.group.member.readonly",
+		"https://www.googleapis.com/auth/admin.directory.user.readonly",
+	}
+	if !slices.Equal(got.Scopes, want) {
+		t.Errorf("scopes = %v, want %v", got.Scopes, want)
+	}
+	if !slices.Equal(google.Scopes(), want) {
+		t.Errorf("Scopes() = %v, want %v", google.Scopes(), want)
+	}
+	if got.Subject != adminEmail || got.Issuer != googlesim.ServiceAccountEmail {
+		t.Errorf("subject, issuer = %q, %q; want %q, %q", got.Subject, got.Issuer, adminEmail, googlesim.ServiceAccountEmail)
+	}
+	// One token serves the whole run.
+	if c := e.sim.Requests("/token"); c != 1 {
+		t.Errorf("token requests = %d, want 1", c)
+	}
+}
+
+func TestAuthFailures(t *testing.T) {
+	tests := []struct {
+		name string
+		opts googlesim.Options
+		edit func(*google.Config)
+		want string
+	}{
+		{
+			name: "delegation lacks a scope",
+			opts: googlesim.Options{DelegatedScopes: []string{
+				"https://www.googleapis.com/auth/admin.directory.group.readonly",
+				"https://www.googleapis.com/auth/admin.directory.user.readonly",
+			}},
+			want: `google: get group "eng@acme.com": fetch access token: HTTP 401: unauthorized_client: ` +
+				`Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.`,
+		},
+		{
+			name: "subject is not an admin",
+			opts: googlesim.Options{Admins: []string{"root@acme.com"}},
+			want: `google: get group "eng@acme.com": HTTP 403: Not Authorized to access this resource/api (forbidden)`,
+		},
+		{
+			name: "no subject and no admin role",
+			edit: func(c *google.Config) { c.Subject = "" },
+			want: `google: get group "eng@acme.com": HTTP 403: Not Authorized to access this resource/api (forbidden)`,
+		},
+		{
+			name: "key the token endpoint does not know",
+			edit: func(c *google.Config) {
+				other, err := googlesim.New(googlesim.State{}, googlesim.Options{Key: testKey()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				// Same RSA key, but a key id the serving simulator never issued.
+				path, err := other.WriteServiceAccountKey(t.TempDir(), tokenURLOf(c.CredentialsJSON))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c.CredentialsJSON, err = os.ReadFile(path); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: `google: get group "eng@acme.com": fetch access token: HTTP 400: invalid_grant: Invalid JWT Signature.`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, oneGroup, tt.opts)
+			_, err := e.provider(t, tt.edit).Members(context.Background(), ref("eng@acme.com"))
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("err = %v\nwant %s", err, tt.want)
+			}
+			if s := e.sleeps.all(); len(s) != 0 {
+				t.Errorf("retried a refusal: slept %v", s)
+			}
+		})
+	}
+}
+
+func TestServiceAccountWithoutSubject(t *testing.T) {
+	e := newEnv(t, oneGroup, googlesim.Options{AllowNoSubject: true})
+	got, err := e.provider(t, func(c *google.Config) { c.Subject = "" }).Members(context.Background(), ref("eng@acme.com"))
+	if err != nil || len(got) != 1 {
+		t.Fatalf("Members = %v, %v", got, err)
+	}
+	if s := e.sim.LastTokenRequest().Subject; s != "" {
+		t.Errorf("subject = %q, want none", s)
+	}
+}
+
+func TestTokenEndpointOutageIsRetried(t *testing.T) {
+	e := newEnv(t, oneGroup, googlesim.Options{})
+	e.sim.Inject(googlesim.Fault{Path: "/token", Status: 503, Times: 2})
+	if _, err := e.provider(t, nil).Members(context.Background(), ref("eng@acme.com")); err != nil {
+		t.Fatal(err)
+	}
+	if c := e.sim.Requests("/token"); c != 3 {
+		t.Errorf("token requests = %d, want 3", c)
+	}
+}
+
+func TestTokenNeverSurfaces(t *testing.T) {
+	e := newEnv(t, oneGroup, googlesim.Options{})
+	p := e.provider(t, nil)
+	if _, err := p.Members(context.Background(), ref("eng@acme.com")); err != nil {
+		t.Fatal(err)
+	}
+	token := e.sim.LastTokenRequest().AccessToken
+	if token == "" {
+		t.Fatal("no token issued")
+	}
+	faults := []googlesim.Fault{
+		// A proxy that echoes the request's headers into its error page.
+		{Status: 502, Body: "<html>upstream failed</html>", EchoAuthorization: true},
+		// A Google-shaped error whose message quotes the credential.
+		{Status: 403, Reason: "forbidden", Message: "token Bearer " + token + " is not allowed"},
+		{Status: 401, Reason: "authError", Message: "Invalid Credentials: " + token},
+	}
+	for _, f := range faults {
+		e.sim.ClearFaults()
+		f.Path = groupsPath + "eng@acme.com"
+		e.sim.Inject(f)
+		_, err := p.Members(context.Background(), ref("eng@acme.com"))
+		if err == nil {
+			t.Fatalf("fault %d: want an error", f.Status)
+		}
+		if strings.Contains(err.Error(), token) || strings.Contains(err.Error(), strings.TrimPrefix(token, "ya29.")) {
+			t.Errorf("fault %d: token in error: %v", f.Status, err)
+		}
+		if strings.Contains(err.Error(), "upstream failed") {
+			t.Errorf("fault %d: response body in error: %v", f.Status, err)
+		}
+	}
+	if strings.Contains(e.logs.String(), strings.TrimPrefix(token, "ya29.")) {
+		t.Errorf("token in logs:\n%s", e.logs)
+	}
+}
+
+func TestApplicationDefaultCredentials(t *testing.T) {
+	e := newEnv(t, oneGroup, googlesim.Options{Admins: []string{adminEmail}})
+	keyPath := filepath.Join(t.TempDir(), "adc.json")
+	if err := os.WriteFile(keyPath, e.key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", keyPath)
+	got, err := e.provider(t, func(c *google.Config) { c.CredentialsJSON = nil }).Members(context.Background(), ref("eng@acme.com"))
+	if err != nil || len(got) != 1 {
+		t.Fatalf("Members = %v, %v", got, err)
+	}
+	if tr := e.sim.LastTokenRequest(); tr.Subject != adminEmail || len(tr.Scopes) != 3 {
+		t.Errorf("token request = %+v", tr)
+	}
+}
+
+func TestNewRejectsUnusableCredentials(t *testing.T) {
+	userCreds := filepath.Join(t.TempDir(), "user.json")
+	if err := os.WriteFile(userCreds, []byte(`{"type":"authorized_user","client_id":"x","client_secret":"y","refresh_token":"z"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		cfg  google.Config
+		adc  string
+		want string
+	}{
+		{
+			name: "not JSON",
+			cfg:  google.Config{CredentialsJSON: []byte("nope")},
+			want: "google: credentials: service-account key is not JSON: invalid character 'o' in literal null (expecting 'u')",
+		},
+		{
+			name: "user credentials as a key",
+			cfg:  google.Config{CredentialsJSON: []byte(`{"type":"authorized_user"}`)},
+			want: `google: credentials: service-account key has type "authorized_user", want "service_account"`,
+		},
+		{
+			name: "no private key",
+			cfg:  google.Config{CredentialsJSON: []byte(`{"type":"service_account","client_email":"a@b"}`)},
+			want: "google: credentials: service-account key has no private_key",
+		},
+		{
+			name: "key and impersonation",
+			cfg:  google.Config{CredentialsJSON: []byte(`{}`), ImpersonateServiceAccount: "sa@p.iam.gserviceaccount.com"},
+			want: "google: credentials: a service account to impersonate works only with application default credentials, not with a key file",
+		},
+		{
+			name: "subject with user ADC",
+			cfg:  google.Config{Subject: adminEmail},
+			adc:  userCreds,
+			want: `google: credentials: subject "admin@acme.com" needs a service-account key or a service account to impersonate; the application default credentials are of type "authorized_user"`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", tt.adc)
+			_, err := google.New(context.Background(), tt.cfg)
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("err = %v\nwant %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestEndpointWithPathPrefix(t *testing.T) {
+	sim, err := googlesim.New(oneGroup, googlesim.Options{Key: testKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/google/", http.StripPrefix("/google", sim))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	keyPath, err := sim.WriteServiceAccountKey(t.TempDir(), srv.URL+"/google/token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := os.ReadFile(keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ep := range []string{srv.URL + "/google", srv.URL + "/google/"} {
+		p, err := google.New(context.Background(), google.Config{
+			CredentialsJSON: key, Subject: adminEmail, Endpoint: ep, HTTPClient: srv.Client(),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := p.Members(context.Background(), ref("eng@acme.com")); err != nil || len(got) != 1 {
+			t.Errorf("endpoint %s: Members = %v, %v", ep, got, err)
+		}
+	}
+}
+
+// tokenURLOf reads token_uri from a key file.
+func tokenURLOf(key []byte) string {
+	_, rest, _ := strings.Cut(string(key), `"token_uri": "`)
+	u, _, _ := strings.Cut(rest, `"`)
+	return u
+}
