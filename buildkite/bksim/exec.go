@@ -70,6 +70,15 @@ type execution struct {
 	// failField, when set, makes every top-level field of that name fail
 	// with failMessage (a 200-status fault).
 	failField, failMessage string
+	// collected caches field collection per object type and selection set:
+	// a page of 500 nodes collects the same selection 500 times.
+	collected map[collectKey][]collectedField
+}
+
+type collectKey struct {
+	typ   string
+	first ast.Selection
+	n     int
 }
 
 // prepare parses, validates and picks the operation. rejected reports a
@@ -171,12 +180,12 @@ func (ex *execution) run() json.RawMessage {
 	if !ok {
 		return json.RawMessage("null")
 	}
-	raw, err := json.Marshal(data)
-	if err != nil {
+	var b bytes.Buffer
+	if err := writeValue(&b, data); err != nil {
 		ex.errs = append(ex.errs, gqlError{Message: "simulator: encode result: " + err.Error()})
 		return json.RawMessage("null")
 	}
-	return raw
+	return b.Bytes()
 }
 
 // collectedField is one response key with every field selected under it.
@@ -275,11 +284,27 @@ func (ex *execution) applies(cond, typ string) bool {
 	return false
 }
 
+func (ex *execution) collectCached(typ string, sel ast.SelectionSet) []collectedField {
+	if len(sel) == 0 {
+		return nil
+	}
+	key := collectKey{typ: typ, first: sel[0], n: len(sel)}
+	if c, ok := ex.collected[key]; ok {
+		return c
+	}
+	c := ex.collect(typ, sel, nil, map[string]bool{})
+	if ex.collected == nil {
+		ex.collected = map[collectKey][]collectedField{}
+	}
+	ex.collected[key] = c
+	return c
+}
+
 // selectFields resolves a selection set on obj. ok is false when a
 // non-null field failed, so obj itself must become null.
 func (ex *execution) selectFields(obj object, sel ast.SelectionSet, path []any) (*orderedMap, bool) {
 	m := &orderedMap{}
-	for _, c := range ex.collect(obj.typeName(), sel, nil, map[string]bool{}) {
+	for _, c := range ex.collectCached(obj.typeName(), sel) {
 		f := c.fields[0]
 		p := append(path[:len(path):len(path)], c.key)
 		if f.Name == "__typename" {
@@ -300,9 +325,14 @@ func (ex *execution) selectFields(obj object, sel ast.SelectionSet, path []any) 
 func (ex *execution) field(obj object, c collectedField, path []any) (any, bool) {
 	f := c.fields[0]
 	nonNull := f.Definition != nil && f.Definition.Type.NonNull
-	var sel ast.SelectionSet
-	for _, cf := range c.fields {
-		sel = append(sel, cf.SelectionSet...)
+	sel := f.SelectionSet
+	if len(c.fields) > 1 {
+		// Merged selections are rebuilt per call, so they miss the cache;
+		// they are rare (the same key selected twice).
+		sel = nil
+		for _, cf := range c.fields {
+			sel = append(sel, cf.SelectionSet...)
+		}
 	}
 	val, err := ex.resolveField(obj, f, path)
 	if err != nil {
@@ -316,7 +346,10 @@ func (ex *execution) resolveField(obj object, f *ast.Field, path []any) (any, er
 	if len(path) == 1 && ex.failField != "" && f.Name == ex.failField {
 		return nil, fmt.Errorf("%s", ex.failMessage)
 	}
-	args := map[string]any{}
+	var args map[string]any
+	if len(f.Arguments) > 0 {
+		args = make(map[string]any, len(f.Arguments))
+	}
 	for _, a := range f.Arguments {
 		v, err := a.Value.Value(ex.vars)
 		if err != nil {
@@ -392,23 +425,48 @@ func (m *orderedMap) set(k string, v any) {
 // MarshalJSON writes the members in insertion order.
 func (m *orderedMap) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, k := range m.keys {
-		if i > 0 {
-			b.WriteByte(',')
+	err := writeValue(&b, m)
+	return b.Bytes(), err
+}
+
+// writeValue encodes a result tree in one pass; nesting json.Marshaler
+// values instead would re-validate every level and go quadratic.
+func writeValue(b *bytes.Buffer, v any) error {
+	switch v := v.(type) {
+	case *orderedMap:
+		b.WriteByte('{')
+		for i, k := range v.keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := writeValue(b, k); err != nil {
+				return err
+			}
+			b.WriteByte(':')
+			if err := writeValue(b, v.vals[i]); err != nil {
+				return err
+			}
 		}
-		kb, err := json.Marshal(k)
-		if err != nil {
-			return nil, err
+		b.WriteByte('}')
+		return nil
+	case []any:
+		b.WriteByte('[')
+		for i, x := range v {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := writeValue(b, x); err != nil {
+				return err
+			}
 		}
-		b.Write(kb)
-		b.WriteByte(':')
-		vb, err := json.Marshal(m.vals[i])
-		if err != nil {
-			return nil, err
-		}
-		b.Write(vb)
+		b.WriteByte(']')
+		return nil
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	b.Truncate(b.Len() - 1) // Encode's newline
+	return nil
 }

@@ -34,12 +34,12 @@ func (r result) messages() []string {
 }
 
 // gql posts a query with the test token and decodes the answer.
-func gql(t *testing.T, url, query string, vars map[string]any) result {
+func gql(t testing.TB, url, query string, vars map[string]any) result {
 	t.Helper()
 	return gqlAs(t, url, "Bearer test-token", query, vars)
 }
 
-func gqlAs(t *testing.T, url, auth, query string, vars map[string]any) result {
+func gqlAs(t testing.TB, url, auth, query string, vars map[string]any) result {
 	t.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
@@ -48,7 +48,7 @@ func gqlAs(t *testing.T, url, auth, query string, vars map[string]any) result {
 	return send(t, http.MethodPost, url, auth, body)
 }
 
-func send(t *testing.T, method, url, auth string, body []byte) result {
+func send(t testing.TB, method, url, auth string, body []byte) result {
 	t.Helper()
 	status, header, raw := rawSend(t, method, url, auth, body)
 	r := result{Status: status, Header: header, Raw: raw}
@@ -59,7 +59,7 @@ func send(t *testing.T, method, url, auth string, body []byte) result {
 }
 
 // rawSend makes one request and returns the status, headers and body as is.
-func rawSend(t *testing.T, method, url, auth string, body []byte) (int, http.Header, string) {
+func rawSend(t testing.TB, method, url, auth string, body []byte) (int, http.Header, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, bytes.NewReader(body))
 	if err != nil {
@@ -82,7 +82,7 @@ func rawSend(t *testing.T, method, url, auth string, body []byte) (int, http.Hea
 }
 
 // decode unmarshals the data into v and fails the test on GraphQL errors.
-func (r result) decode(t *testing.T, v any) {
+func (r result) decode(t testing.TB, v any) {
 	t.Helper()
 	if len(r.Errors) > 0 {
 		t.Fatalf("unexpected errors: %q", r.messages())
@@ -109,7 +109,7 @@ func seed(n int, teams map[string]int) bksim.State {
 	return st
 }
 
-func mustLoad(t *testing.T, path string) bksim.State {
+func mustLoad(t testing.TB, path string) bksim.State {
 	t.Helper()
 	st, err := bksim.LoadState(path)
 	if err != nil {
@@ -118,7 +118,7 @@ func mustLoad(t *testing.T, path string) bksim.State {
 	return st
 }
 
-func assertState(t *testing.T, got, want bksim.State) {
+func assertState(t testing.TB, got, want bksim.State) {
 	t.Helper()
 	if !reflect.DeepEqual(got, want) {
 		g, _ := json.MarshalIndent(got, "", "  ")
@@ -136,7 +136,7 @@ type ids struct {
 	TeamMembers map[string]string
 }
 
-func lookupIDs(t *testing.T, url string) ids {
+func lookupIDs(t testing.TB, url string) ids {
 	t.Helper()
 	var d struct {
 		Organization struct {
@@ -164,7 +164,7 @@ func lookupIDs(t *testing.T, url string) ids {
 		}
 	}
 	gql(t, url, `{ organization(slug: "acme") { id
-		members(first: 100) { edges { node { user { id email } } } }
+		members(first: 100, order: NAME) { edges { node { user { id email } } } }
 		teams(first: 100) { edges { node { id slug members(first: 100) { edges { node { id user { email } } } } } } } } }`, nil).decode(t, &d)
 	out := ids{Org: d.Organization.ID, Users: map[string]string{}, Teams: map[string]string{}, TeamMembers: map[string]string{}}
 	for _, e := range d.Organization.Members.Edges {

@@ -364,6 +364,10 @@ func TestWithoutSchema(t *testing.T) {
 	if got, want := r.messages(), []string{"simulator does not implement Organization.nope"}; !slices.Equal(got, want) {
 		t.Errorf("errors %q, want %q", got, want)
 	}
+	// Connections are still priced without the schema: 1 + 1 + 1 + 2.
+	if got := r.Header.Get("RateLimit-Complexity-Requested"); got != "5" {
+		t.Errorf("requested complexity %s, want 5", got)
+	}
 }
 
 // The machinebox/graphql client (what the buildkite package may use) reads

@@ -22,7 +22,7 @@ func LoadSchema(path string) (*ast.Schema, error) {
 	}
 	sc, err := gqlparser.LoadSchema(&ast.Source{Name: path, Input: string(data)})
 	if err != nil {
-		return nil, fmt.Errorf("bksim: load schema %s: %w", path, err)
+		return nil, fmt.Errorf("bksim: load schema: %w", err)
 	}
 	return sc, nil
 }

@@ -34,28 +34,33 @@ var loaded schemaOnce
 // variable is set, with a message naming the places searched.
 func Schema(t testing.TB) *ast.Schema {
 	t.Helper()
-	loaded.once.Do(func() {
-		loaded.path = bksim.SchemaPath()
-		if loaded.path == "" {
+	return loaded.get(t)
+}
+
+func (l *schemaOnce) get(t testing.TB) *ast.Schema {
+	t.Helper()
+	l.once.Do(func() {
+		l.path = bksim.SchemaPath()
+		if l.path == "" {
 			where := bksim.DefaultSchemaPath()
 			if where == "" {
 				where = "../shared/buildkite/schema.graphql next to go.mod (no go.mod found above the working directory)"
 			}
-			loaded.msg = "Buildkite schema not found: looked at $" + bksim.SchemaEnv + " (" + envState() + ") and " + where +
+			l.msg = "Buildkite schema not found: looked at $" + bksim.SchemaEnv + " (" + envState() + ") and " + where +
 				"; set " + bksim.SchemaEnv + "=/path/to/schema.graphql (Buildkite's data/graphql/schema.graphql from github.com/buildkite/docs)"
 			return
 		}
-		loaded.schema, loaded.err = bksim.LoadSchema(loaded.path)
+		l.schema, l.err = bksim.LoadSchema(l.path)
 	})
 	switch {
-	case loaded.err != nil:
-		t.Fatalf("bksimtest: %v", loaded.err)
-	case loaded.schema == nil && os.Getenv("CI") != "":
-		t.Fatalf("bksimtest: %s", loaded.msg)
-	case loaded.schema == nil:
-		t.Skipf("bksimtest: %s", loaded.msg)
+	case l.err != nil:
+		t.Fatalf("bksimtest: %v", l.err)
+	case l.schema == nil && os.Getenv("CI") != "":
+		t.Fatalf("bksimtest: %s", l.msg)
+	case l.schema == nil:
+		t.Skipf("bksimtest: %s", l.msg)
 	}
-	return loaded.schema
+	return l.schema
 }
 
 func envState() string {
