@@ -74,7 +74,9 @@ func BenchmarkMemberBatch(b *testing.B) {
 	}
 	add += " }"
 	for b.Loop() {
-		var added map[string]struct{ TeamMemberEdge struct{ Node struct{ ID string } } }
+		var added map[string]struct {
+			TeamMemberEdge struct{ Node struct{ ID string } }
+		}
 		gql(b, hs.URL, add, nil).decode(b, &added)
 		del := "mutation {"
 		for alias, a := range added {
