@@ -27,7 +27,7 @@ const (
 	DefaultMaxRetries     = 5
 	DefaultMaxWait        = 5 * time.Minute // one rate-limit window
 	DefaultPageSize       = 500             // the documented page maximum
-	DefaultAttemptTimeout = time.Minute     // per attempt, when HTTPClient is nil
+	DefaultAttemptTimeout = time.Minute     // per attempt
 )
 
 // Config configures a Client. Organization and Token are required.
@@ -41,8 +41,8 @@ type Config struct {
 	// UserAgent is sent on every request, e.g. "teamsync/1.2.3".
 	UserAgent string
 	// HTTPClient supplies the base transport (nil: http.DefaultTransport).
-	// Its Timeout, if any, bounds each attempt rather than the whole call,
-	// so that retry waits do not count against it.
+	// Its Timeout bounds each attempt rather than the whole call, so that
+	// retry waits do not count against it; 0 means DefaultAttemptTimeout.
 	HTTPClient *http.Client
 	// Logger receives retry notices and read warnings; nil discards them.
 	Logger *slog.Logger
@@ -108,7 +108,7 @@ func New(cfg Config) (*Client, error) {
 		if cfg.HTTPClient.Transport != nil {
 			base = cfg.HTTPClient.Transport
 		}
-		attemptTimeout = cfg.HTTPClient.Timeout
+		attemptTimeout = orDefault(cfg.HTTPClient.Timeout, DefaultAttemptTimeout)
 	}
 	if cfg.OnResponse != nil {
 		base = &observeTransport{observe: cfg.OnResponse, base: base}

@@ -48,7 +48,7 @@ const (
 	// each with the first $first members. See teamsBatchQuery.
 	teamsBatchHeader = "query TeamsBatch($first: Int!"
 	teamsBatchFields = ` {
-    id slug name
+    id name
     members(first: $first) {
       pageInfo { hasNextPage endCursor }
       edges { node { id role user { id email bot } } }

@@ -236,7 +236,6 @@ type teamMembers struct {
 
 type teamNode struct {
 	ID      string       `json:"id"`
-	Slug    string       `json:"slug"`
 	Name    string       `json:"name"`
 	Members *teamMembers `json:"members"`
 }

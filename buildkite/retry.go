@@ -73,7 +73,12 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	for retry := 0; ; retry++ {
 		o := t.attempt(req, body, c)
 		if !o.retry || retry >= t.maxRetries {
-			return o.resp, o.err
+			if o.resp != nil {
+				// A 200 still busy after the last retry: machinebox reports
+				// its GraphQL error.
+				return o.resp, nil
+			}
+			return nil, o.err
 		}
 		wait := o.wait
 		if wait == 0 {
