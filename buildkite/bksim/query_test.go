@@ -257,6 +257,11 @@ func TestQueries(t *testing.T) {
 			want:  `{"node":{"id":"VGVhbS0tLTAwMDAwMDAwLTAwMDAtNDAwMC04MDAwLTAwMDAwMDAwMDAxMg==","slug":"platform"}}`,
 		},
 		{
+			name:  "IDs are read decoded, so missing padding or a wrong type do not matter or match",
+			query: `{ a: node(id: "VGVhbS0tLTAwMDAwMDAwLTAwMDAtNDAwMC04MDAwLTAwMDAwMDAwMDAxMg") { ... on Team { slug } } b: node(id: "not base64!") { id } c: node(id: "VXNlci0tLTAwMDAwMDAwLTAwMDAtNDAwMC04MDAwLTAwMDAwMDAwMDAxMg==") { id } }`,
+			want:  `{"a":{"slug":"platform"},"b":null,"c":null}`,
+		},
+		{
 			name:  "viewer is the first admin",
 			query: `{ viewer { user { email } } }`,
 			want:  `{"viewer":{"user":{"email":"alice@acme.com"}}}`,

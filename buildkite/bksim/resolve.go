@@ -114,7 +114,7 @@ func (ex *execution) queryField(field string, args map[string]any) (any, error) 
 		return nil, nil
 	case "node":
 		id, _ := args["id"].(string)
-		if o := ex.st.nodes[id]; o != nil {
+		if o := ex.st.lookup("", id); o != nil {
 			return o, nil
 		}
 		return nil, nil

@@ -125,13 +125,14 @@ func (s *store) newUUID() string {
 
 func (s *store) index(o object) { s.nodes[idOf(o)] = o }
 
-// lookup returns the object with GraphQL ID id if it is of type typ.
+// lookup returns the object with GraphQL ID id if it is of type typ ("" =
+// any type). IDs are compared decoded, so padding does not matter.
 func (s *store) lookup(typ, id string) object {
-	t, _, ok := parseGlobalID(id)
-	if !ok || t != typ {
+	t, uuid, ok := parseGlobalID(id)
+	if !ok || typ != "" && t != typ {
 		return nil
 	}
-	return s.nodes[id]
+	return s.nodes[globalID(t, uuid)]
 }
 
 // newStore builds the store from a validated seed.
