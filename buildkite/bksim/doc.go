@@ -76,9 +76,9 @@
 //
 // # Error messages
 //
-// Clients classify errors by these texts (the shapes terraform-provider-
-// buildkite relies on): not found contains "No … found", duplicates contain
-// "already been added" or "already exists".
+// Clients classify errors by these texts, in the shapes that
+// terraform-provider-buildkite relies on: not found contains "No … found",
+// duplicates contain "already been added" or "already exists".
 //
 //	No organization found with ID "…"                  teamCreate, organizationInvitationCreate
 //	No team found with ID "…"                          teamMemberCreate, invitation teams
