@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/teamsync/teamsync/buildkite/bksim"
 	"github.com/teamsync/teamsync/buildkite/bksim/bksimtest"
+	"github.com/teamsync/teamsync/providers/google/googlesim"
+	"github.com/teamsync/teamsync/providers/okta/oktasim"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected plan.json and want-buildkite.yaml files of the scenarios")
@@ -29,6 +32,17 @@ type scenarioSpec struct {
 	ApplyExit   int      `yaml:"apply_exit"`
 	// Env adds environment variables for the run.
 	Env map[string]string `yaml:"env"`
+	// Faults make IdP reads fail, to show what an unknown group does.
+	Faults []scenarioFault `yaml:"faults"`
+}
+
+// scenarioFault fails one IdP request that a scenario makes.
+type scenarioFault struct {
+	Source    string `yaml:"source"` // okta or google
+	Group     string `yaml:"group"`  // Okta group name or Google group email
+	Page      int    `yaml:"page"`   // the member page that fails, from 1
+	Status    int    `yaml:"status"`
+	Malformed bool   `yaml:"malformed"`
 }
 
 // TestScenarios runs every directory under testdata/scenarios end to end:
@@ -54,7 +68,7 @@ func runScenario(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	sim, srv := bksimtest.Start(t, seed)
-	h := newHarness(t, dir, srv.URL)
+	h := newHarness(t, dir, srv.URL, spec.Faults)
 	for k, v := range spec.Env {
 		h.env[k] = v
 	}
@@ -95,18 +109,86 @@ type harness struct {
 	stderr bytes.Buffer
 }
 
-func newHarness(t *testing.T, dir, buildkiteURL string) *harness {
+func newHarness(t *testing.T, dir, buildkiteURL string, faults []scenarioFault) *harness {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(dir, "mapping.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := strings.ReplaceAll(string(raw), "{{buildkite_url}}", buildkiteURL)
-	path := filepath.Join(t.TempDir(), "mapping.yaml")
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+	h := &harness{t: t, env: map[string]string{"BUILDKITE_API_TOKEN": "test-token"}}
+	vars := []string{"{{buildkite_url}}", buildkiteURL}
+	if okta := startOkta(t, dir, faults); okta != "" {
+		vars = append(vars, "{{okta_url}}", okta)
+		h.env["OKTA_API_TOKEN"] = scenarioOktaToken
+	}
+	if endpoint, key := startGoogle(t, dir, faults); endpoint != "" {
+		vars = append(vars, "{{google_endpoint}}", endpoint, "{{google_credentials}}", key)
+	}
+	text := strings.NewReplacer(vars...).Replace(string(raw))
+	h.config = filepath.Join(t.TempDir(), "mapping.yaml")
+	if err := os.WriteFile(h.config, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return &harness{t: t, config: path, env: map[string]string{"BUILDKITE_API_TOKEN": "test-token"}}
+	return h
+}
+
+const scenarioOktaToken = "scenario-okta-token"
+
+// startOkta starts the Okta simulator when the scenario has okta.yaml and
+// returns its URL.
+func startOkta(t *testing.T, dir string, faults []scenarioFault) string {
+	path := filepath.Join(dir, "okta.yaml")
+	if _, err := os.Stat(path); err != nil {
+		return ""
+	}
+	st, err := oktasim.LoadState(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := oktasim.New(st, oktasim.Options{Token: scenarioOktaToken})
+	for _, f := range faults {
+		if f.Source != "okta" {
+			continue
+		}
+		id, ok := sim.GroupID(f.Group)
+		if !ok {
+			t.Fatalf("fault names okta group %q, which okta.yaml does not have", f.Group)
+		}
+		sim.Inject(oktasim.Fault{Path: "/api/v1/groups/" + id + "/users", Nth: f.Page, Times: 100, Status: f.Status, Malformed: f.Malformed})
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// startGoogle starts the Google Directory simulator when the scenario has
+// google.yaml, and returns its endpoint and a service-account key file that
+// trusts it.
+func startGoogle(t *testing.T, dir string, faults []scenarioFault) (endpoint, keyFile string) {
+	path := filepath.Join(dir, "google.yaml")
+	if _, err := os.Stat(path); err != nil {
+		return "", ""
+	}
+	st, err := googlesim.LoadState(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := googlesim.New(st, googlesim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range faults {
+		if f.Source == "google" {
+			sim.Inject(googlesim.Fault{Path: "/admin/directory/v1/groups/" + f.Group + "/members", After: f.Page - 1, Status: f.Status})
+		}
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	key, err := sim.WriteServiceAccountKey(t.TempDir(), srv.URL+"/token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv.URL + "/", key
 }
 
 // run executes teamsync with args and returns stdout and the exit code.
