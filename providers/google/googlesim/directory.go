@@ -109,7 +109,12 @@ func (d *directory) row(m Member) map[string]any {
 		}
 	}
 	status := m.Status
-	if status == "" {
+	switch {
+	case status != "":
+	case m.Type == TypeCustomer:
+		// Google sends no status for the whole-domain row.
+		status = StatusAbsent
+	default:
 		status = StatusActive
 		if u := d.user(m.Email); u != nil && m.Type == TypeUser && u.Suspended {
 			status = StatusSuspended
