@@ -1,0 +1,230 @@
+// Package daemon is `teamsync serve`: it runs a full reconcile at start and
+// on the mapping's cron schedule, never two at once, re-reading the mapping
+// and the secrets at every run; it serves /metrics, /healthz, /readyz, a
+// token-guarded POST /sync and the Okta Event Hook at /hooks/okta, which
+// turns membership events into a debounced reconcile of the affected teams;
+// and it writes the audit log. It reads no flags or environment: cmd/
+// passes everything in Config.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/teamsync/teamsync/sync/audit"
+	"github.com/teamsync/teamsync/sync/config"
+	"github.com/teamsync/teamsync/sync/metrics"
+	"github.com/teamsync/teamsync/sync/reconcile"
+)
+
+// Defaults for the Config fields left zero.
+const (
+	DefaultListen          = ":9090"
+	DefaultDebounce        = 5 * time.Second
+	DefaultShutdownTimeout = 10 * time.Second
+)
+
+// Config is what the daemon needs; cmd/ builds it from flags and the
+// environment.
+type Config struct {
+	// ConfigPath is the mapping file, re-read at every run.
+	ConfigPath string
+	// Load reads and validates the mapping (nil: config.Load).
+	Load func(path string) (*config.Mapping, error)
+	// Connect builds the API clients for a run, resolving the secrets as
+	// they are at that moment. Required.
+	Connect reconcile.Connector
+	// Listen is the HTTP address (default DefaultListen).
+	Listen string
+	// Listener, when set, is used instead of listening on Listen (tests,
+	// socket activation). Run closes it.
+	Listener net.Listener
+	// TriggerToken is the bearer token POST /sync requires. Empty: the
+	// endpoint refuses every request.
+	TriggerToken string
+	// OktaHookSecret is the Authorization header value Okta sends with
+	// event hook deliveries. Empty: the hook refuses every delivery.
+	OktaHookSecret string
+	// Debounce is how long an Okta membership event waits for others
+	// before its reconcile starts (default DefaultDebounce).
+	Debounce time.Duration
+	// ShutdownTimeout bounds how long open HTTP requests may take once
+	// the daemon stops (default DefaultShutdownTimeout).
+	ShutdownTimeout time.Duration
+	// Logger receives the daemon's logs (nil: discarded).
+	Logger *slog.Logger
+	// Metrics are updated by the daemon and served on /metrics (nil: a
+	// fresh set). Pass the same value whose Transport wraps the clients.
+	Metrics *metrics.Metrics
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+	// After waits on the clock for the schedule and the debounce (nil:
+	// time.After). Tests pass a fake clock's.
+	After func(d time.Duration) <-chan time.Time
+}
+
+// daemon is one running serve.
+type daemon struct {
+	cfg   Config
+	log   *slog.Logger
+	met   *metrics.Metrics
+	now   func() time.Time
+	after func(time.Duration) <-chan time.Time
+
+	// resched wakes the scheduler when a re-read mapping changed the
+	// schedule.
+	resched chan struct{}
+	// tasks counts the goroutines Run must wait for: runs and debounce
+	// waits. Add is only called under mu while !stopping.
+	tasks sync.WaitGroup
+
+	mu        sync.Mutex
+	stopping  bool
+	running   bool
+	mapping   *config.Mapping // the last one that validated
+	sched     schedule
+	audit     *audit.Log
+	auditPath string
+	lastOK    time.Time // end of the last full run without error
+	hook      hookState
+}
+
+// Run serves until ctx is cancelled, then stops the schedule, stops
+// accepting HTTP requests, lets the run in flight finish the change it is
+// writing (the rest are recorded as not attempted) and write its audit
+// summary, and returns nil. It returns an error at once when the mapping
+// does not load at start, the audit log cannot be opened or the address
+// cannot be listened on, and later only if the HTTP server fails.
+func Run(ctx context.Context, cfg Config) error {
+	d, err := newDaemon(cfg)
+	if err != nil {
+		if cfg.Listener != nil {
+			_ = cfg.Listener.Close()
+		}
+		return err
+	}
+	ln := cfg.Listener
+	if ln == nil {
+		ln, err = net.Listen("tcp", d.cfg.Listen)
+		if err != nil {
+			_ = d.audit.Close()
+			return fmt.Errorf("daemon: %w", err)
+		}
+	}
+	runCtx, stopRuns := context.WithCancel(ctx)
+	defer stopRuns()
+
+	srv := &http.Server{
+		Handler:           d.handler(runCtx),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	d.log.Info("serving", "addr", ln.Addr().String(), "schedule", d.sched.spec)
+
+	d.start(runCtx, audit.TriggerStartup, nil)
+	scheduled := make(chan struct{})
+	go func() {
+		defer close(scheduled)
+		d.scheduleLoop(runCtx)
+	}()
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		d.log.Info("stopping: finishing the change in flight")
+	case serveErr = <-served:
+		serveErr = fmt.Errorf("daemon: http: %w", serveErr)
+		d.log.Error("http server failed; stopping", "error", serveErr)
+	}
+	d.mu.Lock()
+	d.stopping = true
+	d.mu.Unlock()
+	stopRuns()
+	<-scheduled
+
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		d.log.Warn("http shutdown did not finish cleanly", "error", err)
+	}
+	if serveErr == nil {
+		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			serveErr = fmt.Errorf("daemon: http: %w", err)
+		}
+	}
+	d.tasks.Wait()
+	d.mu.Lock()
+	a := d.audit
+	d.mu.Unlock()
+	if err := a.Close(); err != nil {
+		d.log.Error("closing the audit log", "error", err)
+	}
+	d.log.Info("stopped")
+	return serveErr
+}
+
+// newDaemon applies defaults and loads what must be good before serving:
+// the mapping, its schedule and the audit log.
+func newDaemon(cfg Config) (*daemon, error) {
+	if cfg.Connect == nil {
+		return nil, errors.New("daemon: Config.Connect is required")
+	}
+	if cfg.Load == nil {
+		cfg.Load = config.Load
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = DefaultListen
+	}
+	if cfg.Debounce <= 0 {
+		cfg.Debounce = DefaultDebounce
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.New()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.After == nil {
+		cfg.After = time.After
+	}
+	d := &daemon{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		met:     cfg.Metrics,
+		now:     cfg.Now,
+		after:   cfg.After,
+		resched: make(chan struct{}, 1),
+		hook:    newHookState(),
+	}
+	m, err := cfg.Load(cfg.ConfigPath)
+	if err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	sched, err := parseSchedule(m.Sync.Schedule)
+	if err != nil {
+		return nil, fmt.Errorf("daemon: %s: %w", m.Path, err)
+	}
+	a, err := audit.Open(m.Sync.AuditLog, cfg.Now)
+	if err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	d.mapping, d.sched, d.audit, d.auditPath = m, sched, a, m.Sync.AuditLog
+	return d, nil
+}

@@ -1,0 +1,100 @@
+package daemon
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/teamsync/teamsync/sync/audit"
+)
+
+// readyPeriods is how many schedule periods may pass since the last
+// successful full run before /readyz fails.
+const readyPeriods = 3
+
+// handler routes the daemon's endpoints on its own mux. ctx is the
+// daemon's: runs started over HTTP outlive the request that asked.
+func (d *daemon) handler(ctx context.Context) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", d.met.Handler())
+	mux.HandleFunc("GET /healthz", d.healthz)
+	mux.HandleFunc("GET /readyz", d.readyz)
+	mux.HandleFunc("POST /sync", func(w http.ResponseWriter, r *http.Request) { d.manualSync(ctx, w, r) })
+	mux.HandleFunc("GET /hooks/okta", d.oktaVerify)
+	mux.HandleFunc("POST /hooks/okta", func(w http.ResponseWriter, r *http.Request) { d.oktaEvents(ctx, w, r) })
+	return mux
+}
+
+// healthz answers 200 for as long as the process serves.
+func (d *daemon) healthz(w http.ResponseWriter, _ *http.Request) {
+	text(w, http.StatusOK, "ok")
+}
+
+// readyz answers 200 when the last successful full reconcile finished
+// within three schedule periods, else 503 with the reason on one line.
+func (d *daemon) readyz(w http.ResponseWriter, _ *http.Request) {
+	d.mu.Lock()
+	last, s := d.lastOK, d.sched
+	d.mu.Unlock()
+	now := d.now()
+	if last.IsZero() {
+		text(w, http.StatusServiceUnavailable, "not ready: no reconcile has succeeded yet")
+		return
+	}
+	window := readyPeriods * s.period(now)
+	if age := now.Sub(last); age > window {
+		text(w, http.StatusServiceUnavailable, fmt.Sprintf(
+			"not ready: the last successful reconcile was %s ago, more than %d schedule periods (%s)",
+			age.Round(time.Second), readyPeriods, window))
+		return
+	}
+	text(w, http.StatusOK, "ok")
+}
+
+// manualSync starts a full run now for a caller with the trigger token:
+// 202 with the run id, or 409 while a run is going.
+func (d *daemon) manualSync(ctx context.Context, w http.ResponseWriter, r *http.Request) {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || !secretEqual(strings.TrimSpace(token), d.cfg.TriggerToken) {
+		d.log.Warn("refused POST /sync: missing or wrong bearer token", "remote", r.RemoteAddr)
+		w.Header().Set("WWW-Authenticate", `Bearer realm="teamsync"`)
+		text(w, http.StatusUnauthorized, "unauthorized")
+		return
+	}
+	id, st := d.start(ctx, audit.TriggerManual, nil)
+	switch st {
+	case startBusy:
+		text(w, http.StatusConflict, "a reconcile is already running")
+	case startStopping:
+		text(w, http.StatusServiceUnavailable, "shutting down")
+	default:
+		d.log.Info("manual reconcile requested", "run_id", id, "remote", r.RemoteAddr)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusAccepted)
+		_ = json.NewEncoder(w).Encode(map[string]string{"run_id": id, "trigger": audit.TriggerManual})
+	}
+}
+
+// secretEqual compares a presented secret with the configured one in
+// constant time. Both are hashed first so that not even the length leaks.
+// An empty configured secret matches nothing: an endpoint is never open by
+// default.
+func secretEqual(got, want string) bool {
+	if want == "" {
+		return false
+	}
+	g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(g[:], w[:]) == 1
+}
+
+func text(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	_, _ = fmt.Fprintln(w, msg)
+}

@@ -1,0 +1,180 @@
+package daemon
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/teamsync/teamsync/buildkite/bksim"
+	"github.com/teamsync/teamsync/providers/okta/oktasim"
+)
+
+// platformSetup is an org where Okta's "Platform Engineers" feeds the
+// platform team, which starts with alice only.
+func platformSetup() harnessOpts {
+	return harnessOpts{
+		bk: bksim.State{
+			Organization: "acme",
+			Members:      members("alice@acme.com", "bob@acme.com", "carol@acme.com", "dave@acme.com"),
+			Teams:        []bksim.Team{{Slug: "platform", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}}},
+		},
+		okta: oktasim.State{Groups: []oktasim.Group{oktaGroup("Platform Engineers", "alice@acme.com", "bob@acme.com")}},
+		teams: `  - slug: platform
+    groups:
+      - okta: Platform Engineers
+`,
+	}
+}
+
+func TestIdPChangeReachesBuildkiteOnNextTick(t *testing.T) {
+	t.Parallel()
+	h := start(t, platformSetup())
+	h.waitRuns(1)
+	if got, want := h.team("platform"), []string{"alice@acme.com:member", "bob@acme.com:member"}; !slices.Equal(got, want) {
+		t.Fatalf("after the startup run platform = %v, want %v", got, want)
+	}
+
+	h.setGroup("Platform Engineers", "alice@acme.com", "carol@acme.com")
+	h.tick(time.Second)
+	h.waitRuns(2)
+
+	if got, want := h.team("platform"), []string{"alice@acme.com:member", "carol@acme.com:member"}; !slices.Equal(got, want) {
+		t.Errorf("after the next tick platform = %v, want %v", got, want)
+	}
+	var got []string
+	for _, l := range h.changeLines("cron") {
+		got = append(got, l.Action+" "+l.Email+" "+l.Status)
+	}
+	want := []string{"add_member carol@acme.com applied", "remove_member bob@acme.com applied"}
+	if !slices.Equal(got, want) {
+		t.Errorf("cron audit lines = %v, want %v", got, want)
+	}
+	runs := h.runLines()
+	if len(runs) != 2 || runs[0].Trigger != "startup" || runs[1].Trigger != "cron" || runs[1].Result != "success" {
+		t.Errorf("run lines = %+v, want startup then a successful cron run", runs)
+	}
+}
+
+func TestUsersListEditIsReadOnTheNextTick(t *testing.T) {
+	t.Parallel()
+	o := platformSetup()
+	h := start(t, o)
+	h.waitRuns(1)
+
+	h.writeMapping(h.mappingFile("@every 1s", o.teams+`      - users: [dave@acme.com]
+        role: maintainer
+`))
+	h.tick(time.Second)
+	h.waitRuns(2)
+
+	want := []string{"alice@acme.com:member", "bob@acme.com:member", "dave@acme.com:maintainer"}
+	if got := h.team("platform"); !slices.Equal(got, want) {
+		t.Errorf("platform = %v, want %v", got, want)
+	}
+}
+
+func TestOverlappingTicksAreSkipped(t *testing.T) {
+	t.Parallel()
+	h := start(t, platformSetup())
+	h.waitRuns(1)
+
+	gate := make(chan struct{})
+	h.set(func(h *harness) { h.gate = gate })
+	h.tick(time.Second) // this run blocks in Connect
+	waitFor(t, "the cron run to start", func() bool { return h.metric("teamsync_reconcile_in_progress") == 1 })
+
+	h.tick(time.Second)
+	waitFor(t, "one skipped run", func() bool { return h.metric("teamsync_reconcile_skipped_total") == 1 })
+	h.tick(time.Second)
+	waitFor(t, "two skipped runs", func() bool { return h.metric("teamsync_reconcile_skipped_total") == 2 })
+
+	h.set(func(h *harness) { h.gate = nil })
+	close(gate)
+	h.waitRuns(2)
+	if got := h.metric("teamsync_reconcile_skipped_total"); got != 2 {
+		t.Errorf("skipped = %v, want 2", got)
+	}
+	if got := len(h.runLines()); got != 2 {
+		t.Errorf("audit run lines = %d, want 2 (startup, one cron)", got)
+	}
+}
+
+func TestChangedScheduleIsRescheduled(t *testing.T) {
+	t.Parallel()
+	o := platformSetup()
+	h := start(t, o)
+	h.waitRuns(1)
+	start := h.clk.Now()
+	if got, want := h.metric("teamsync_next_run_timestamp_seconds"), float64(start.Add(time.Second).Unix()); got != want {
+		t.Fatalf("next run = %v, want %v", got, want)
+	}
+
+	h.writeMapping(h.mappingFile("@every 1h", o.teams))
+	h.tick(time.Second)
+	h.waitRuns(2)
+	want := float64(start.Add(time.Second + time.Hour).Unix())
+	waitFor(t, "the next run an hour away", func() bool { return h.metric("teamsync_next_run_timestamp_seconds") == want })
+
+	// The one-second activation is gone: a second passing starts nothing.
+	h.clk.Advance(time.Second)
+	h.clk.Advance(time.Hour - time.Second)
+	h.waitRuns(3)
+}
+
+func TestSchedulePeriod(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 3, 24, 9, 0, 0, 0, time.UTC) // a Tuesday
+	tests := []struct {
+		spec string
+		want time.Duration
+	}{
+		{"@every 1s", time.Second},
+		{"@every 15m", 15 * time.Minute},
+		{"@hourly", time.Hour},
+		{"*/5 * * * *", 5 * time.Minute},
+		{"0 9 * * 1-5", 24 * time.Hour},
+		{"0 9 * * 1,4", 96 * time.Hour}, // from Thursday to Monday
+		{"", 15 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.spec, func(t *testing.T) {
+			s, err := parseSchedule(tt.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := s.period(at); got != tt.want {
+				t.Errorf("period = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if _, err := parseSchedule("every day"); err == nil {
+		t.Error("parseSchedule accepted a bad spec")
+	}
+}
+
+// TestRealClockSchedule runs the default clock once: a one-second schedule
+// starts a cron run after the startup run, within the polling bound.
+func TestRealClockSchedule(t *testing.T) {
+	t.Parallel()
+	o := platformSetup()
+	o.noRun = true
+	h := start(t, o)
+	cfg := h.config()
+	cfg.Now, cfg.After, cfg.Listen = nil, nil, "127.0.0.1:0"
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, cfg) }()
+	waitFor(t, "a cron run on the real clock", func() bool {
+		for _, l := range h.runLines() {
+			if l.Trigger == "cron" {
+				return true
+			}
+		}
+		return false
+	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v, want nil", err)
+	}
+}
