@@ -31,6 +31,9 @@ const DefaultMaxRetries = 5
 // pageSize is the most members.list returns per page.
 const pageSize = 200
 
+// defaultRequestTimeout bounds each HTTP request when Config.HTTPClient is nil.
+const defaultRequestTimeout = time.Minute
+
 // Config configures the Google Workspace source. The caller in cmd/ builds
 // it from the mapping's google section and the files it names.
 type Config struct {
@@ -50,8 +53,9 @@ type Config struct {
 	// Nested includes the members of nested groups, at any depth.
 	Nested bool
 	// HTTPClient is the base client for both token fetches and API calls
-	// (tests); nil means http.DefaultClient. Authentication is layered on
-	// top of its transport, so it must not add its own.
+	// (tests); nil means the default transport with a one-minute timeout per
+	// request. Authentication is layered on top of its transport, so it must
+	// not add its own.
 	HTTPClient *http.Client
 	// MaxRetries is how many times one call is retried after a retryable
 	// failure: 0 means DefaultMaxRetries, negative means never.
@@ -92,7 +96,9 @@ var _ providers.Provider = (*source)(nil)
 func New(ctx context.Context, cfg Config) (providers.Provider, error) {
 	base := cfg.HTTPClient
 	if base == nil {
-		base = http.DefaultClient
+		// A bound per request, so a stalled connection fails (and is
+		// retried) instead of hanging a run that has no deadline.
+		base = &http.Client{Timeout: defaultRequestTimeout}
 	}
 	ts, err := tokenSource(ctx, cfg, base)
 	if err != nil {

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
+	"syscall"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -49,10 +52,23 @@ func retryable(err error) (bool, string) {
 	}
 	// A token endpoint that is overloaded is as transient as the API.
 	var rerr *oauth2.RetrieveError
-	if errors.As(err, &rerr) && rerr.Response != nil {
-		if c := rerr.Response.StatusCode; c == http.StatusTooManyRequests || c >= 500 {
-			return true, "token " + strconv.Itoa(c)
+	if errors.As(err, &rerr) {
+		if rerr.Response != nil {
+			if c := rerr.Response.StatusCode; c == http.StatusTooManyRequests || c >= 500 {
+				return true, "token " + strconv.Itoa(c)
+			}
 		}
+		return false, ""
+	}
+	// Every call is a read, so a connection that timed out or dropped
+	// mid-answer is safe to repeat. Other transport errors (a bad URL, a
+	// refused TLS handshake) would fail the same way again.
+	var nerr net.Error
+	if errors.As(err, &nerr) && nerr.Timeout() {
+		return true, "timeout"
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) {
+		return true, "connection dropped"
 	}
 	return false, ""
 }

@@ -63,6 +63,22 @@ func TestRetriesTransientFailures(t *testing.T) {
 	}
 }
 
+func TestRetriesDroppedConnections(t *testing.T) {
+	const get = groupsPath + "eng@acme.com"
+	e := newEnv(t, googlesim.State{Groups: []googlesim.Group{{Email: "eng@acme.com"}}}, googlesim.Options{})
+	e.sim.Inject(googlesim.Fault{Path: get, Drop: true, Times: 1})
+	if _, err := e.provider(t, nil).Members(context.Background(), ref("eng@acme.com")); err != nil {
+		t.Fatalf("one dropped connection: %v", err)
+	}
+
+	e.sim.Inject(googlesim.Fault{Path: get, Drop: true})
+	_, err := e.provider(t, func(c *google.Config) { c.MaxRetries = 2 }).Members(context.Background(), ref("eng@acme.com"))
+	want := `google: get group "eng@acme.com": gave up after 3 attempts: Get "` + e.srv.URL + `/admin/directory/v1/groups/eng%40acme.com?alt=json&prettyPrint=false": EOF`
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v\nwant %s", err, want)
+	}
+}
+
 func TestRetryHonoursRetryAfter(t *testing.T) {
 	e := newEnv(t, googlesim.State{Groups: []googlesim.Group{{Email: "eng@acme.com"}}}, googlesim.Options{})
 	e.sim.Inject(googlesim.Fault{Path: groupsPath + "eng@acme.com", Status: 429, RetryAfter: 7, Times: 1})

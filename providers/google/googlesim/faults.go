@@ -27,6 +27,9 @@ type Fault struct {
 	Body string
 	// RetryAfter, when positive, is sent as a Retry-After header (seconds).
 	RetryAfter int
+	// Drop closes the connection without answering, like a crashed
+	// backend or a proxy timing out.
+	Drop bool
 	// EchoAuthorization appends the request's Authorization header to Body,
 	// like a misbehaving proxy: for tests that credentials never surface.
 	EchoAuthorization bool
@@ -73,6 +76,15 @@ func (s *Server) matchFault(path string) *faultState {
 }
 
 func (f *faultState) write(w http.ResponseWriter, r *http.Request) {
+	if f.Drop {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler) // HTTP/2: abort the stream instead
+	}
 	if f.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
 	}

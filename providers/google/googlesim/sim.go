@@ -70,6 +70,7 @@ type Server struct {
 	mu        sync.Mutex
 	dir       directory
 	keys      map[string]*serviceAccountKey // by private_key_id
+	lastKey   string                        // the key signJwt signs with
 	tokens    map[string]issuedToken        // by access token
 	lastToken TokenRequest
 	counts    map[string]int // by decoded request path
@@ -114,6 +115,8 @@ func New(st State, opts Options) (*Server, error) {
 		admin.AdminDirectoryGroupMemberScope, admin.AdminDirectoryGroupMemberReadonlyScope))
 	mux.HandleFunc("GET /admin/directory/v1/users/{key}", s.authorized(s.handleUser,
 		admin.AdminDirectoryUserScope, admin.AdminDirectoryUserReadonlyScope))
+	// The IAM Credentials API, for impersonation (see iam.go).
+	mux.HandleFunc("POST /v1/projects/-/serviceAccounts/{call}", s.handleIAM)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "notFound", "Not Found")
 	})

@@ -24,6 +24,10 @@ const (
 	ServiceAccountEmail = "teamsync-sim@teamsync-sim.iam.gserviceaccount.com"
 	serviceAccountID    = "100000000000000000001"
 	jwtBearerGrant      = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+	legacyJWTBearer     = "http://oauth.net/grant_type/jwt/1.0/bearer"
+	// GoogleTokenURL is Google's own token endpoint. Assertions addressed to
+	// it are accepted too, as signJwt-made ones are.
+	GoogleTokenURL = "https://oauth2.googleapis.com/token"
 )
 
 // TokenRequest is what the last successful token request asked for.
@@ -39,7 +43,8 @@ type TokenRequest struct {
 }
 
 type serviceAccountKey struct {
-	pub      *rsa.PublicKey
+	id       string
+	priv     *rsa.PrivateKey // for signJwt on the account's behalf
 	email    string
 	tokenURL string
 }
@@ -92,7 +97,8 @@ func (s *Server) WriteServiceAccountKey(dir, tokenURL string) (string, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.keys[kid] = &serviceAccountKey{pub: &key.PublicKey, email: ServiceAccountEmail, tokenURL: tokenURL}
+	s.keys[kid] = &serviceAccountKey{id: kid, priv: key, email: ServiceAccountEmail, tokenURL: tokenURL}
+	s.lastKey = kid
 	return path, nil
 }
 
@@ -122,7 +128,9 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "Malformed form body."})
 		return
 	}
-	if gt := r.PostForm.Get("grant_type"); gt != jwtBearerGrant {
+	// The impersonate package still uses the legacy spelling of the grant.
+	legacy := r.PostForm.Get("grant_type") == "assertion" && r.PostForm.Get("assertion_type") == legacyJWTBearer
+	if gt := r.PostForm.Get("grant_type"); gt != jwtBearerGrant && !legacy {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type", "error_description": "Invalid grant_type: " + gt})
 		return
 	}
@@ -173,13 +181,13 @@ func (s *Server) issue(assertion string) (string, TokenRequest, *tokenError) {
 		return "", TokenRequest{}, invalidGrant("Invalid JWT Signature.")
 	}
 	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	if rsa.VerifyPKCS1v15(key.pub, crypto.SHA256, digest[:], sig) != nil {
+	if rsa.VerifyPKCS1v15(&key.priv.PublicKey, crypto.SHA256, digest[:], sig) != nil {
 		return "", TokenRequest{}, invalidGrant("Invalid JWT Signature.")
 	}
 	if claims.Iss != key.email {
 		return "", TokenRequest{}, invalidGrant("Invalid JWT: issuer does not own the signing key.")
 	}
-	if claims.Aud != key.tokenURL {
+	if claims.Aud != key.tokenURL && claims.Aud != GoogleTokenURL {
 		return "", TokenRequest{}, invalidGrant("Invalid JWT: Failed audience check.")
 	}
 	now := s.opts.Now()
@@ -198,15 +206,29 @@ func (s *Server) issue(assertion string) (string, TokenRequest, *tokenError) {
 			}
 		}
 	}
-	raw := make([]byte, 24)
-	if _, err := rand.Read(raw); err != nil {
+	tok, err := s.mintLocked(scopes, claims.Sub, claims.Iss, s.opts.TokenTTL)
+	if err != nil {
 		return "", TokenRequest{}, &tokenError{http.StatusInternalServerError, "internal_failure", "Internal failure."}
 	}
+	return tok, s.lastToken, nil
+}
+
+// mint issues an access token and records the request.
+func (s *Server) mint(scopes []string, subject, issuer string, ttl time.Duration) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mintLocked(scopes, subject, issuer, ttl)
+}
+
+func (s *Server) mintLocked(scopes []string, subject, issuer string, ttl time.Duration) (string, error) {
+	raw := make([]byte, 24)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
 	tok := "ya29.sim-" + base64.RawURLEncoding.EncodeToString(raw)
-	s.tokens[tok] = issuedToken{scopes: scopes, subject: claims.Sub, expiry: now.Add(s.opts.TokenTTL)}
-	req := TokenRequest{Scopes: scopes, Subject: claims.Sub, Issuer: claims.Iss, AccessToken: tok}
-	s.lastToken = req
-	return tok, req, nil
+	s.tokens[tok] = issuedToken{scopes: scopes, subject: subject, expiry: s.opts.Now().Add(ttl)}
+	s.lastToken = TokenRequest{Scopes: slices.Clone(scopes), Subject: subject, Issuer: issuer, AccessToken: tok}
+	return tok, nil
 }
 
 func decodeSegment(seg string, v any) error {
@@ -221,22 +243,8 @@ func decodeSegment(seg string, v any) error {
 // a live token, one of the endpoint's scopes, and a subject allowed to read.
 func (s *Server) authorized(next http.HandlerFunc, scopes ...string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		authz := r.Header.Get("Authorization")
-		bearer, ok := strings.CutPrefix(authz, "Bearer ")
-		if authz == "" || !ok {
-			writeError(w, http.StatusUnauthorized, "required", "Login Required.")
-			return
-		}
-		s.mu.Lock()
-		t, known := s.tokens[bearer]
-		now := s.opts.Now()
-		s.mu.Unlock()
-		if !known || !now.Before(t.expiry) {
-			writeError(w, http.StatusUnauthorized, "authError", "Invalid Credentials")
-			return
-		}
-		if !slices.ContainsFunc(t.scopes, func(sc string) bool { return slices.Contains(scopes, sc) }) {
-			writeError(w, http.StatusForbidden, "insufficientPermissions", "Request had insufficient authentication scopes.")
+		t, ok := s.checkBearer(w, r, scopes)
+		if !ok {
 			return
 		}
 		if !s.mayRead(t.subject) {
@@ -245,6 +253,30 @@ func (s *Server) authorized(next http.HandlerFunc, scopes ...string) http.Handle
 		}
 		next(w, r)
 	}
+}
+
+// checkBearer finds the request's live token holding one of scopes, or
+// writes Google's refusal and returns false.
+func (s *Server) checkBearer(w http.ResponseWriter, r *http.Request, scopes []string) (issuedToken, bool) {
+	authz := r.Header.Get("Authorization")
+	bearer, ok := strings.CutPrefix(authz, "Bearer ")
+	if authz == "" || !ok {
+		writeError(w, http.StatusUnauthorized, "required", "Login Required.")
+		return issuedToken{}, false
+	}
+	s.mu.Lock()
+	t, known := s.tokens[bearer]
+	now := s.opts.Now()
+	s.mu.Unlock()
+	if !known || !now.Before(t.expiry) {
+		writeError(w, http.StatusUnauthorized, "authError", "Invalid Credentials")
+		return issuedToken{}, false
+	}
+	if !slices.ContainsFunc(t.scopes, func(sc string) bool { return slices.Contains(scopes, sc) }) {
+		writeError(w, http.StatusForbidden, "insufficientPermissions", "Request had insufficient authentication scopes.")
+		return issuedToken{}, false
+	}
+	return t, true
 }
 
 func (s *Server) mayRead(subject string) bool {

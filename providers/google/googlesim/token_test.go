@@ -83,7 +83,7 @@ func TestTokenEndpoint(t *testing.T) {
 		{"signed by another key", "", sign(t, other, kf.Kid, good()), 400, "invalid_grant"},
 		{"unknown key id", "", sign(t, testKey(), "0123", good()), 400, "invalid_grant"},
 		{"other issuer", "", sign(t, testKey(), kf.Kid, with("iss", "evil@x.iam.gserviceaccount.com")), 400, "invalid_grant"},
-		{"other audience", "", sign(t, testKey(), kf.Kid, with("aud", "https://oauth2.googleapis.com/token")), 400, "invalid_grant"},
+		{"other audience", "", sign(t, testKey(), kf.Kid, with("aud", "https://evil.example/token")), 400, "invalid_grant"},
 		{"expired", "", sign(t, testKey(), kf.Kid, with("exp", now.Add(-time.Second).Unix())), 400, "invalid_grant"},
 		{"too long-lived", "", sign(t, testKey(), kf.Kid, with("exp", now.Add(2*time.Hour).Unix())), 400, "invalid_grant"},
 		{"no scope", "", sign(t, testKey(), kf.Kid, with("scope", nil)), 400, "invalid_scope"},
