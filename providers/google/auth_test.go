@@ -211,6 +211,16 @@ func TestNewRejectsUnusableCredentials(t *testing.T) {
 			want: "google: credentials: a service account to impersonate works only with application default credentials, not with a key file",
 		},
 		{
+			name: "plain http to a remote host",
+			cfg:  google.Config{CredentialsJSON: []byte(`{}`), Endpoint: "http://directory.example.com"},
+			want: `google: endpoint: "http://directory.example.com": http:// is accepted only for loopback hosts`,
+		},
+		{
+			name: "not a URL",
+			cfg:  google.Config{CredentialsJSON: []byte(`{}`), Endpoint: "directory.example.com"},
+			want: `google: endpoint: "directory.example.com" is not an http(s) URL`,
+		},
+		{
 			name: "subject with user ADC",
 			cfg:  google.Config{Subject: adminEmail},
 			adc:  userCreds,

@@ -13,7 +13,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -94,6 +96,13 @@ var _ providers.Provider = (*source)(nil)
 // fetches for the provider's lifetime (one run), so it must outlive every
 // Members call.
 func New(ctx context.Context, cfg Config) (providers.Provider, error) {
+	var ep string
+	if cfg.Endpoint != "" {
+		var err error
+		if ep, err = endpoint(cfg.Endpoint); err != nil {
+			return nil, fmt.Errorf("google: endpoint: %w", err)
+		}
+	}
 	base := cfg.HTTPClient
 	if base == nil {
 		// A bound per request, so a stalled connection fails (and is
@@ -107,13 +116,7 @@ func New(ctx context.Context, cfg Config) (providers.Provider, error) {
 	authed := *base
 	authed.Transport = &oauth2.Transport{Source: ts, Base: base.Transport}
 	opts := []option.ClientOption{option.WithHTTPClient(&authed)}
-	if cfg.Endpoint != "" {
-		ep := cfg.Endpoint
-		if !strings.HasSuffix(ep, "/") {
-			// Paths resolve relative to the endpoint, so a prefix path
-			// needs the slash.
-			ep += "/"
-		}
+	if ep != "" {
 		opts = append(opts, option.WithEndpoint(ep))
 	}
 	svc, err := admin.NewService(ctx, opts...)
@@ -142,6 +145,36 @@ func New(ctx context.Context, cfg Config) (providers.Provider, error) {
 	}
 	s.log = s.log.With("provider", providers.SourceGoogle)
 	return s, nil
+}
+
+// endpoint checks an API root override and gives it the trailing slash that
+// the library resolves paths against. Plain http is for loopback only: the
+// access token travels with every call.
+func endpoint(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case u.Scheme == "https" && u.Host != "":
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	case u.Scheme == "http":
+		return "", fmt.Errorf("%q: http:// is accepted only for loopback hosts", raw)
+	default:
+		return "", fmt.Errorf("%q is not an http(s) URL", raw)
+	}
+	if !strings.HasSuffix(raw, "/") {
+		raw += "/"
+	}
+	return raw, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // sleepTimer waits for d or until ctx ends.

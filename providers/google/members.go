@@ -8,9 +8,8 @@ import (
 	"slices"
 	"strings"
 
-	"google.golang.org/api/googleapi"
-
 	admin "google.golang.org/api/admin/directory/v1"
+	"google.golang.org/api/googleapi"
 
 	"github.com/teamsync/teamsync/providers"
 )
