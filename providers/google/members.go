@@ -71,6 +71,14 @@ func (s *source) Members(ctx context.Context, ref providers.GroupRef) ([]provide
 
 // walk collects the USER rows of a group and, when nesting, of the groups
 // inside it, breadth first, each group once.
+//
+// It expands GROUP rows itself instead of asking members.list for
+// includeDerivedMembership. Google's derived listing carries the nested
+// groups' own GROUP rows beside their members, so expanding those too would
+// read every nested group twice; trusting it alone would silently leave out
+// a nested group Google cannot flatten (one in another domain), where this
+// walk fails the read instead. The cost is one listing per group in the
+// tree: for 2,000 people in ten nested groups, 11 pages either way.
 type walk struct {
 	s       *source
 	visited map[string]bool // group ids and lower-case emails

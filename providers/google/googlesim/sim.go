@@ -2,9 +2,11 @@
 // Admin SDK Directory API reads teamsync makes (groups.get, members.list with
 // paging and derived membership, users.get) and the OAuth 2.0 token endpoint
 // that service-account keys use (the JWT-bearer grant, with domain-wide
-// delegation). It speaks the real wire protocol, so the real Google client
-// library can be pointed at it, and it counts requests and injects faults so
-// tests can check retries and request budgets.
+// delegation), plus the IAM Credentials signJwt and generateAccessToken
+// calls that service-account impersonation makes. It speaks the real wire
+// protocol, so the real Google client library can be pointed at it, and it
+// counts requests and injects faults so tests can check retries and request
+// budgets.
 //
 // A Server is an http.Handler: serve it with httptest.NewServer or any
 // listener, then write a service-account key whose token_uri points at its
