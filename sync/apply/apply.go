@@ -86,10 +86,13 @@ func (a *Applier) Apply(ctx context.Context, m *config.Mapping, org *model.Org, 
 }
 
 func (a *Applier) record(c *plan.Change, err error) {
-	log := a.logger().With("action", string(c.Action), "team", c.Team, "email", c.Email)
-	if c.Role != "" {
-		log = log.With("role", string(c.Role))
+	attrs := []any{"action", string(c.Action)}
+	for _, kv := range [][2]string{{"team", c.Team}, {"email", c.Email}, {"from_role", string(c.FromRole)}, {"role", string(c.Role)}} {
+		if kv[1] != "" {
+			attrs = append(attrs, kv[0], kv[1])
+		}
 	}
+	log := a.logger().With(attrs...)
 	if err != nil {
 		c.Status, c.Error = plan.StatusFailed, err.Error()
 		log.Warn("change failed", "error", err)

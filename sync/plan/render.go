@@ -54,13 +54,13 @@ func countsLine(s Summary) string {
 
 // changeCounts counts what would be written.
 func changeCounts(s Summary) string {
-	return fmt.Sprintf("%d to add, %d to change, %d to remove, %d to invite, %d teams to create",
-		s.AddMember, s.UpdateRole, s.RemoveMember, s.Invite, s.CreateTeam)
+	return fmt.Sprintf("%d to add, %d to change, %d to remove, %d to invite, %s to create",
+		s.AddMember, s.UpdateRole, s.RemoveMember, s.Invite, plural(s.CreateTeam, "team", "teams"))
 }
 
 // otherCounts counts what will not be written.
 func otherCounts(s Summary) string {
-	return fmt.Sprintf("%d held, %d unplaced, %d errors", s.Held, s.Unplaced, s.Errors)
+	return fmt.Sprintf("%d held, %d unplaced, %s", s.Held, s.Unplaced, plural(s.Errors, "error", "errors"))
 }
 
 // applyLine is the outcome sentence shown after apply.
@@ -74,4 +74,12 @@ func write(w io.Writer, format string, b []byte) error {
 		return fmt.Errorf("plan: write %s: %w", format, err)
 	}
 	return nil
+}
+
+// plural is "1 team" or "2 teams".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
