@@ -187,3 +187,28 @@ func teamBatchSize(n, pageSize int) (k, batch int, err error) {
 	}
 	return k, batch, nil
 }
+
+// maxLookupAliases caps the emails of one MembersByEmail query. The
+// complexity budget alone would allow thousands; a smaller query keeps a
+// failure's blast radius and the server's work per request modest.
+const maxLookupAliases = 100
+
+// lookupBatchSize is how many emails go in one MembersByEmail query: as
+// many as keep it within complexityBudget, at most maxLookupAliases.
+func lookupBatchSize() (int, error) {
+	cost := func(n int) (int, error) { return estimateComplexity(membersByEmailQuery(n).doc, nil) }
+	one, err := cost(1)
+	if err != nil {
+		return 0, err
+	}
+	two, err := cost(2)
+	if err != nil {
+		return 0, err
+	}
+	a, c := 2*one-two, two-one
+	n := min(maxLookupAliases, (complexityBudget-a)/c)
+	if n < 1 {
+		return 0, fmt.Errorf("one email costs %d, over the budget of %d", one, complexityBudget)
+	}
+	return n, nil
+}

@@ -44,6 +44,8 @@ func TestEstimateComplexity(t *testing.T) {
 		{"team follow-up page of 500", teamMembersPageQuery, map[string]any{"first": 500}, 1004},
 		{"TeamsBatch 3 teams x 10", teamsBatchQuery(3).doc, map[string]any{"first": 10}, 3 * (4 + 2*10)},
 		{"invitations 20 x 250 teams", orgInvitationsQuery, map[string]any{"first": 20, "teams": 250}, 4 + 20*503},
+		// organization, then per email members + edges + 1 node + user.
+		{"MembersByEmail 3 emails", membersByEmailQuery(3).doc, nil, 1 + 3*4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,6 +128,25 @@ func TestTeamBatchesStayUnderLimit(t *testing.T) {
 				t.Fatalf("n=%d page=%d: k=%d batch=%d costs %d, over %d", n, pageSize, k, b, cost, complexityBudget)
 			}
 		}
+	}
+}
+
+// TestLookupBatchSize: the alias cap, not the budget, bounds a lookup
+// query, and the largest one stays within the budget.
+func TestLookupBatchSize(t *testing.T) {
+	n, err := lookupBatchSize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != maxLookupAliases {
+		t.Errorf("lookupBatchSize = %d, want %d", n, maxLookupAliases)
+	}
+	cost, err := estimateComplexity(membersByEmailQuery(n).doc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cost != 1+4*n || cost > complexityBudget {
+		t.Errorf("a lookup of %d emails costs %d, want %d and at most %d", n, cost, 1+4*n, complexityBudget)
 	}
 }
 

@@ -14,8 +14,9 @@ import (
 	"github.com/teamsync/teamsync/sync/model"
 )
 
-// Reading an organization and adding a member to a team, against the
-// simulator (point URL at https://graphql.buildkite.com/v1 for real).
+// Reading an organization, looking up a person outside its managed teams
+// and adding them to a team, against the simulator (point URL at
+// https://graphql.buildkite.com/v1 for real).
 func Example() {
 	sim, err := bksim.New(bksim.State{
 		Organization: "acme",
@@ -38,20 +39,26 @@ func Example() {
 		log.Fatal(err)
 	}
 	platform := org.Teams["platform"]
-	fmt.Println("members:", slices.Sorted(maps.Keys(org.Members)))
+	fmt.Println("people in managed teams:", slices.Sorted(maps.Keys(org.Members)))
 	fmt.Println("platform:", platform.Members["alice@acme.com"].Role, len(platform.Members))
 	_, exists := org.Teams["no-such-team"]
 	fmt.Println("no-such-team exists:", exists)
 
-	bob := org.Members["bob@acme.com"]
+	found, err := c.LookupMembers(ctx, []string{"Bob@Acme.com", "zoe@acme.com"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("found:", slices.Sorted(maps.Keys(found)))
+	bob := found["bob@acme.com"]
 	if err := c.AddTeamMember(ctx, platform.ID, bob.UserID, model.RoleMember); err != nil {
 		log.Fatal(err)
 	}
 	err = c.AddTeamMember(ctx, platform.ID, bob.UserID, model.RoleMember)
 	fmt.Println("again:", errors.Is(err, model.ErrAlreadyExists), err)
 	// Output:
-	// members: [alice@acme.com bob@acme.com]
+	// people in managed teams: [alice@acme.com]
 	// platform: maintainer 1
 	// no-such-team exists: false
+	// found: [bob@acme.com]
 	// again: true buildkite: teamMemberCreate: graphql: User has already been added to this team
 }

@@ -9,11 +9,11 @@ import (
 // generated teams batch, is checked against Buildkite's published schema
 // by TestOperationsValidateAgainstSchema.
 const (
-	// orgMembersQuery pages the organization's members. Only what matching
+	// orgMembersQuery pages the organization's members, for a lookup of so
+	// many people that listing everyone is cheaper. Only what matching
 	// needs is asked for: bot users are skipped.
 	orgMembersQuery = `query OrgMembers($org: ID!, $first: Int!, $after: String) {
   organization(slug: $org) {
-    id
     members(first: $first, after: $after) {
       pageInfo { hasNextPage endCursor }
       edges { node { id user { id email name bot } } }
@@ -21,11 +21,13 @@ const (
   }
 }`
 
-	// orgInvitationsQuery pages pending invitations with their teams.
+	// orgInvitationsQuery pages pending invitations with their teams, and
+	// reads the organization's ID on the way (ReadOrg needs both).
 	// OrganizationInvitation.teams has no cursor, so $teams must cover the
 	// most teams an organization can have.
 	orgInvitationsQuery = `query OrgInvitations($org: ID!, $first: Int!, $after: String, $teams: Int!) {
   organization(slug: $org) {
+    id
     invitations(first: $first, after: $after, state: [PENDING]) {
       pageInfo { hasNextPage endCursor }
       edges { node { id email state teams(first: $teams) { count edges { node { role team { slug } } } } } }
@@ -54,6 +56,13 @@ const (
       edges { node { id role user { id email bot } } }
     }
   }`
+
+	// membersByEmailHeader and membersByEmailField make the MembersByEmail
+	// query: under organization, one aliased members(email:) field per
+	// person (m0, m1, …), each asking for at most one match. See
+	// membersByEmailQuery.
+	membersByEmailHeader = "query MembersByEmail($org: ID!"
+	membersByEmailField  = ` { edges { node { id user { id email name bot } } } }`
 
 	teamCreateMutation = `mutation TeamCreate($input: TeamCreateInput!) {
   teamCreate(input: $input) { teamEdge { node { id slug } } }
@@ -122,14 +131,38 @@ func teamsBatchQuery(n int) operation {
 	return operation{name: "TeamsBatch", doc: b.String()}
 }
 
+// memberAlias is the response key, under organization, of the i-th email
+// of a MembersByEmail query; its variable is emailVar(i).
+func memberAlias(i int) string { return "m" + strconv.Itoa(i) }
+
+// emailVar is the variable holding the i-th email of a MembersByEmail
+// query.
+func emailVar(i int) string { return "e" + strconv.Itoa(i) }
+
+// membersByEmailQuery builds the MembersByEmail query for n emails.
+// Variable $eI is the lower-cased email of alias mI.
+func membersByEmailQuery(n int) operation {
+	var b strings.Builder
+	b.WriteString(membersByEmailHeader)
+	for i := range n {
+		b.WriteString(", $" + emailVar(i) + ": String")
+	}
+	b.WriteString(") {\n  organization(slug: $org) {")
+	for i := range n {
+		b.WriteString("\n    " + memberAlias(i) + ": members(first: 1, email: $" + emailVar(i) + ")" + membersByEmailField)
+	}
+	b.WriteString("\n  }\n}")
+	return operation{name: "MembersByEmail", doc: b.String()}
+}
+
 // Operations returns every GraphQL document the client can send, by
 // operation name, so that tests can validate them against the schema. The
-// TeamsBatch entry is the generated query for three teams; every size is
-// built the same way.
+// TeamsBatch and MembersByEmail entries are the generated queries for
+// three teams and three emails; every size is built the same way.
 func Operations() map[string]string {
 	out := make(map[string]string)
 	for _, op := range []operation{
-		opOrgMembers, opOrgInvitations, opTeamMembersPage, teamsBatchQuery(3),
+		opOrgMembers, opOrgInvitations, opTeamMembersPage, teamsBatchQuery(3), membersByEmailQuery(3),
 		opTeamCreate, opTeamMemberCreate, opTeamMemberUpdate, opTeamMemberDelete, opInvitationCreate,
 	} {
 		out[op.name] = op.doc

@@ -14,7 +14,7 @@ func TestOperationsValidateAgainstSchema(t *testing.T) {
 	schema := bksimtest.Schema(t)
 	ops := buildkite.Operations()
 	want := []string{
-		"OrgMembers", "OrgInvitations", "TeamsBatch", "TeamMembersPage",
+		"OrgMembers", "OrgInvitations", "TeamsBatch", "TeamMembersPage", "MembersByEmail",
 		"TeamCreate", "TeamMemberCreate", "TeamMemberUpdate", "TeamMemberDelete",
 		"OrganizationInvitationCreate",
 	}

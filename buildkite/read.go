@@ -14,18 +14,26 @@ import (
 	"github.com/teamsync/teamsync/sync/model"
 )
 
-// ReadOrg reads what the planner needs of the organization: its ID, all
-// members (bots skipped) by lower-case email, the named teams (slugs
-// without the organization) with all their members, and pending
-// invitations by lower-case email.
+// ReadOrg reads what the planner needs of the organization: its ID, the
+// named teams (slugs without the organization) with all their members,
+// pending invitations by lower-case email, and, in Members, the people in
+// those teams (bots skipped) by lower-case email.
+//
+// Members is not the whole organization: listing it costs a request per
+// 500 members and about two actual complexity points per member, all of a
+// large organization's rate-limit window, every run. A run only needs the
+// organization membership of the people it will place, so the caller looks
+// those up with LookupMembers and merges them in. Since the people come
+// from team memberships, their OrganizationMember ID and name are not
+// known here and stay empty; UserID and Email are set.
 //
 // A named team that does not exist is absent from Teams. A team whose
 // read failed goes to TeamErrors: if its first page failed it is absent
 // from Teams too; if a later page failed it stays in Teams with the
-// members read so far, since it does exist. Any other failure fails the
-// whole read.
+// members read so far, since it does exist, and those people are in
+// Members. Any other failure fails the whole read.
 //
-// Two members whose emails differ only in case cannot be told apart by a
+// Two users whose emails differ only in case cannot be told apart by a
 // lower-case match; the first one read is kept and the other is logged as
 // a warning. The same goes for team members and invitations.
 func (c *Client) ReadOrg(ctx context.Context, teams []string) (*model.Org, error) {
@@ -33,25 +41,43 @@ func (c *Client) ReadOrg(ctx context.Context, teams []string) (*model.Org, error
 	var teamsRead *teamsResult
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		id, members, err := c.readMembers(gctx)
-		org.ID, org.Members = id, members
-		return err
-	})
-	g.Go(func() error {
 		var err error
 		teamsRead, err = c.readTeams(gctx, teams)
 		return err
 	})
 	g.Go(func() error {
 		var err error
-		org.Invitations, err = c.readInvitations(gctx)
+		org.ID, org.Invitations, err = c.readInvitations(gctx)
 		return err
 	})
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	org.Teams, org.TeamErrors = teamsRead.teams, teamsRead.errs
+	org.Members = c.teamPeople(org.Teams)
 	return org, nil
+}
+
+// teamPeople gathers the people of teams by lower-case email, visiting
+// teams and members in sorted order so that which of two clashing users
+// is kept does not depend on map order.
+func (c *Client) teamPeople(teams map[string]model.Team) map[string]model.Member {
+	people := make(map[string]model.Member)
+	for _, slug := range slices.Sorted(maps.Keys(teams)) {
+		members := teams[slug].Members
+		for _, key := range slices.Sorted(maps.Keys(members)) {
+			m := members[key]
+			if prev, seen := people[key]; seen {
+				if prev.UserID != m.UserID {
+					c.logger.Warn("buildkite: two organization members share an email; keeping the first",
+						slog.String("email", key), slog.String("kept_user", prev.UserID), slog.String("skipped_user", m.UserID))
+				}
+				continue
+			}
+			people[key] = model.Member{UserID: m.UserID, Email: m.Email}
+		}
+	}
+	return people
 }
 
 // pageInfo is a connection's forward-paging state.
@@ -87,63 +113,12 @@ type userNode struct {
 	Bot   bool   `json:"bot"`
 }
 
-func (c *Client) readMembers(ctx context.Context) (string, map[string]model.Member, error) {
+// readInvitations pages the pending invitations, and returns the
+// organization's ID with them.
+func (c *Client) readInvitations(ctx context.Context) (string, map[string]model.Invitation, error) {
 	var resp struct {
 		Organization *struct {
-			ID      string `json:"id"`
-			Members struct {
-				PageInfo pageInfo `json:"pageInfo"`
-				Edges    []struct {
-					Node struct {
-						ID   string    `json:"id"`
-						User *userNode `json:"user"`
-					} `json:"node"`
-				} `json:"edges"`
-			} `json:"members"`
-		} `json:"organization"`
-	}
-	first, err := largestFirst(opOrgMembers, nil, "first", c.pageSize)
-	if err != nil {
-		return "", nil, fmt.Errorf("buildkite: size organization members page: %w", err)
-	}
-	members := make(map[string]model.Member)
-	orgID, after := "", ""
-	for page := 1; ; page++ {
-		resp.Organization = nil
-		vars := map[string]any{"org": c.org, "first": first, "after": optionalCursor(after)}
-		if _, err := c.run(ctx, opOrgMembers, vars, &resp); err != nil {
-			return "", nil, fmt.Errorf("buildkite: read organization members (page %d): %w", page, err)
-		}
-		o := resp.Organization
-		if o == nil {
-			return "", nil, fmt.Errorf("buildkite: organization %q not found or not visible to this token", c.org)
-		}
-		orgID = o.ID
-		for _, e := range o.Members.Edges {
-			u := e.Node.User
-			if u == nil || u.Bot {
-				continue
-			}
-			key := model.NormalizeEmail(u.Email)
-			if prev, dup := members[key]; dup {
-				c.logger.Warn("buildkite: two organization members share an email; keeping the first",
-					slog.String("email", key), slog.String("kept_user", prev.UserID), slog.String("skipped_user", u.ID))
-				continue
-			}
-			members[key] = model.Member{ID: e.Node.ID, UserID: u.ID, Email: u.Email, Name: u.Name}
-		}
-		if after, err = o.Members.PageInfo.next(after); err != nil {
-			return "", nil, fmt.Errorf("buildkite: read organization members (page %d): %w", page, err)
-		}
-		if after == "" {
-			return orgID, members, nil
-		}
-	}
-}
-
-func (c *Client) readInvitations(ctx context.Context) (map[string]model.Invitation, error) {
-	var resp struct {
-		Organization *struct {
+			ID          string `json:"id"`
 			Invitations struct {
 				PageInfo pageInfo `json:"pageInfo"`
 				Edges    []struct {
@@ -170,20 +145,21 @@ func (c *Client) readInvitations(ctx context.Context) (map[string]model.Invitati
 	base := map[string]any{"org": c.org, "teams": maxTeamsPerOrg}
 	first, err := largestFirst(opOrgInvitations, base, "first", c.pageSize)
 	if err != nil {
-		return nil, fmt.Errorf("buildkite: size invitations page: %w", err)
+		return "", nil, fmt.Errorf("buildkite: size invitations page: %w", err)
 	}
 	invitations := make(map[string]model.Invitation)
-	after := ""
+	orgID, after := "", ""
 	for page := 1; ; page++ {
 		resp.Organization = nil
 		vars := map[string]any{"org": c.org, "teams": maxTeamsPerOrg, "first": first, "after": optionalCursor(after)}
 		if _, err := c.run(ctx, opOrgInvitations, vars, &resp); err != nil {
-			return nil, fmt.Errorf("buildkite: read invitations (page %d): %w", page, err)
+			return "", nil, fmt.Errorf("buildkite: read invitations (page %d): %w", page, err)
 		}
 		o := resp.Organization
 		if o == nil {
-			return nil, fmt.Errorf("buildkite: organization %q not found or not visible to this token", c.org)
+			return "", nil, fmt.Errorf("buildkite: organization %q not found or not visible to this token", c.org)
 		}
+		orgID = o.ID
 		for _, e := range o.Invitations.Edges {
 			n := e.Node
 			if n.State != "PENDING" {
@@ -206,10 +182,10 @@ func (c *Client) readInvitations(ctx context.Context) (map[string]model.Invitati
 			invitations[key] = inv
 		}
 		if after, err = o.Invitations.PageInfo.next(after); err != nil {
-			return nil, fmt.Errorf("buildkite: read invitations (page %d): %w", page, err)
+			return "", nil, fmt.Errorf("buildkite: read invitations (page %d): %w", page, err)
 		}
 		if after == "" {
-			return invitations, nil
+			return orgID, invitations, nil
 		}
 	}
 }

@@ -47,17 +47,17 @@ func readSeed() bksim.State {
 }
 
 // readSeedWant is what ReadOrg of platform, mobile, empty and a missing
-// team gives for readSeed, with IDs left out.
+// team gives for readSeed, with IDs left out. Members are the people of
+// those teams: not eve, who is only in an unmanaged team, nor the bot.
 func readSeedWant() *model.Org {
 	tm := func(email string, r model.Role) model.TeamMember { return model.TeamMember{Email: email, Role: r} }
 	return &model.Org{
 		Slug: "acme",
 		Members: map[string]model.Member{
-			"alice@acme.com": {Email: "alice@acme.com", Name: "Alice"},
-			"bob@acme.com":   {Email: "Bob@Acme.COM", Name: "Bob"},
-			"carol@acme.com": {Email: "carol@acme.com", Name: "Carol"},
-			"dave@acme.com":  {Email: "dave@acme.com", Name: "Dave"},
-			"eve@acme.com":   {Email: "eve@acme.com", Name: "Eve"},
+			"alice@acme.com": {Email: "alice@acme.com"},
+			"bob@acme.com":   {Email: "Bob@Acme.COM"},
+			"carol@acme.com": {Email: "carol@acme.com"},
+			"dave@acme.com":  {Email: "dave@acme.com"},
 		},
 		Teams: map[string]model.Team{
 			"platform": {Slug: "platform", Name: "Platform", Members: map[string]model.TeamMember{
@@ -81,7 +81,8 @@ func readSeedWant() *model.Org {
 }
 
 // withoutIDs returns a copy of org with every GraphQL ID blanked, after
-// checking that the IDs are there and agree with each other.
+// checking that the IDs are there and agree with each other. Members come
+// from teams, so they carry a user ID but no OrganizationMember ID.
 func withoutIDs(t *testing.T, org *model.Org) *model.Org {
 	t.Helper()
 	if org.ID == "" {
@@ -91,8 +92,8 @@ func withoutIDs(t *testing.T, org *model.Org) *model.Org {
 	out.ID = ""
 	out.Members = make(map[string]model.Member)
 	for k, m := range org.Members {
-		if m.ID == "" || m.UserID == "" {
-			t.Errorf("member %s has IDs %q/%q", k, m.ID, m.UserID)
+		if m.ID != "" || m.UserID == "" {
+			t.Errorf("member %s has IDs %q/%q, want no member ID and a user ID", k, m.ID, m.UserID)
 		}
 		m.ID, m.UserID = "", ""
 		out.Members[k] = m
@@ -151,12 +152,14 @@ func TestReadOrg(t *testing.T) {
 	if got, want := withoutIDs(t, org), readSeedWant(); !reflect.DeepEqual(got, want) {
 		t.Errorf("ReadOrg =\n%+v\nwant\n%+v", got, want)
 	}
-	// Members: 6 with the bot, pages of 2: 3. Invitations: 1. Teams: one
-	// batch of 4 with 2 members each, then platform's 3 more members in 2
-	// pages.
+	// Invitations: 1. Teams: one batch of 4 with 2 members each, then
+	// platform's 3 more members in 2 pages. No organization member list.
 	st := srv.Stats()
-	if st.Requests != 7 || st.Rejected != 0 {
-		t.Errorf("requests = %d (rejected %d), want 7 (0); by operation %v", st.Requests, st.Rejected, st.ByOperation)
+	if st.Requests != 4 || st.Rejected != 0 {
+		t.Errorf("requests = %d (rejected %d), want 4 (0); by operation %v", st.Requests, st.Rejected, st.ByOperation)
+	}
+	if got := st.ByOperation["organization"]; got != 1 {
+		t.Errorf("organization asked for %d times, want 1 (invitations)", got)
 	}
 	if st.Mutations != 0 {
 		t.Errorf("ReadOrg sent %d mutations", st.Mutations)
@@ -170,11 +173,11 @@ func TestReadOrgNoTeams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(org.Teams) != 0 || len(org.Members) != 5 || len(org.Invitations) != 1 {
-		t.Errorf("read %d teams, %d members, %d invitations; want 0, 5, 1", len(org.Teams), len(org.Members), len(org.Invitations))
+	if org.ID == "" || len(org.Teams) != 0 || len(org.Members) != 0 || len(org.Invitations) != 1 {
+		t.Errorf("read ID %q, %d teams, %d members, %d invitations; want an ID, 0, 0, 1", org.ID, len(org.Teams), len(org.Members), len(org.Invitations))
 	}
-	if got := srv.Stats().Requests; got != 2 {
-		t.Errorf("requests = %d, want 2 (members, invitations)", got)
+	if got := srv.Stats().Requests; got != 1 {
+		t.Errorf("requests = %d, want 1 (invitations, which carry the ID)", got)
 	}
 }
 
@@ -218,18 +221,21 @@ func TestReadOrgRequestCount(t *testing.T) {
 	tests := []struct {
 		name                       string
 		members, teams, size, page int
+		wantPeople                 int // distinct people in the teams
 		want                       int
 	}{
-		// 4 member pages + 1 invitations + 1 batch + 3 teams × 2 follow-ups.
-		{"tiny pages", 7, 3, 5, 2, 12},
-		// 2 member pages + 1 + 1 batch of 12 × 500; no follow-ups.
-		{"teams fit the first page", 600, 12, 60, 500, 4},
-		// 3 member pages + 1 + 1 batch of 10 × 20 + 10 teams × 2 follow-ups.
-		{"follow-ups for every team", 60, 10, 45, 20, 25},
-		// 1 + 1 + 2 batches: 39 teams of 500 is the most one query holds.
-		{"teams in two batches", 100, 45, 3, 500, 4},
+		// 1 invitations + 1 batch + 3 teams × 2 follow-ups.
+		{"tiny pages", 7, 3, 5, 2, 7, 8},
+		// 1 + 1 batch of 12 × 500; no follow-ups.
+		{"teams fit the first page", 600, 12, 60, 500, 600, 2},
+		// 1 + 1 batch of 10 × 20 + 10 teams × 2 follow-ups.
+		{"follow-ups for every team", 60, 10, 45, 20, 60, 22},
+		// 1 + 2 batches: 39 teams of 500 is the most one query holds.
+		{"teams in two batches", 100, 45, 3, 500, 100, 3},
 		// A full last page: the page after it is not asked for.
-		{"exact pages", 40, 2, 20, 20, 4},
+		{"exact pages", 40, 2, 20, 20, 40, 2},
+		// A large organization costs nothing beyond its teams.
+		{"members outside the teams", 5000, 2, 10, 500, 20, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -240,8 +246,8 @@ func TestReadOrgRequestCount(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(org.Members) != tt.members || len(org.Teams) != tt.teams {
-				t.Fatalf("read %d members and %d teams, want %d and %d", len(org.Members), len(org.Teams), tt.members, tt.teams)
+			if len(org.Members) != tt.wantPeople || len(org.Teams) != tt.teams {
+				t.Fatalf("read %d members and %d teams, want %d and %d", len(org.Members), len(org.Teams), tt.wantPeople, tt.teams)
 			}
 			for slug, team := range org.Teams {
 				if len(team.Members) != tt.size {
@@ -258,18 +264,22 @@ func TestReadOrgRequestCount(t *testing.T) {
 
 func TestReadOrgDuplicateEmails(t *testing.T) {
 	// The simulator refuses duplicate emails in a seed, so this answer is
-	// scripted: two users whose emails differ only in case.
-	body := `{"data":{"organization":{"id":"org-1","members":{"pageInfo":{"hasNextPage":false,"endCursor":null},"edges":[
-	  {"node":{"id":"om-1","user":{"id":"u-1","email":"Pat@acme.com","name":"Pat One","bot":false}}},
-	  {"node":{"id":"om-2","user":{"id":"u-2","email":"pat@ACME.com","name":"Pat Two","bot":false}}}]},
-	  "invitations":{"pageInfo":{"hasNextPage":false,"endCursor":null},"edges":[]}}}}`
+	// scripted: teams a and b each hold one of two users whose emails
+	// differ only in case. The one body answers both the invitations and
+	// the teams query, each of which reads only its own fields.
+	body := `{"data":{
+	  "organization":{"id":"org-1","invitations":{"pageInfo":{"hasNextPage":false,"endCursor":null},"edges":[]}},
+	  "t0":{"id":"team-a","name":"A","members":{"pageInfo":{"hasNextPage":false,"endCursor":null},"edges":[
+	    {"node":{"id":"tm-1","role":"MEMBER","user":{"id":"u-1","email":"Pat@acme.com","bot":false}}}]}},
+	  "t1":{"id":"team-b","name":"B","members":{"pageInfo":{"hasNextPage":false,"endCursor":null},"edges":[
+	    {"node":{"id":"tm-2","role":"MEMBER","user":{"id":"u-2","email":"pat@ACME.com","bot":false}}}]}}}}`
 	_, ts := startScripted(t, reply{body: body})
 	tc := newTestClient(t, ts.URL, nil)
-	org, err := tc.ReadOrg(context.Background(), nil)
+	org, err := tc.ReadOrg(context.Background(), []string{"b", "a"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]model.Member{"pat@acme.com": {ID: "om-1", UserID: "u-1", Email: "Pat@acme.com", Name: "Pat One"}}
+	want := map[string]model.Member{"pat@acme.com": {UserID: "u-1", Email: "Pat@acme.com"}}
 	if !reflect.DeepEqual(org.Members, want) {
 		t.Errorf("members = %+v, want %+v", org.Members, want)
 	}

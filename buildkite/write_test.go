@@ -3,6 +3,7 @@ package buildkite
 import (
 	"context"
 	"errors"
+	"maps"
 	"reflect"
 	"testing"
 
@@ -11,13 +12,23 @@ import (
 )
 
 // readForWrite reads readSeed's platform and mobile teams, for the IDs the
-// writes take.
+// writes take, and looks up eve, who is in neither, as the reconciler does
+// for the people it will place.
 func readForWrite(t *testing.T, tc *testClient) *model.Org {
 	t.Helper()
-	org, err := tc.ReadOrg(context.Background(), []string{"platform", "mobile"})
+	ctx := context.Background()
+	org, err := tc.ReadOrg(ctx, []string{"platform", "mobile"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	found, err := tc.LookupMembers(ctx, []string{"eve@acme.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := found["eve@acme.com"]; !ok {
+		t.Fatalf("eve not found: %v", found)
+	}
+	maps.Copy(org.Members, found)
 	return org
 }
 

@@ -57,7 +57,8 @@ func (p Policy) Valid() bool {
 type Org struct {
 	Slug string
 	ID   string // GraphQL ID, needed by teamCreate and organizationInvitationCreate
-	// Members are the organization's members by lower-case email.
+	// Members are the members the plan may need, by lower-case email:
+	// everyone in a managed team, plus those found by LookupMembers.
 	Members map[string]Member
 	// Teams are the managed teams that exist, by slug. A managed team that is
 	// missing here does not exist in Buildkite.

@@ -1,0 +1,179 @@
+package buildkite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+
+	"github.com/teamsync/teamsync/sync/model"
+)
+
+// LookupListThreshold is the most emails LookupMembers looks up one by
+// one. Above it, listing every member costs fewer requests and points
+// than the lookups would for any but the largest organizations, so the
+// whole list is read instead.
+const LookupListThreshold = 500
+
+// LookupMembers returns the organization members among emails, by
+// lower-case email, bots skipped. People who are not members are simply
+// absent. The input is lower-cased and de-duplicated first; blank entries
+// are ignored.
+//
+// Up to LookupListThreshold emails are looked up with aliased
+// members(email:) filters, many to a request. Buildkite documents that
+// filter as an exact match on the primary email but not whether it is
+// case-sensitive, so the email is sent lower-cased and a returned user is
+// accepted only if their email equals the asked one ignoring case. A
+// person whose primary email has capitals may therefore be missed if the
+// live filter is case-sensitive (the simulator's is not). Above the
+// threshold the whole member list is read and returned, including people
+// not asked for.
+//
+// The result is all or nothing: any failure, even for one email, fails
+// the lookup, since a person whose membership is unknown must not be
+// taken for one who is not in the organization.
+func (c *Client) LookupMembers(ctx context.Context, emails []string) (map[string]model.Member, error) {
+	asked := make([]string, 0, len(emails))
+	for _, e := range emails {
+		if e = model.NormalizeEmail(e); e != "" {
+			asked = append(asked, e)
+		}
+	}
+	slices.Sort(asked)
+	asked = slices.Compact(asked)
+
+	var found map[string]model.Member
+	var err error
+	if len(asked) > LookupListThreshold {
+		found, err = c.listMembers(ctx)
+	} else {
+		found, err = c.membersByEmail(ctx, asked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("buildkite: look up organization members: %w", err)
+	}
+	c.logger.Debug("buildkite: looked up organization members",
+		slog.Int("asked", len(asked)), slog.Int("found", len(found)), slog.Bool("listed", len(asked) > LookupListThreshold))
+	return found, nil
+}
+
+// memberMatches is one alias of a MembersByEmail answer.
+type memberMatches struct {
+	Edges []struct {
+		Node struct {
+			ID   string    `json:"id"`
+			User *userNode `json:"user"`
+		} `json:"node"`
+	} `json:"edges"`
+}
+
+// membersByEmail looks up the lower-cased, distinct emails in batches of
+// lookupBatchSize.
+func (c *Client) membersByEmail(ctx context.Context, emails []string) (map[string]model.Member, error) {
+	found := make(map[string]model.Member)
+	if len(emails) == 0 {
+		return found, nil
+	}
+	batch, err := lookupBatchSize()
+	if err != nil {
+		return nil, fmt.Errorf("size lookup query: %w", err)
+	}
+	for start := 0; start < len(emails); start += batch {
+		part := emails[start:min(start+batch, len(emails))]
+		if err := c.membersByEmailBatch(ctx, part, found); err != nil {
+			return nil, fmt.Errorf("batch %d of %d: %w", start/batch+1, (len(emails)+batch-1)/batch, err)
+		}
+	}
+	return found, nil
+}
+
+// membersByEmailBatch sends one MembersByEmail query for emails and adds
+// the members it finds to found.
+func (c *Client) membersByEmailBatch(ctx context.Context, emails []string, found map[string]model.Member) error {
+	var resp struct {
+		Organization map[string]*memberMatches `json:"organization"`
+	}
+	vars := map[string]any{"org": c.org}
+	for i, e := range emails {
+		vars[emailVar(i)] = e
+	}
+	if _, err := c.run(ctx, membersByEmailQuery(len(emails)), vars, &resp); err != nil {
+		return err
+	}
+	if resp.Organization == nil {
+		return fmt.Errorf("organization %q not found or not visible to this token", c.org)
+	}
+	for i, email := range emails {
+		m, ok := resp.Organization[memberAlias(i)]
+		if !ok || m == nil {
+			return errors.New("the response has no answer for " + memberAlias(i))
+		}
+		for _, e := range m.Edges {
+			u := e.Node.User
+			// The email check guards against a server that ignored the
+			// filter: the first member of the organization is not a match.
+			if u == nil || u.Bot || model.NormalizeEmail(u.Email) != email {
+				continue
+			}
+			found[email] = model.Member{ID: e.Node.ID, UserID: u.ID, Email: u.Email, Name: u.Name}
+			break
+		}
+	}
+	return nil
+}
+
+// listMembers pages every organization member, bots skipped, by
+// lower-case email.
+func (c *Client) listMembers(ctx context.Context) (map[string]model.Member, error) {
+	var resp struct {
+		Organization *struct {
+			Members struct {
+				PageInfo pageInfo `json:"pageInfo"`
+				Edges    []struct {
+					Node struct {
+						ID   string    `json:"id"`
+						User *userNode `json:"user"`
+					} `json:"node"`
+				} `json:"edges"`
+			} `json:"members"`
+		} `json:"organization"`
+	}
+	first, err := largestFirst(opOrgMembers, nil, "first", c.pageSize)
+	if err != nil {
+		return nil, fmt.Errorf("size members page: %w", err)
+	}
+	members := make(map[string]model.Member)
+	after := ""
+	for page := 1; ; page++ {
+		resp.Organization = nil
+		vars := map[string]any{"org": c.org, "first": first, "after": optionalCursor(after)}
+		if _, err := c.run(ctx, opOrgMembers, vars, &resp); err != nil {
+			return nil, fmt.Errorf("list members (page %d): %w", page, err)
+		}
+		o := resp.Organization
+		if o == nil {
+			return nil, fmt.Errorf("organization %q not found or not visible to this token", c.org)
+		}
+		for _, e := range o.Members.Edges {
+			u := e.Node.User
+			if u == nil || u.Bot {
+				continue
+			}
+			key := model.NormalizeEmail(u.Email)
+			if prev, dup := members[key]; dup {
+				c.logger.Warn("buildkite: two organization members share an email; keeping the first",
+					slog.String("email", key), slog.String("kept_user", prev.UserID), slog.String("skipped_user", u.ID))
+				continue
+			}
+			members[key] = model.Member{ID: e.Node.ID, UserID: u.ID, Email: u.Email, Name: u.Name}
+		}
+		if after, err = o.Members.PageInfo.next(after); err != nil {
+			return nil, fmt.Errorf("list members (page %d): %w", page, err)
+		}
+		if after == "" {
+			return members, nil
+		}
+	}
+}

@@ -1,0 +1,232 @@
+package buildkite
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/teamsync/teamsync/buildkite/bksim"
+	"github.com/teamsync/teamsync/sync/model"
+)
+
+func TestLookupMembers(t *testing.T) {
+	srv, ts := startSim(t, readSeed())
+	tc := simClient(t, ts.URL, 0, nil)
+	ctx := context.Background()
+	all, err := tc.listMembers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetStats()
+
+	got, err := tc.LookupMembers(ctx, []string{
+		"ALICE@acme.com", "bob@acme.com", " carol@acme.com ", "alice@acme.com", // case, padding, repeats
+		"zed@acme.com",      // not in the organization
+		"bot@buildkite.com", // a bot
+		"gina@acme.com",     // invited, not yet a member
+		"",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each found member is exactly what the full list says of them,
+	// OrganizationMember ID and name included.
+	want := map[string]model.Member{
+		"alice@acme.com": all["alice@acme.com"],
+		"bob@acme.com":   all["bob@acme.com"],
+		"carol@acme.com": all["carol@acme.com"],
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("LookupMembers =\n%+v\nwant\n%+v", got, want)
+	}
+	if bob := got["bob@acme.com"]; bob.Email != "Bob@Acme.COM" || bob.Name != "Bob" || bob.ID == "" || bob.UserID == "" {
+		t.Errorf("bob = %+v, want his own email and name and both IDs", bob)
+	}
+	// Six distinct emails fit one query.
+	if st := srv.Stats(); st.Requests != 1 || st.Rejected != 0 || st.Mutations != 0 {
+		t.Errorf("requests = %d (rejected %d, mutations %d), want 1 (0, 0)", st.Requests, st.Rejected, st.Mutations)
+	}
+}
+
+// lookupEmails returns n emails user00000, user00002, … in upper case:
+// against bigSeed(600, …) the first 300 are members.
+func lookupEmails(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("USER%05d@ACME.COM", 2*i)
+	}
+	return out
+}
+
+// TestLookupMembersRequests pins how lookups are batched and when the
+// whole list is read instead.
+func TestLookupMembersRequests(t *testing.T) {
+	twice := append(lookupEmails(300), lookupEmails(300)...)
+	for i := range 300 {
+		twice[i] = strings.ToLower(twice[i])
+	}
+	tests := []struct {
+		name         string
+		emails       []string
+		wantRequests int
+		wantFound    int
+	}{
+		{"none", nil, 0, 0},
+		{"one", lookupEmails(1), 1, 1},
+		{"one full batch", lookupEmails(100), 1, 100},
+		{"one more than a batch", lookupEmails(101), 2, 101},
+		{"250 in three batches", lookupEmails(250), 3, 250},
+		{"the threshold is still looked up", lookupEmails(LookupListThreshold), 5, 300},
+		// Two pages of 500: the whole organization comes back.
+		{"above the threshold lists everyone", lookupEmails(LookupListThreshold + 1), 2, 600},
+		{"repeats count once", twice, 3, 300},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, ts := startSim(t, bigSeed(600, 0, 0))
+			tc := simClient(t, ts.URL, 0, nil)
+			got, err := tc.LookupMembers(context.Background(), tt.emails)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got == nil || len(got) != tt.wantFound {
+				t.Errorf("found %d members, want %d", len(got), tt.wantFound)
+			}
+			for key, m := range got {
+				var n int
+				if _, err := fmt.Sscanf(key, "user%05d@acme.com", &n); err != nil || n >= 600 || m.Email != key || m.ID == "" || m.UserID == "" {
+					t.Errorf("found %s = %+v, which is not a seeded member", key, m)
+				}
+			}
+			st := srv.Stats()
+			if st.Requests != tt.wantRequests || st.Rejected != 0 {
+				t.Errorf("requests = %d (rejected %d), want %d (0)", st.Requests, st.Rejected, tt.wantRequests)
+			}
+		})
+	}
+}
+
+// TestLookupMembersFailures: any failure fails the whole lookup, with no
+// partial answer.
+func TestLookupMembersFailures(t *testing.T) {
+	const prefix = "buildkite: look up organization members: "
+	tests := []struct {
+		name    string
+		emails  []string
+		fault   *bksim.Fault
+		org     string
+		wantErr string
+	}{
+		{name: "the only batch fails", emails: lookupEmails(3),
+			fault:   &bksim.Fault{Field: "organization", Message: "Internal server error"},
+			wantErr: "batch 1 of 1: graphql: Internal server error"},
+		{name: "a later batch fails", emails: lookupEmails(250),
+			fault:   &bksim.Fault{Field: "organization", After: 1, Message: "Internal server error"},
+			wantErr: "batch 2 of 3: graphql: Internal server error"},
+		{name: "HTTP 500 until retries run out", emails: lookupEmails(1),
+			fault:   &bksim.Fault{Field: "organization", Status: 500, Times: 10},
+			wantErr: "batch 1 of 1: HTTP 500: Internal Server Error"},
+		{name: "a page of the full list fails", emails: lookupEmails(LookupListThreshold + 1),
+			fault:   &bksim.Fault{Field: "organization", After: 1, Message: "Internal server error"},
+			wantErr: "list members (page 2): graphql: Internal server error"},
+		{name: "unknown organization", emails: lookupEmails(1), org: "umbrella",
+			wantErr: `batch 1 of 1: organization "umbrella" not found or not visible to this token`},
+		{name: "unknown organization, listing", emails: lookupEmails(LookupListThreshold + 1), org: "umbrella",
+			wantErr: `organization "umbrella" not found or not visible to this token`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, ts := startSim(t, bigSeed(600, 0, 0))
+			if tt.fault != nil {
+				srv.Inject(*tt.fault)
+			}
+			tc := simClient(t, ts.URL, 0, func(c *Config) {
+				if tt.org != "" {
+					c.Organization = tt.org
+				}
+			})
+			got, err := tc.LookupMembers(context.Background(), tt.emails)
+			noToken(t, err, tc)
+			if errText(err) != prefix+tt.wantErr {
+				t.Errorf("error = %q, want %q", errText(err), prefix+tt.wantErr)
+			}
+			if got != nil {
+				t.Errorf("a failed lookup returned %d members", len(got))
+			}
+		})
+	}
+}
+
+// TestLookupMembersAnswers checks how one answer is read, with scripted
+// replies for shapes the simulator does not produce.
+func TestLookupMembersAnswers(t *testing.T) {
+	const (
+		alice = `{"edges":[{"node":{"id":"om-1","user":{"id":"u-1","email":"Alice@acme.com","name":"Alice","bot":false}}}]}`
+		other = `{"edges":[{"node":{"id":"om-9","user":{"id":"u-9","email":"someone@acme.com","name":"Someone","bot":false}}}]}`
+		none  = `{"edges":[]}`
+	)
+	tests := []struct {
+		name    string
+		body    string
+		want    map[string]model.Member
+		wantErr string
+	}{
+		{name: "found and not found",
+			body: `{"data":{"organization":{"m0":` + alice + `,"m1":` + none + `}}}`,
+			want: map[string]model.Member{"alice@acme.com": {ID: "om-1", UserID: "u-1", Email: "Alice@acme.com", Name: "Alice"}}},
+		// A server that ignored the filter answers with some other member.
+		{name: "another user is no match",
+			body: `{"data":{"organization":{"m0":` + other + `,"m1":` + other + `}}}`,
+			want: map[string]model.Member{}},
+		{name: "an error under one alias fails all",
+			body:    `{"data":{"organization":{"m0":` + alice + `,"m1":null}},"errors":[{"message":"boom","path":["organization","m1"]}]}`,
+			wantErr: "buildkite: look up organization members: batch 1 of 1: graphql: boom"},
+		{name: "a missing alias fails all",
+			body:    `{"data":{"organization":{"m0":` + alice + `}}}`,
+			wantErr: "buildkite: look up organization members: batch 1 of 1: the response has no answer for m1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, ts := startScripted(t, reply{body: tt.body})
+			tc := newTestClient(t, ts.URL, nil)
+			got, err := tc.LookupMembers(context.Background(), []string{"BOB@acme.com", "ALICE@ACME.COM"})
+			if errText(err) != tt.wantErr {
+				t.Fatalf("error = %q, want %q", errText(err), tt.wantErr)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("LookupMembers = %+v, want %+v", got, tt.want)
+			}
+			// Sorted and lower-cased on the wire.
+			if len(s.bodies) != 1 || !strings.Contains(s.bodies[0], `"e0":"alice@acme.com"`) || !strings.Contains(s.bodies[0], `"e1":"bob@acme.com"`) {
+				t.Errorf("sent %q, want one request asking for alice@acme.com as e0 and bob@acme.com as e1", s.bodies)
+			}
+		})
+	}
+}
+
+func TestLookupMembersListDuplicates(t *testing.T) {
+	// The simulator refuses duplicate emails in a seed, so this answer is
+	// scripted: two users whose emails differ only in case.
+	body := `{"data":{"organization":{"members":{"pageInfo":{"hasNextPage":false,"endCursor":null},"edges":[
+	  {"node":{"id":"om-1","user":{"id":"u-1","email":"Pat@acme.com","name":"Pat One","bot":false}}},
+	  {"node":{"id":"om-2","user":{"id":"u-2","email":"pat@ACME.com","name":"Pat Two","bot":false}}},
+	  {"node":{"id":"om-3","user":{"id":"u-3","email":"bot@buildkite.com","name":"Bot","bot":true}}}]}}}}`
+	s, ts := startScripted(t, reply{body: body})
+	tc := newTestClient(t, ts.URL, nil)
+	got, err := tc.LookupMembers(context.Background(), lookupEmails(LookupListThreshold+1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]model.Member{"pat@acme.com": {ID: "om-1", UserID: "u-1", Email: "Pat@acme.com", Name: "Pat One"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("members = %+v, want %+v", got, want)
+	}
+	if s.requests() != 1 || !strings.Contains(s.bodies[0], "OrgMembers") {
+		t.Errorf("sent %d requests, want one OrgMembers page", s.requests())
+	}
+	if logs := tc.logs.String(); !strings.Contains(logs, "two organization members share an email; keeping the first") || !strings.Contains(logs, "skipped_user=u-2") {
+		t.Errorf("no warning about the duplicate in the log:\n%s", logs)
+	}
+}
