@@ -22,7 +22,12 @@ import (
 
 // Buildkite is what a reconcile needs of the Buildkite client.
 type Buildkite interface {
+	// ReadOrg reads the managed teams, pending invitations and the members
+	// those teams show.
 	ReadOrg(ctx context.Context, teams []string) (*model.Org, error)
+	// LookupMembers finds which of emails are organization members. A
+	// failure is an error, never an empty answer.
+	LookupMembers(ctx context.Context, emails []string) (map[string]model.Member, error)
 	apply.Writer
 }
 
@@ -91,6 +96,9 @@ func (r *Runner) plan(ctx context.Context, m *config.Mapping, opts plan.Options)
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if err := r.place(ctx, m, reads, org, clients.Buildkite); err != nil {
+		return nil, nil, nil, err
+	}
 	return plan.Build(m, reads, org, opts), org, clients, nil
 }
 
@@ -134,6 +142,26 @@ func (r *Runner) read(ctx context.Context, m *config.Mapping, c *Clients) (map[s
 		reads[ref.key] = results[i]
 	}
 	return reads, org, nil
+}
+
+// place looks up the organization membership of the people the plan may
+// add and org does not already show, and adds them to org.Members.
+func (r *Runner) place(ctx context.Context, m *config.Mapping, reads map[string]plan.GroupRead, org *model.Org, bk Buildkite) error {
+	emails := plan.PeopleToPlace(m, reads, org)
+	if len(emails) == 0 {
+		return nil
+	}
+	found, err := bk.LookupMembers(ctx, emails)
+	if err != nil {
+		return fmt.Errorf("look up %d people in buildkite organization %q: %w", len(emails), m.Buildkite.Organization, err)
+	}
+	if org.Members == nil {
+		org.Members = make(map[string]model.Member, len(found))
+	}
+	for k, v := range found {
+		org.Members[k] = v
+	}
+	return nil
 }
 
 func (r *Runner) readGroup(ctx context.Context, c *Clients, ref providers.GroupRef) plan.GroupRead {
