@@ -47,7 +47,7 @@ func TestRequestBudget(t *testing.T) {
 		maxPoints  int // actual complexity points
 		oktaPerRun int
 	}{
-		// 3 team batches + invitations + 1 lookup of the 200 joiners.
+		// 3 team batches, invitations, 2 lookups of 100 of the 200 joiners.
 		{"steady", steady, 200, 6, 25000, 200},
 		// Everyone must be placed: above the lookup threshold the member
 		// list is paged instead (20 pages of 500).
