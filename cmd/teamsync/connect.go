@@ -82,11 +82,14 @@ func (c *connector) okta(ctx context.Context, o *config.Okta) (providers.Provide
 
 func (c *connector) google(ctx context.Context, g *config.Google) (providers.Provider, error) {
 	cfg := google.Config{
-		Subject:    g.Subject,
-		Endpoint:   g.Endpoint,
-		Nested:     g.Nested,
-		HTTPClient: c.client("google"),
-		Logger:     c.logger.With("source", "google"),
+		Subject:  g.Subject,
+		Endpoint: g.Endpoint,
+		// With Application Default Credentials only: mint Directory tokens
+		// for this service account.
+		ImpersonateServiceAccount: g.ImpersonateServiceAccount,
+		Nested:                    g.Nested,
+		HTTPClient:                c.client("google"),
+		Logger:                    c.logger.With("source", "google"),
 	}
 	path := g.CredentialsFile
 	if path == "" {

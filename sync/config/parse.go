@@ -22,7 +22,7 @@ func knownKeys(section string) []string {
 	case "okta":
 		return []string{"org_url", "token_env", "token_file", "client_id", "private_key_file", "private_key_id", "scopes", "user_email"}
 	case "google":
-		return []string{"credentials_file", "subject", "endpoint", "nested"}
+		return []string{"credentials_file", "subject", "impersonate_service_account", "endpoint", "nested"}
 	case "sync":
 		return []string{"schedule", "policy", "missing_users", "max_removals", "max_removal_percent", "protected_users", "email_domains", "audit_log"}
 	case "team":
@@ -219,6 +219,15 @@ func (d *decoder) google(root object, lines map[string]int) *Google {
 			d.add(sAt.line, o.path, "subject %q is not a valid email address", s)
 		}
 		g.Subject = s
+	}
+	if sa, saAt := d.str(o, "impersonate_service_account"); saAt.ok && sa != "" {
+		switch {
+		case !validEmail(sa):
+			d.add(saAt.line, o.path, "impersonate_service_account %q is not a service account email", sa)
+		case g.CredentialsFile != "":
+			d.add(saAt.line, o.path, "impersonate_service_account is for Application Default Credentials; leave out credentials_file or this")
+		}
+		g.ImpersonateServiceAccount = sa
 	}
 	if e, eAt := d.str(o, "endpoint"); eAt.ok && e != "" {
 		if why := checkURL(e, false); why != "" {

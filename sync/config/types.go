@@ -88,9 +88,13 @@ type Okta struct {
 type Google struct {
 	CredentialsFile string // empty: Application Default Credentials
 	Subject         string
-	Endpoint        string
-	Nested          bool // default true
-	Line            int
+	// ImpersonateServiceAccount, with Application Default Credentials, is
+	// the service account to mint Directory tokens for (the environment's
+	// own token carries only cloud-platform, which the Directory refuses).
+	ImpersonateServiceAccount string
+	Endpoint                  string
+	Nested                    bool // default true
+	Line                      int
 }
 
 // Sync is the sync section with defaults applied.
