@@ -1,8 +1,11 @@
 package main
 
 import (
+	"time"
+
 	"github.com/spf13/cobra"
 
+	"github.com/teamsync/teamsync/sync/audit"
 	"github.com/teamsync/teamsync/sync/plan"
 )
 
@@ -34,8 +37,23 @@ Exit codes: 0 all applied, 1 any error, 3 a guard held changes back.`,
 				}
 				opts.AllowRemovals = &allow
 			}
+			trail, err := g.openAudit(s.mapping.Sync.AuditLog)
+			if err != nil {
+				return err
+			}
+			defer trail.Close()
+			runID := audit.NewRunID()
+			s.runner.OnChange = func(c plan.Change) {
+				if err := trail.Change(runID, "cli", c); err != nil {
+					s.log.Error("audit log write failed", "error", err)
+				}
+			}
 			res, err := s.runner.Apply(cmd.Context(), s.mapping, opts)
 			if err != nil {
+				_ = trail.Run(runID, "cli", plan.Summary{}, 0, "error")
+				return err
+			}
+			if err := trail.Run(runID, "cli", res.Plan.Summary, res.Duration, result(res.Plan)); err != nil {
 				return err
 			}
 			if err := plan.Render(g.stdout, res.Plan, f.format); err != nil {
@@ -54,4 +72,24 @@ Exit codes: 0 all applied, 1 any error, 3 a guard held changes back.`,
 	f.register(cmd)
 	cmd.Flags().IntVar(&allow, "allow-removals", -1, "set sync.max_removals for this run")
 	return cmd
+}
+
+// openAudit opens sync.audit_log for the CLI's apply; "-" is this
+// process's stderr.
+func (g *globals) openAudit(path string) (*audit.Log, error) {
+	if path == audit.Stderr {
+		return audit.New(g.stderr, time.Now), nil
+	}
+	return audit.Open(path, time.Now)
+}
+
+// result is the audit log's word for how an applied plan ended.
+func result(p *plan.Plan) string {
+	switch {
+	case len(p.Errors) > 0 || p.Summary.Failed > 0:
+		return "error"
+	case p.HeldByGuard():
+		return "held"
+	}
+	return "success"
 }

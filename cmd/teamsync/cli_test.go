@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -191,5 +192,57 @@ func TestDemo(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
+	}
+}
+
+// TestApplyWritesAuditLog: the CLI's apply appends one line per change and
+// one per run, with trigger cli, to sync.audit_log.
+func TestApplyWritesAuditLog(t *testing.T) {
+	_, h := basic(t)
+	trail := filepath.Join(t.TempDir(), "audit.jsonl")
+	f, err := os.OpenFile(h.config, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("sync:\n  audit_log: " + trail + "\n"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	for range 2 { // the second apply changes nothing and adds only a run line
+		if _, code := h.run("apply"); code != 0 {
+			t.Fatalf("apply exit %d: %s", code, h.stderr.String())
+		}
+	}
+	raw, err := os.ReadFile(trail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	runIDs := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("not JSON: %q", line)
+		}
+		if rec["trigger"] != "cli" {
+			t.Errorf("trigger %v in %q", rec["trigger"], line)
+		}
+		runIDs[rec["run_id"].(string)] = true
+		if rec["action"] != nil {
+			got = append(got, fmt.Sprintf("%s %s %s", rec["action"], rec["email"], rec["status"]))
+		} else {
+			got = append(got, fmt.Sprintf("run %s", rec["result"]))
+		}
+	}
+	want := []string{
+		"add_member bob@acme.com applied",
+		"update_role alice@acme.com applied",
+		"update_role carol@acme.com applied",
+		"remove_member dave@acme.com applied",
+		"run success",
+		"run success",
+	}
+	if !slices.Equal(got, want) || len(runIDs) != 2 {
+		t.Fatalf("audit lines:\n%s\nrun ids %v", strings.Join(got, "\n"), runIDs)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 
 	"github.com/spf13/cobra"
 
@@ -77,9 +78,7 @@ func checkFormat(format string) error {
 type session struct {
 	mapping *config.Mapping
 	runner  *reconcile.Runner
-	log     interface {
-		Info(msg string, args ...any)
-	}
+	log     *slog.Logger
 }
 
 func (s *session) logSummary(res *reconcile.Result) {
