@@ -3,6 +3,8 @@ package bksim
 import (
 	"fmt"
 	"strings"
+
+	"github.com/teamsync/teamsync/sync/model"
 )
 
 // mutationField runs one top-level mutation field. A failing field returns
@@ -41,7 +43,7 @@ func (ex *execution) teamCreate(in map[string]any) (any, error) {
 	if name == "" {
 		return nil, fmt.Errorf("Name can't be blank")
 	}
-	slug := Slugify(name)
+	slug := model.Slugify(name)
 	if slug == "" {
 		return nil, fmt.Errorf("Name must contain at least one letter or number")
 	}

@@ -3,6 +3,8 @@ package bksim
 import (
 	"fmt"
 	"strings"
+
+	"github.com/teamsync/teamsync/sync/model"
 )
 
 // seedError is a problem with one element of a seed State. loc is the path to
@@ -134,25 +136,5 @@ func validEmail(s string) bool {
 // validSlug reports whether s is what Slugify produces: lower-case ASCII
 // letters and digits in runs joined by single hyphens.
 func validSlug(s string) bool {
-	return s != "" && Slugify(s) == s
-}
-
-// Slugify derives a team slug from a team name the way Buildkite does:
-// lower-case, every run of characters other than ASCII letters and digits
-// becomes one "-", and no "-" at either end.
-func Slugify(name string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(name) {
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			dash = false
-			b.WriteRune(r)
-			continue
-		}
-		dash = true
-	}
-	return b.String()
+	return s != "" && model.Slugify(s) == s
 }

@@ -193,22 +193,3 @@ func TestStateIsCanonical(t *testing.T) {
 	}
 	assertState(t, srv.State(), want)
 }
-
-func TestSlugify(t *testing.T) {
-	tests := map[string]string{
-		"Platform":             "platform",
-		"  Mobile  Apps ":      "mobile-apps",
-		"iOS / Android (core)": "ios-android-core",
-		"--a__b--":             "a-b",
-		"Café Team":            "caf-team",
-		"!!!":                  "",
-		"team2024":             "team2024",
-	}
-	for in, want := range tests {
-		t.Run(in, func(t *testing.T) {
-			if got := bksim.Slugify(in); got != want {
-				t.Errorf("Slugify(%q) = %q, want %q", in, got, want)
-			}
-		})
-	}
-}

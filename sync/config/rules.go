@@ -5,31 +5,12 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/teamsync/teamsync/sync/model"
 )
 
-// Slugify turns a team name into the slug Buildkite derives from it:
-// lower-case, each run of characters other than a-z and 0-9 becomes one
-// "-", and no "-" at either end. "Platform Engineers" becomes
-// "platform-engineers".
-func Slugify(name string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(name) {
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			dash = false
-			b.WriteRune(r)
-			continue
-		}
-		dash = true
-	}
-	return b.String()
-}
-
 // validSlug reports whether s is already in slug form.
-func validSlug(s string) bool { return s != "" && Slugify(s) == s }
+func validSlug(s string) bool { return s != "" && model.Slugify(s) == s }
 
 // validEmail accepts the plain addresses an IdP and Buildkite hold:
 // local@domain with an unquoted local part and a dotted domain name.

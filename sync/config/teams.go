@@ -59,7 +59,7 @@ func (d *decoder) team(n *yaml.Node, i int, m *Mapping) (t Team, slugLine int, o
 		d.add(max(slugAt.line, o.line), o.path, "slug is required")
 	case slugAt.ok && !validSlug(slug):
 		hint := ""
-		if s := Slugify(slug); s != "" {
+		if s := model.Slugify(slug); s != "" {
 			hint = fmt.Sprintf(", such as %q", s)
 		}
 		d.add(slugAt.line, o.path, "slug %q is not a valid slug; use lower-case letters, digits and single \"-\" between them%s", slug, hint)
@@ -67,8 +67,8 @@ func (d *decoder) team(n *yaml.Node, i int, m *Mapping) (t Team, slugLine int, o
 	t.Slug, t.Name = slug, slug
 
 	if name, nameAt := d.str(o, "name"); nameAt.ok {
-		if validSlug(slug) && Slugify(name) != slug {
-			d.add(nameAt.line, o.path, "name %q slugifies to %q, not to slug %q", name, Slugify(name), slug)
+		if validSlug(slug) && model.Slugify(name) != slug {
+			d.add(nameAt.line, o.path, "name %q slugifies to %q, not to slug %q", name, model.Slugify(name), slug)
 		}
 		t.Name = name
 	}

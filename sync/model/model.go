@@ -132,3 +132,25 @@ var (
 func NormalizeEmail(email string) string {
 	return strings.ToLower(strings.TrimSpace(email))
 }
+
+// Slugify turns a team name into the slug Buildkite derives from it:
+// lower-case, each run of characters other than a-z and 0-9 becomes one
+// "-", and no "-" at either end. "Platform Engineers" becomes
+// "platform-engineers". mapping.yaml's check that a team's name matches its
+// slug and the simulator's teamCreate both depend on it being this one rule.
+func Slugify(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+			continue
+		}
+		dash = true
+	}
+	return b.String()
+}
