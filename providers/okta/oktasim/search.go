@@ -16,8 +16,9 @@ type clause struct {
 }
 
 // parseExpr parses Okta's SCIM-like expressions as teamsync and its tests
-// use them: comparisons joined by "and" / "or" ("and" binds tighter), no
-// parentheses. search accepts profile.name, profile.description, id, type
+// use them: comparisons joined by "and" / "or" ("and" binds tighter, so
+// `profile.name eq "A" or profile.name eq "B"` is either name), no
+// parentheses. A dangling, doubled or quoted conjunction is an error. search accepts profile.name, profile.description, id, type
 // and the timestamps; filter accepts only id, type and the timestamps, as
 // Okta's filter does. Operators: eq, sw (strings), gt, ge, lt, le
 // (timestamps). Profile comparisons ignore case.
@@ -46,9 +47,11 @@ func parseExpr(expr string, search bool) (predicate, error) {
 		if i == len(toks) {
 			break
 		}
-		switch strings.ToLower(toks[i].text) {
-		case "and":
-		case "or":
+		switch conj := strings.ToLower(toks[i].text); {
+		case toks[i].quoted:
+			return nil, fmt.Errorf("want and/or, got a string %q", toks[i].text)
+		case conj == "and":
+		case conj == "or":
 			ors = append(ors, ands)
 			ands = nil
 		default:

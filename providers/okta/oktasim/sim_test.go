@@ -172,6 +172,11 @@ func TestSearchAndFilter(t *testing.T) {
 		{"search", `profile.name eq "Ops \"Core\""`, []string{`Ops "Core"`}},
 		{"search", `type eq "APP_GROUP" or type eq "BUILT_IN"`, []string{"AD", "Everyone"}},
 		{"search", `profile.name sw "P" and type eq "OKTA_GROUP"`, []string{"Platform", "Platform Engineers", "platform engineers"}},
+		// Names resolved many at a time: eq clauses joined by or.
+		{"search", `profile.name eq "Platform" or profile.name eq "AD" or profile.name eq "Ops \"Core\""`, []string{"AD", `Ops "Core"`, "Platform"}},
+		{"search", `profile.name eq "platform engineers" OR profile.name eq "nobody"`, []string{"Platform Engineers", "platform engineers"}},
+		{"search", `profile.name eq "Platform" and type eq "APP_GROUP" or profile.name eq "AD"`, []string{"AD"}}, // and binds tighter
+		{"search", `profile.name eq "a or profile.name eq Platform"`, []string{}},                                // or inside a string is text
 		{"filter", `type eq "BUILT_IN"`, []string{"Everyone"}},
 		{"filter", `id eq "` + adID + `"`, []string{"AD"}},
 		{"filter", `lastMembershipUpdated gt "2026-01-01T00:00:00.000Z"`, []string{"AD", "Everyone", `Ops "Core"`, "Platform", "Platform Engineers", "platform engineers"}},
@@ -180,6 +185,11 @@ func TestSearchAndFilter(t *testing.T) {
 		{"search", `profile.name eq "Platform`, nil},
 		{"search", `profile.name co "Plat"`, nil},
 		{"search", `profile.name eq "a" xor type eq "b"`, nil},
+		{"search", `profile.name eq "a" or`, nil},
+		{"search", `or profile.name eq "a"`, nil},
+		{"search", `profile.name eq "a" or or profile.name eq "b"`, nil},
+		{"search", `profile.name eq "a" "or" profile.name eq "b"`, nil},
+		{"search", `profile.name eq "a" profile.name eq "b"`, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.param+" "+tt.expr, func(t *testing.T) {
@@ -511,5 +521,67 @@ func TestLoadState(t *testing.T) {
 				t.Errorf("error %v, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestOrSearchPages(t *testing.T) {
+	// A batched name search pages like any other: the next link keeps the
+	// search, and every page holds only groups it matches.
+	var names, want []string
+	for i := range 9 {
+		names = append(names, fmt.Sprintf("g%d", i))
+	}
+	sim, srv, _ := start(t, groupsNamed(names...), oktasim.Options{})
+	var clauses []string
+	for _, n := range names[:5] {
+		clauses = append(clauses, `profile.name eq "`+n+`"`)
+		want = append(want, n)
+	}
+	next := srv.URL + "/api/v1/groups?" + url.Values{"search": {strings.Join(clauses, " or ")}, "limit": {"2"}}.Encode()
+	var got []string
+	for pages := 0; next != ""; pages++ {
+		if pages == 5 {
+			t.Fatal("more than 5 pages")
+		}
+		var gs []wireGroup
+		resp := get(t, next, "SSWS "+token, &gs)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("page %d: status %d", pages+1, resp.StatusCode)
+		}
+		for _, g := range gs {
+			got = append(got, g.Profile.Name)
+		}
+		next = links(t, resp.Header)["next"]
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if n := sim.Requests("/api/v1/groups"); n != 3 {
+		t.Errorf("%d requests, want 3 pages of at most 2", n)
+	}
+}
+
+func TestLongRequestURI(t *testing.T) {
+	sim, srv, _ := start(t, groupsNamed("Eng"), oktasim.Options{RateLimit: 1})
+	long := `profile.name eq "` + strings.Repeat("x", 8200) + `"`
+	tests := []struct {
+		name   string
+		search string
+		status int
+	}{
+		{"over 8 KiB", long, http.StatusRequestURITooLong},
+		{"under, and the refusal spent no budget", `profile.name eq "Eng"`, http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := get(t, srv.URL+"/api/v1/groups?"+url.Values{"search": {tt.search}}.Encode(), "SSWS "+token, nil)
+			if resp.StatusCode != tt.status {
+				t.Errorf("status %d, want %d", resp.StatusCode, tt.status)
+			}
+		})
+	}
+	if n := sim.Requests("/api/v1/groups"); n != 2 {
+		t.Errorf("Requests = %d, want 2 (refused requests count)", n)
 	}
 }
