@@ -41,3 +41,12 @@ type Member struct {
 type Provider interface {
 	Members(ctx context.Context, ref GroupRef) ([]Member, error)
 }
+
+// Preparer is implemented by providers that can make a run's group reads
+// cheaper by seeing them all first (for example resolving many group names
+// in one request). Prepare is advisory: an error is logged by the caller and
+// each read then proceeds on its own, so it must never make a later Members
+// call wrong.
+type Preparer interface {
+	Prepare(ctx context.Context, refs []GroupRef) error
+}

@@ -146,9 +146,11 @@ func TestMembersEmailAttribute(t *testing.T) {
 	}
 }
 
-func TestResolveGroup(t *testing.T) {
-	const platformID = "00gPLATFORM000000001"
-	st := oktasim.State{Groups: []oktasim.Group{
+const platformID = "00gPLATFORM000000001"
+
+// resolveState is a directory with every way a name can resolve.
+func resolveState() oktasim.State {
+	return oktasim.State{Groups: []oktasim.Group{
 		{ID: platformID, Name: "Platform Engineers", Users: people(2, "acme.com")},
 		{Name: "Mobile", Users: people(1, "mobile.com")},
 		{Name: "Mobile", Users: people(1, "mobile2.com")},
@@ -158,79 +160,108 @@ func TestResolveGroup(t *testing.T) {
 		{Name: "AD Admins", Type: oktasim.TypeAppGroup, Users: people(1, "ad.acme.com")},
 		{Name: "00gNAMEDLIKEANID0001", Users: people(1, "odd.com")},
 	}}
-	e := newEnv(t, st, oktasim.Options{})
-	src := e.source(t, e.config())
+}
 
-	tests := []struct {
-		name      string
-		group     string
-		wantFirst string // first member's email when it resolves
-		wantErr   string
-		wantIs    error
-		getByID   bool
-	}{
-		{name: "exact name", group: "Platform Engineers", wantFirst: "user0000@acme.com"},
-		{name: "by id", group: platformID, wantFirst: "user0000@acme.com", getByID: true},
-		{name: "app group", group: "AD Admins", wantFirst: "user0000@ad.acme.com"},
-		{name: "quotes and backslash", group: `Ops "Core" \ East`, wantFirst: "user0000@ops.com"},
-		{name: "id-shaped name falls back to name", group: "00gNAMEDLIKEANID0001", wantFirst: "user0000@odd.com"},
-		{name: "no such name", group: "Platform Engineer",
-			wantErr: `okta group "Platform Engineer": no group has this exact name`, wantIs: okta.ErrGroupNotFound},
-		{name: "differs in case", group: "Design",
-			wantErr: `okta group "Design": no group has this exact name (names differ only in case: "design")`, wantIs: okta.ErrGroupNotFound},
-		{name: "no such id", group: "00gNOSUCHGROUP000001",
-			wantErr: `okta group "00gNOSUCHGROUP000001": no group has this ID or exact name`, wantIs: okta.ErrGroupNotFound},
-		{name: "two with the name", group: "Mobile", wantIs: okta.ErrGroupAmbiguous,
-			wantErr: `okta group "Mobile": 2 groups have this exact name (`},
-		{name: "built-in Everyone", group: "Everyone", wantIs: okta.ErrGroupRefused,
-			wantErr: `okta group "Everyone": BUILT_IN groups such as Everyone are never synced; name an OKTA_GROUP or APP_GROUP`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			byID := e.sim.Requests("/api/v1/groups/" + tt.group)
-			search := e.sim.Requests("/api/v1/groups")
-			got, err := src.Members(context.Background(), ref(tt.group))
-			if tt.wantErr != "" {
-				if err == nil {
-					t.Fatalf("got %d members, want error %q", len(got), tt.wantErr)
+// resolveCases are the names resolveState resolves, or refuses, and how.
+var resolveCases = []struct {
+	name      string
+	group     string
+	wantFirst string // first member's email when it resolves
+	wantErr   string
+	wantIs    error
+	getByID   bool // read by ID, without a search
+	idShaped  bool // never prepared: read by ID first
+}{
+	{name: "exact name", group: "Platform Engineers", wantFirst: "user0000@acme.com"},
+	{name: "by id", group: platformID, wantFirst: "user0000@acme.com", getByID: true, idShaped: true},
+	{name: "app group", group: "AD Admins", wantFirst: "user0000@ad.acme.com"},
+	{name: "quotes and backslash", group: `Ops "Core" \ East`, wantFirst: "user0000@ops.com"},
+	{name: "id-shaped name falls back to name", group: "00gNAMEDLIKEANID0001", wantFirst: "user0000@odd.com", idShaped: true},
+	{name: "no such name", group: "Platform Engineer",
+		wantErr: `okta group "Platform Engineer": no group has this exact name`, wantIs: okta.ErrGroupNotFound},
+	{name: "differs in case", group: "Design",
+		wantErr: `okta group "Design": no group has this exact name (names differ only in case: "design")`, wantIs: okta.ErrGroupNotFound},
+	{name: "no such id", group: "00gNOSUCHGROUP000001", idShaped: true,
+		wantErr: `okta group "00gNOSUCHGROUP000001": no group has this ID or exact name`, wantIs: okta.ErrGroupNotFound},
+	{name: "two with the name", group: "Mobile", wantIs: okta.ErrGroupAmbiguous,
+		wantErr: `okta group "Mobile": 2 groups have this exact name (`},
+	{name: "built-in Everyone", group: "Everyone", wantIs: okta.ErrGroupRefused,
+		wantErr: `okta group "Everyone": BUILT_IN groups such as Everyone are never synced; name an OKTA_GROUP or APP_GROUP`},
+}
+
+// TestResolveGroup resolves every case with a search per name, and again
+// after Prepare resolved the names in one batched search: the members and
+// the errors are the same, and the prepared names cost no search of their
+// own.
+func TestResolveGroup(t *testing.T) {
+	for _, prepared := range []bool{false, true} {
+		t.Run(fmt.Sprintf("prepared=%v", prepared), func(t *testing.T) {
+			e := newEnv(t, resolveState(), oktasim.Options{})
+			src := e.source(t, e.config())
+			if prepared {
+				var refs []providers.GroupRef
+				for _, tt := range resolveCases {
+					refs = append(refs, ref(tt.group))
 				}
-				if !strings.HasPrefix(err.Error(), tt.wantErr) {
-					t.Errorf("error %q, want %q", err, tt.wantErr)
+				if err := src.(providers.Preparer).Prepare(context.Background(), refs); err != nil {
+					t.Fatalf("Prepare: %v", err)
 				}
-				if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
-					t.Errorf("error %q is not %v", err, tt.wantIs)
+				if n := e.sim.TotalRequests(); n != 1 {
+					t.Fatalf("Prepare sent %d requests, want 1 search for the 7 names that are not ID-shaped", n)
 				}
-				return
 			}
-			if err != nil {
-				t.Fatalf("Members: %v", err)
+			for _, tt := range resolveCases {
+				t.Run(tt.name, func(t *testing.T) {
+					byID := e.sim.Requests("/api/v1/groups/" + tt.group)
+					search := e.sim.Requests("/api/v1/groups")
+					got, err := src.Members(context.Background(), ref(tt.group))
+					gotByID := e.sim.Requests("/api/v1/groups/"+tt.group) - byID
+					gotSearch := e.sim.Requests("/api/v1/groups") - search
+					wantSearch := 1
+					if tt.getByID || (prepared && !tt.idShaped) {
+						wantSearch = 0
+					}
+					if gotSearch != wantSearch {
+						t.Errorf("%d searches, want %d", gotSearch, wantSearch)
+					}
+					if tt.getByID && gotByID != 1 {
+						t.Errorf("by id: %d GetGroup, want 1", gotByID)
+					}
+					if tt.wantErr != "" {
+						if err == nil {
+							t.Fatalf("got %d members, want error %q", len(got), tt.wantErr)
+						}
+						if !strings.HasPrefix(err.Error(), tt.wantErr) {
+							t.Errorf("error %q, want %q", err, tt.wantErr)
+						}
+						if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
+							t.Errorf("error %q is not %v", err, tt.wantIs)
+						}
+						return
+					}
+					if err != nil {
+						t.Fatalf("Members: %v", err)
+					}
+					if len(got) == 0 || got[0].Email != tt.wantFirst {
+						t.Errorf("members %q, want first %q", emails(got), tt.wantFirst)
+					}
+				})
 			}
-			if len(got) == 0 || got[0].Email != tt.wantFirst {
-				t.Errorf("members %q, want first %q", emails(got), tt.wantFirst)
-			}
-			gotByID := e.sim.Requests("/api/v1/groups/"+tt.group) - byID
-			gotSearch := e.sim.Requests("/api/v1/groups") - search
-			if tt.getByID && (gotByID != 1 || gotSearch != 0) {
-				t.Errorf("by id: %d GetGroup and %d searches, want 1 and 0", gotByID, gotSearch)
-			}
-			if !tt.getByID && gotSearch != 1 {
-				t.Errorf("%d searches, want 1", gotSearch)
-			}
+
+			t.Run("ambiguous lists both ids", func(t *testing.T) {
+				_, err := src.Members(context.Background(), ref("Mobile"))
+				var ids []string
+				for _, word := range strings.FieldsFunc(fmt.Sprint(err), func(r rune) bool { return r == '(' || r == ')' || r == ',' || r == ' ' || r == ';' }) {
+					if strings.HasPrefix(word, "00g") {
+						ids = append(ids, word)
+					}
+				}
+				if len(ids) != 2 || ids[0] >= ids[1] {
+					t.Errorf("error %q: want the two group IDs, sorted", err)
+				}
+			})
 		})
 	}
-
-	t.Run("ambiguous lists both ids", func(t *testing.T) {
-		_, err := src.Members(context.Background(), ref("Mobile"))
-		var ids []string
-		for _, word := range strings.FieldsFunc(fmt.Sprint(err), func(r rune) bool { return r == '(' || r == ')' || r == ',' || r == ' ' || r == ';' }) {
-			if strings.HasPrefix(word, "00g") {
-				ids = append(ids, word)
-			}
-		}
-		if len(ids) != 2 || ids[0] >= ids[1] {
-			t.Errorf("error %q: want the two group IDs, sorted", err)
-		}
-	})
 }
 
 func TestMembersRejectsOtherSources(t *testing.T) {

@@ -1,6 +1,7 @@
 // Package okta is teamsync's Okta source: it resolves a group named in
 // mapping.yaml (by ID or exact name) and reads all of its members through
-// the Okta SDK, returning them as providers.Member values. It owns the
+// the Okta SDK, returning them as providers.Member values; its Prepare
+// resolves a run's group names many to a search first. It owns the
 // HTTP behaviour under the SDK: retries for 429, 5xx and transport errors,
 // and pacing that leaves rate-limit headroom for the org's other clients.
 // Its simulator, for tests and the demo, is the oktasim package below it.
@@ -31,12 +32,16 @@ type source struct {
 	client    *oktasdk.Client
 	userEmail string
 	log       *slog.Logger
+	// names is what Prepare resolved.
+	names nameCache
 }
 
 var _ providers.Provider = (*source)(nil)
 
 // New returns the Okta source for cfg. It validates cfg and builds the SDK
-// client without any network I/O; credentials are first used by Members.
+// client without any network I/O; credentials are first used by Members or
+// Prepare. The source also implements providers.Preparer; build one per run,
+// since the group names Prepare resolves are kept for the source's life.
 //
 // Every SDK option is set explicitly, so ~/.okta/okta.yaml and OKTA_CLIENT_*
 // / OKTA_TESTING_* environment variables, which the SDK reads first, have

@@ -21,7 +21,8 @@ var groupIDPattern = regexp.MustCompile(`^00g[0-9A-Za-z]{17}$`)
 const typeBuiltIn = "BUILT_IN"
 
 // resolve finds the group written as name in the mapping: by ID when name
-// has the shape of one and a group has it, else by exact name.
+// has the shape of one and a group has it, else by exact name, from what
+// Prepare found when it covered name and by a search of its own otherwise.
 func (s *source) resolve(ctx context.Context, name string) (*oktasdk.Group, error) {
 	looksLikeID := groupIDPattern.MatchString(name)
 	if looksLikeID {
@@ -33,39 +34,62 @@ func (s *source) resolve(ctx context.Context, name string) (*oktasdk.Group, erro
 			return nil, fmt.Errorf("okta: get group %q: %w", name, clean(resp, err))
 		}
 	}
-	groups, err := s.searchByName(ctx, name)
-	if err != nil {
-		return nil, fmt.Errorf("okta: find group %q: %w", name, err)
+	m, ok := s.names.get(name)
+	if !ok {
+		groups, err := s.searchGroups(ctx, nameClause(name))
+		if err != nil {
+			return nil, fmt.Errorf("okta: find group %q: %w", name, err)
+		}
+		m = matchName(name, groups)
 	}
-	var exact, caseOnly []*oktasdk.Group
+	return m.pick(name, looksLikeID)
+}
+
+// nameMatches is what a name search found for one name. Okta's eq ignores
+// case, so a search also returns groups whose names differ only in case;
+// they are kept to say so when no name is exact.
+type nameMatches struct {
+	exact, caseOnly []*oktasdk.Group
+}
+
+// matchName sorts the groups a search returned by how their names compare
+// with name; groups whose names are neither are dropped.
+func matchName(name string, groups []*oktasdk.Group) nameMatches {
+	var m nameMatches
 	for _, g := range groups {
 		switch gn := groupName(g); {
 		case gn == name:
-			exact = append(exact, g)
+			m.exact = append(m.exact, g)
 		case strings.EqualFold(gn, name):
-			caseOnly = append(caseOnly, g)
+			m.caseOnly = append(m.caseOnly, g)
 		}
 	}
-	switch len(exact) {
+	return m
+}
+
+// pick returns the one group exactly named name, or the error that says
+// why there is none: absent, ambiguous or BUILT_IN.
+func (m nameMatches) pick(name string, looksLikeID bool) (*oktasdk.Group, error) {
+	switch len(m.exact) {
 	case 1:
-		return accept(name, exact[0])
+		return accept(name, m.exact[0])
 	case 0:
 		msg := "no group has this exact name"
 		if looksLikeID {
 			msg = "no group has this ID or exact name"
 		}
-		if len(caseOnly) > 0 {
-			msg += fmt.Sprintf(" (names differ only in case: %s)", quoteNames(caseOnly))
+		if len(m.caseOnly) > 0 {
+			msg += fmt.Sprintf(" (names differ only in case: %s)", quoteNames(m.caseOnly))
 		}
 		return nil, &groupError{group: name, msg: msg, kind: ErrGroupNotFound}
 	}
-	ids := make([]string, 0, len(exact))
-	for _, g := range exact {
+	ids := make([]string, 0, len(m.exact))
+	for _, g := range m.exact {
 		ids = append(ids, g.Id)
 	}
 	sort.Strings(ids)
 	return nil, &groupError{group: name, kind: ErrGroupAmbiguous,
-		msg: fmt.Sprintf("%d groups have this exact name (%s); name one by its ID", len(exact), strings.Join(ids, ", "))}
+		msg: fmt.Sprintf("%d groups have this exact name (%s); name one by its ID", len(m.exact), strings.Join(ids, ", "))}
 }
 
 // accept refuses BUILT_IN groups: Everyone holds every user in the org,
@@ -78,14 +102,10 @@ func accept(name string, g *oktasdk.Group) (*oktasdk.Group, error) {
 	return g, nil
 }
 
-// searchByName lists, to the last page, the groups whose name equals name
-// as Okta's search compares it. Never q: it matches prefixes and cannot be
-// paged.
-func (s *source) searchByName(ctx context.Context, name string) ([]*oktasdk.Group, error) {
-	qp := query.NewQueryParams(
-		query.WithSearch(`profile.name eq "`+quoteSearch(name)+`"`),
-		query.WithLimit(pageSize),
-	)
+// searchGroups lists, to the last page, the groups an Okta search
+// expression matches. Never q: it matches prefixes and cannot be paged.
+func (s *source) searchGroups(ctx context.Context, expr string) ([]*oktasdk.Group, error) {
+	qp := query.NewQueryParams(query.WithSearch(expr), query.WithLimit(pageSize))
 	groups, resp, err := s.client.Group.ListGroups(ctx, qp)
 	if err != nil {
 		return nil, clean(resp, err)
@@ -103,6 +123,11 @@ func (s *source) searchByName(ctx context.Context, name string) ([]*oktasdk.Grou
 		groups = append(groups, page...)
 	}
 	return groups, nil
+}
+
+// nameClause is the search comparison for groups named name, in any case.
+func nameClause(name string) string {
+	return `profile.name eq "` + quoteSearch(name) + `"`
 }
 
 // quoteSearch escapes a value for a double-quoted string in an Okta search

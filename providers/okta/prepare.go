@@ -1,0 +1,148 @@
+package okta
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/teamsync/teamsync/providers"
+)
+
+// Limits of one batched name search. Each name costs a clause of the
+// search expression, so both bound the URL: 20 names of ordinary length
+// make about 700 bytes of query, and no batch's search value exceeds
+// about 2 KB once URL-encoded (a single name longer than that, which Okta's
+// 255-character group names cannot reach, goes alone), well under the 8 KB
+// request lines that common proxies and servers accept.
+const (
+	batchNames      = 20
+	batchQueryBytes = 2000
+)
+
+var _ providers.Preparer = (*source)(nil)
+
+// Prepare resolves, in batches, the Okta group names among refs, so that
+// Members then reads each such group's pages without a search of its own:
+// one search of the /api/v1/groups rate-limit bucket per batch instead of
+// one per name. Refs of other sources, ID-shaped names (read by ID) and
+// names already prepared are skipped. Each batch is cached only when all
+// its pages were read; a name Prepare did not cover, because its batch
+// failed or it was never asked, is searched for alone by Members, so an
+// error here costs requests, never a wrong answer. The cache lives as long
+// as the source, which is built for one run.
+func (s *source) Prepare(ctx context.Context, refs []providers.GroupRef) error {
+	names := s.namesToPrepare(refs)
+	if len(names) == 0 {
+		return nil
+	}
+	batches := nameBatches(names)
+	var (
+		failed   int
+		firstErr error
+	)
+	for _, batch := range batches {
+		groups, err := s.searchGroups(ctx, batchSearch(batch))
+		if err != nil {
+			failed++
+			firstErr = cmp.Or(firstErr, err)
+			continue
+		}
+		found := make(map[string]nameMatches, len(batch))
+		for _, name := range batch {
+			found[name] = matchName(name, groups)
+		}
+		s.names.put(found)
+	}
+	s.log.Debug("okta: resolved group names in batches",
+		"names", len(names), "batches", len(batches), "failed_batches", failed)
+	if failed > 0 {
+		return fmt.Errorf("okta: find %d groups by name: %d of %d batched searches failed, first: %w",
+			len(names), failed, len(batches), firstErr)
+	}
+	return nil
+}
+
+// namesToPrepare is the sorted, distinct Okta group names in refs that
+// Members would search for and the cache does not yet hold.
+func (s *source) namesToPrepare(refs []providers.GroupRef) []string {
+	seen := map[string]bool{}
+	var names []string
+	for _, ref := range refs {
+		name := ref.Name
+		if ref.Source != providers.SourceOkta || strings.TrimSpace(name) == "" ||
+			groupIDPattern.MatchString(name) || seen[name] {
+			continue
+		}
+		seen[name] = true
+		if _, ok := s.names.get(name); !ok {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// nameBatches splits names into batches of at most batchNames names whose
+// search value stays within batchQueryBytes once URL-encoded.
+func nameBatches(names []string) [][]string {
+	var (
+		out  [][]string
+		cur  []string
+		size int
+	)
+	sep := len(url.QueryEscape(" or "))
+	for _, name := range names {
+		n := len(url.QueryEscape(nameClause(name)))
+		if len(cur) > 0 && (len(cur) == batchNames || size+sep+n > batchQueryBytes) {
+			out = append(out, cur)
+			cur, size = nil, 0
+		}
+		if len(cur) > 0 {
+			size += sep
+		}
+		cur = append(cur, name)
+		size += n
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// batchSearch is the search expression for groups with any of names.
+func batchSearch(names []string) string {
+	clauses := make([]string, len(names))
+	for i, name := range names {
+		clauses[i] = nameClause(name)
+	}
+	return strings.Join(clauses, " or ")
+}
+
+// nameCache holds what Prepare found, by name as written. It is safe for
+// concurrent use: Members reads it from parallel goroutines.
+type nameCache struct {
+	mu     sync.RWMutex
+	byName map[string]nameMatches
+}
+
+func (c *nameCache) get(name string) (nameMatches, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	m, ok := c.byName[name]
+	return m, ok
+}
+
+func (c *nameCache) put(found map[string]nameMatches) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byName == nil {
+		c.byName = make(map[string]nameMatches, len(found))
+	}
+	for name, m := range found {
+		c.byName[name] = m
+	}
+}
