@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -126,9 +127,13 @@ func (r *Runner) read(ctx context.Context, m *config.Mapping, c *Clients) (map[s
 	})
 	// IdP reads share the group so that a failed Buildkite read cancels
 	// them, but never fail it themselves: their errors are data.
+	prepared := r.preparers(gctx, c, refs)
 	sem := make(chan struct{}, r.concurrency())
 	for i, ref := range refs {
 		g.Go(func() error {
+			if prepare := prepared[ref.ref.Source]; prepare != nil {
+				prepare() // outside sem: other sources read meanwhile
+			}
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			results[i] = r.readGroup(gctx, c, ref.ref)
@@ -162,6 +167,30 @@ func (r *Runner) place(ctx context.Context, m *config.Mapping, reads map[string]
 		org.Members[k] = v
 	}
 	return nil
+}
+
+// preparers returns, for each source whose provider is a
+// providers.Preparer, a function whose first call runs Prepare with every
+// ref of that source and whose other calls wait for it. Prepare is
+// advisory: a failure is logged and each read then proceeds on its own.
+func (r *Runner) preparers(ctx context.Context, c *Clients, refs []keyedRef) map[string]func() {
+	bySource := make(map[string][]providers.GroupRef)
+	for _, k := range refs {
+		bySource[k.ref.Source] = append(bySource[k.ref.Source], k.ref)
+	}
+	out := make(map[string]func(), len(bySource))
+	for source, sourceRefs := range bySource {
+		p, ok := c.Providers[source].(providers.Preparer)
+		if !ok {
+			continue
+		}
+		out[source] = sync.OnceFunc(func() {
+			if err := p.Prepare(ctx, sourceRefs); err != nil && ctx.Err() == nil {
+				r.logger().Warn("preparing group reads failed; each group is read on its own", "source", source, "error", err)
+			}
+		})
+	}
+	return out
 }
 
 func (r *Runner) readGroup(ctx context.Context, c *Clients, ref providers.GroupRef) plan.GroupRead {
