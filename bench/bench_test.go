@@ -45,13 +45,16 @@ func TestRequestBudget(t *testing.T) {
 		adds       int
 		maxBK      int // Buildkite requests
 		maxPoints  int // actual complexity points
+		// oktaPerRun is exact: the 100 group names resolved in 5 batched
+		// searches of 20 (okta Prepare), then one page per group.
+		// Without batching it was 200, a search and a page per group.
 		oktaPerRun int
 	}{
 		// 3 team batches, invitations, 2 lookups of 100 of the 200 joiners.
-		{"steady", steady, 200, 6, 25000, 200},
+		{"steady", steady, 200, 6, 25000, 105},
 		// Everyone must be placed: above the lookup threshold the member
 		// list is paged instead (20 pages of 500).
-		{"first sync", firstSync, 10000, 26, 45000, 200},
+		{"first sync", firstSync, 10000, 26, 45000, 105},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := Start(t, tt.shape.Build())
@@ -71,7 +74,7 @@ func TestRequestBudget(t *testing.T) {
 				t.Errorf("plan cost %d actual complexity points, budget %d", c.points, tt.maxPoints)
 			}
 			if c.okta != tt.oktaPerRun {
-				t.Errorf("plan sent %d Okta requests, want %d (a search and one page per group)", c.okta, tt.oktaPerRun)
+				t.Errorf("plan sent %d Okta requests, want %d (5 batched name searches and one page per group)", c.okta, tt.oktaPerRun)
 			}
 		})
 	}
