@@ -40,11 +40,11 @@ func TestRequestBudget(t *testing.T) {
 		t.Skip("builds a 10,000-member organization")
 	}
 	for _, tt := range []struct {
-		name       string
-		shape      Shape
-		adds       int
-		maxBK      int // Buildkite requests
-		maxPoints  int // actual complexity points
+		name      string
+		shape     Shape
+		adds      int
+		maxBK     int // Buildkite requests
+		maxPoints int // actual complexity points
 		// oktaPerRun is exact: the 100 group names resolved in 5 batched
 		// searches of 20 (okta Prepare), then one page per group.
 		// Without batching it was 200, a search and a page per group.

@@ -14,10 +14,11 @@ import (
 
 // Limits of one batched name search. Each name costs a clause of the
 // search expression, so both bound the URL: 20 names of ordinary length
-// make about 700 bytes of query, and no batch's search value exceeds
-// about 2 KB once URL-encoded (a single name longer than that, which Okta's
-// 255-character group names cannot reach, goes alone), well under the 8 KB
-// request lines that common proxies and servers accept.
+// make about 700 bytes of query, and no batch of several names exceeds
+// about 2 KB once URL-encoded. A name whose clause alone is longer (only
+// long non-ASCII names: 255 four-byte characters encode to about 3 KB)
+// goes alone. All stay well under the 8 KB request lines that common
+// proxies and servers accept.
 const (
 	batchNames      = 20
 	batchQueryBytes = 2000
