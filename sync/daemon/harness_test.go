@@ -29,7 +29,6 @@ import (
 	"github.com/teamsync/teamsync/providers/users"
 	"github.com/teamsync/teamsync/sync/config"
 	"github.com/teamsync/teamsync/sync/metrics"
-	tsmodel "github.com/teamsync/teamsync/sync/model"
 	"github.com/teamsync/teamsync/sync/reconcile"
 )
 
@@ -222,81 +221,13 @@ func (h *harness) connect(ctx context.Context, m *config.Mapping) (*reconcile.Cl
 	if err != nil {
 		return nil, err
 	}
-	barrier := newReadBarrier(m)
-	var b reconcile.Buildkite = barrier.buildkite(bk)
+	var b reconcile.Buildkite = bk
 	if wrap != nil {
 		b = wrap(b)
 	}
 	return &reconcile.Clients{Buildkite: b, Providers: map[string]providers.Provider{
-		providers.SourceOkta: barrier.provider(ok), providers.SourceUsers: users.New(),
+		providers.SourceOkta: ok, providers.SourceUsers: users.New(),
 	}}, nil
-}
-
-// readBarrier holds the Buildkite read back until every Okta group read of
-// the run has finished. It works around a race in reconcile.Runner.read
-// (de9b76d): errgroup's Wait cancels gctx when the Buildkite read returns,
-// and gctx is the parent of the IdP reads' context, so an Okta read still
-// in flight fails with "context canceled" and the team is planned as
-// unknown. Remove it once read waits for the IdP group before g.Wait.
-type readBarrier struct {
-	want int
-	mu   sync.Mutex
-	done int
-	all  chan struct{}
-}
-
-func newReadBarrier(m *config.Mapping) *readBarrier {
-	keys := map[string]bool{}
-	for _, t := range m.Teams {
-		for _, g := range t.Groups {
-			if g.Okta != "" {
-				keys[g.Key()] = true
-			}
-		}
-	}
-	b := &readBarrier{want: len(keys), all: make(chan struct{})}
-	if b.want == 0 {
-		close(b.all)
-	}
-	return b
-}
-
-func (b *readBarrier) provider(p providers.Provider) providers.Provider {
-	return barrierProvider{p: p, b: b}
-}
-
-func (b *readBarrier) buildkite(bk reconcile.Buildkite) reconcile.Buildkite {
-	return barrierBuildkite{Buildkite: bk, b: b}
-}
-
-type barrierProvider struct {
-	p providers.Provider
-	b *readBarrier
-}
-
-func (p barrierProvider) Members(ctx context.Context, ref providers.GroupRef) ([]providers.Member, error) {
-	defer func() {
-		p.b.mu.Lock()
-		defer p.b.mu.Unlock()
-		if p.b.done++; p.b.done == p.b.want {
-			close(p.b.all)
-		}
-	}()
-	return p.p.Members(ctx, ref)
-}
-
-type barrierBuildkite struct {
-	reconcile.Buildkite
-	b *readBarrier
-}
-
-func (b barrierBuildkite) ReadOrg(ctx context.Context, teams []string) (*tsmodel.Org, error) {
-	select {
-	case <-b.b.all:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	return b.Buildkite.ReadOrg(ctx, teams)
 }
 
 func (h *harness) set(f func(h *harness)) {
@@ -315,6 +246,20 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// await waits for ch to be closed or to deliver, failing the test after
+// the same bound as waitFor.
+func await[T any](t *testing.T, what string, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+		var zero T
+		return zero
 	}
 }
 

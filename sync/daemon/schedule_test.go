@@ -174,7 +174,7 @@ func TestRealClockSchedule(t *testing.T) {
 		return false
 	})
 	cancel()
-	if err := <-done; err != nil {
+	if err := await(t, "Run to return", done); err != nil {
 		t.Errorf("Run = %v, want nil", err)
 	}
 }

@@ -63,7 +63,7 @@ func TestShutdownDuringApplyLosesNoChange(t *testing.T) {
 		},
 	}
 	h := start(t, o)
-	<-entered // the startup run is writing its second add
+	await(t, "the startup run to write its second add", entered)
 	h.cancel()
 	close(release)
 	if err := h.stop(); err != nil {
