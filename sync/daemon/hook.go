@@ -37,10 +37,25 @@ type hookState struct {
 	armed   bool                 // a debounce wait is going
 	due     bool                 // the wait ended while another run was going
 	seen    map[string]time.Time // event uuid → first delivery
+	pruned  time.Time            // when seen was last pruned
 }
 
 func newHookState() hookState {
 	return hookState{pending: map[string]bool{}, seen: map[string]time.Time{}}
+}
+
+// forget drops remembered event uuids older than dedupeWindow, at most
+// once a minute so that a busy hook does not scan the set every delivery.
+func (h *hookState) forget(now time.Time) {
+	if now.Sub(h.pruned) < time.Minute {
+		return
+	}
+	h.pruned = now
+	for id, at := range h.seen {
+		if now.Sub(at) > dedupeWindow {
+			delete(h.seen, id)
+		}
+	}
 }
 
 // take returns the pending teams, sorted, and clears them.
@@ -121,16 +136,13 @@ func (d *daemon) oktaEvents(ctx context.Context, w http.ResponseWriter, r *http.
 // queueEvents adds the teams that events concern to the pending set, arms
 // the debounce if it is not already, and returns the teams it added.
 // Events seen before (same uuid), failed events, other event types and
-// groups the mapping does not name are ignored.
+// groups the mapping does not name are ignored; only the uuids of events
+// that matched are remembered.
 func (d *daemon) queueEvents(ctx context.Context, events []hookEvent) []string {
 	now := d.now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for id, at := range d.hook.seen {
-		if now.Sub(at) > dedupeWindow {
-			delete(d.hook.seen, id)
-		}
-	}
+	d.hook.forget(now)
 	var added []string
 	for _, e := range events {
 		if !slices.Contains(membershipEvents, e.EventType) {
@@ -139,21 +151,25 @@ func (d *daemon) queueEvents(ctx context.Context, events []hookEvent) []string {
 		if e.Outcome != nil && e.Outcome.Result != "" && !strings.EqualFold(e.Outcome.Result, "SUCCESS") {
 			continue
 		}
+		var teams []string
+		for _, t := range e.Target {
+			if t.Type == "UserGroup" {
+				teams = append(teams, teamsOfOktaGroup(d.mapping, t.ID, t.DisplayName)...)
+			}
+		}
+		if len(teams) == 0 {
+			continue
+		}
 		if e.UUID != "" {
 			if _, dup := d.hook.seen[e.UUID]; dup {
 				continue
 			}
 			d.hook.seen[e.UUID] = now
 		}
-		for _, t := range e.Target {
-			if t.Type != "UserGroup" {
-				continue
-			}
-			for _, slug := range teamsOfOktaGroup(d.mapping, t.ID, t.DisplayName) {
-				if !d.hook.pending[slug] {
-					d.hook.pending[slug] = true
-					added = append(added, slug)
-				}
+		for _, slug := range teams {
+			if !d.hook.pending[slug] {
+				d.hook.pending[slug] = true
+				added = append(added, slug)
 			}
 		}
 	}

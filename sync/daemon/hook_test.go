@@ -223,3 +223,32 @@ func TestOktaHookRejects(t *testing.T) {
 		t.Error("the hook secret appears in the log")
 	}
 }
+
+func TestDedupeForgetsAfterTheWindow(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 3, 26, 9, 0, 0, 0, time.UTC)
+	h := newHookState()
+	h.seen["old"] = t0
+	h.seen["new"] = t0.Add(30 * time.Minute)
+	steps := []struct {
+		at   time.Duration
+		want []string
+	}{
+		{30 * time.Minute, []string{"new", "old"}},
+		{60 * time.Minute, []string{"new", "old"}},                // exactly an hour: kept
+		{60*time.Minute + 30*time.Second, []string{"new", "old"}}, // pruned under a minute ago
+		{61 * time.Minute, []string{"new"}},
+		{91 * time.Minute, []string{}},
+	}
+	for _, s := range steps {
+		h.forget(t0.Add(s.at))
+		got := make([]string, 0, len(h.seen))
+		for id := range h.seen {
+			got = append(got, id)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, s.want) {
+			t.Errorf("at +%v remembered %v, want %v", s.at, got, s.want)
+		}
+	}
+}
