@@ -2,8 +2,6 @@ package daemon
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"slices"
@@ -45,7 +43,7 @@ func (d *daemon) startLocked(ctx context.Context, trigger string, teams []string
 		return "", startBusy
 	}
 	d.running = true
-	id := newRunID()
+	id := audit.NewRunID()
 	d.tasks.Add(1)
 	go func() {
 		defer d.tasks.Done()
@@ -215,12 +213,4 @@ func scope(m *config.Mapping, teams []string) (*config.Mapping, error) {
 		return nil, errNoTeams
 	}
 	return m.Select(keep)
-}
-
-// newRunID returns 8 random hex digits: short enough to read in a log line,
-// enough to tell a day's runs apart.
-func newRunID() string {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
