@@ -64,3 +64,25 @@ func (o observedProvider) Members(ctx context.Context, ref providers.GroupRef) (
 	}
 	return ms, err
 }
+
+// LookupMembers counts a failed organization-member lookup as a Buildkite
+// source error.
+func (b observedBuildkite) LookupMembers(ctx context.Context, emails []string) (map[string]model.Member, error) {
+	found, err := b.Buildkite.LookupMembers(ctx, emails)
+	if err != nil && ctx.Err() == nil {
+		b.met.SourceError(metrics.SourceBuildkite)
+	}
+	return found, err
+}
+
+// Prepare passes through to providers that batch their reads (Okta
+// resolves group names twenty at a time), so wrapping one for metrics
+// does not make the daemon's runs dearer than the CLI's.
+func (o observedProvider) Prepare(ctx context.Context, refs []providers.GroupRef) error {
+	if p, ok := o.p.(providers.Preparer); ok {
+		return p.Prepare(ctx, refs)
+	}
+	return nil
+}
+
+var _ providers.Preparer = observedProvider{}
