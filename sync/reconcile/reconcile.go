@@ -158,7 +158,7 @@ func (r *Runner) place(ctx context.Context, m *config.Mapping, reads map[string]
 	}
 	found, err := bk.LookupMembers(ctx, emails)
 	if err != nil {
-		return fmt.Errorf("look up %d people in buildkite organization %q: %w", len(emails), m.Buildkite.Organization, err)
+		return fmt.Errorf("look up %d email(s) in buildkite organization %q: %w", len(emails), m.Buildkite.Organization, err)
 	}
 	if org.Members == nil {
 		org.Members = make(map[string]model.Member, len(found))

@@ -1,0 +1,81 @@
+package reconcile
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/teamsync/teamsync/buildkite"
+	"github.com/teamsync/teamsync/buildkite/bksim"
+	"github.com/teamsync/teamsync/buildkite/bksim/bksimtest"
+	"github.com/teamsync/teamsync/providers"
+	"github.com/teamsync/teamsync/providers/users"
+	"github.com/teamsync/teamsync/sync/config"
+	"github.com/teamsync/teamsync/sync/model"
+	"github.com/teamsync/teamsync/sync/plan"
+)
+
+// rig is a simulator holding team web (alice) with bob in the organization
+// but in no team, and a mapping that wants both in web.
+func rig(t *testing.T) (*bksim.Server, *Runner, *config.Mapping) {
+	t.Helper()
+	sim, srv := bksimtest.Start(t, bksim.State{
+		Organization: "acme",
+		Members:      []bksim.Member{{Email: "alice@acme.com"}, {Email: "bob@acme.com"}},
+		Teams:        []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com", Role: "member"}}}},
+	})
+	m := &config.Mapping{
+		Buildkite: config.Buildkite{Organization: "acme", GraphQLURL: srv.URL},
+		Sync:      config.Sync{Policy: model.PolicyAuthoritative, MissingUsers: config.MissingReport, MaxRemovals: 25, MaxRemovalPercent: 30},
+		Teams: []config.Team{{Slug: "web", Policy: model.PolicyAuthoritative, Groups: []config.Group{
+			{Users: []string{"alice@acme.com", "bob@acme.com"}, Role: model.RoleMember},
+		}}},
+	}
+	r := &Runner{Connect: func(ctx context.Context, m *config.Mapping) (*Clients, error) {
+		c, err := buildkite.New(buildkite.Config{URL: m.Buildkite.GraphQLURL, Organization: "acme", Token: bksimtest.Token, MaxRetries: -1})
+		if err != nil {
+			return nil, err
+		}
+		return &Clients{Buildkite: c, Providers: map[string]providers.Provider{providers.SourceUsers: users.New()}}, nil
+	}}
+	return sim, r, m
+}
+
+func TestPlanLooksUpOnlyPeopleToPlace(t *testing.T) {
+	sim, r, m := rig(t)
+	res, err := r.Plan(context.Background(), m, plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Plan.Changes; len(got) != 1 || got[0].Action != plan.ActionAddMember || got[0].Email != "bob@acme.com" {
+		t.Fatalf("changes = %+v", got)
+	}
+	// invitations + one team batch + one lookup of bob.
+	if st := sim.Stats(); st.Requests != 3 || st.Mutations != 0 {
+		t.Fatalf("requests %d, mutations %d (%v)", st.Requests, st.Mutations, st.ByOperation)
+	}
+}
+
+// TestPlanFailsWhenLookupFails: a failed lookup must not read as "bob is
+// not in the organization"; the run fails instead.
+func TestPlanFailsWhenLookupFails(t *testing.T) {
+	sim, r, m := rig(t)
+	// The first organization query (invitations) passes; the lookup fails.
+	sim.Inject(bksim.Fault{Field: "organization", After: 1, Status: 500})
+	_, err := r.Plan(context.Background(), m, plan.Options{})
+	if err == nil || !strings.HasPrefix(err.Error(), `look up 1 email(s) in buildkite organization "acme": buildkite: look up organization members: `) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestApplyFailsWhenReadFails(t *testing.T) {
+	sim, r, m := rig(t)
+	sim.Inject(bksim.Fault{Field: "team", Status: 500, Times: 10})
+	_, err := r.Apply(context.Background(), m, plan.Options{})
+	if err == nil || !strings.HasPrefix(err.Error(), `read buildkite organization "acme": buildkite: read teams: `) {
+		t.Fatalf("err = %v", err)
+	}
+	if st := sim.Stats(); st.Mutations != 0 {
+		t.Fatalf("%d mutations after a failed read", st.Mutations)
+	}
+}
