@@ -1,7 +1,6 @@
 package buildkite
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -10,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/teamsync/teamsync/internal/testutil"
 )
 
 const testToken = "test-token-3f9a"
@@ -87,18 +88,18 @@ func (s *sleeps) got() []time.Duration {
 type testClient struct {
 	*Client
 	sleeps *sleeps
-	logs   *bytes.Buffer
+	logs   *testutil.Buffer
 }
 
 func newTestClient(t *testing.T, url string, mod func(*Config)) *testClient {
 	t.Helper()
-	tc := &testClient{sleeps: &sleeps{}, logs: &bytes.Buffer{}}
+	tc := &testClient{sleeps: &sleeps{}, logs: &testutil.Buffer{}}
 	cfg := Config{
 		URL:          url,
 		Organization: "acme",
 		Token:        testToken,
 		UserAgent:    "teamsync/test",
-		Logger:       slog.New(slog.NewTextHandler(&syncWriter{w: tc.logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:       slog.New(slog.NewTextHandler(tc.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		MaxRetries:   3,
 		MaxWait:      time.Hour,
 		Sleep:        tc.sleeps.sleep,
@@ -113,18 +114,6 @@ func newTestClient(t *testing.T, url string, mod func(*Config)) *testClient {
 	c.retry.backoff = func(n int) time.Duration { return time.Duration(n+1) * time.Second }
 	tc.Client = c
 	return tc
-}
-
-// syncWriter serialises writes to a buffer shared by goroutines.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }
 
 func startScripted(t *testing.T, replies ...reply) (*scripted, *httptest.Server) {

@@ -1,7 +1,6 @@
 package google_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -12,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/teamsync/teamsync/internal/testutil"
 
 	"github.com/teamsync/teamsync/providers"
 	"github.com/teamsync/teamsync/providers/google"
@@ -31,7 +32,7 @@ type env struct {
 	key    []byte
 	keyDir string
 	sleeps *sleepRecorder
-	logs   *syncBuffer
+	logs   *testutil.Buffer
 }
 
 // testKey is one RSA key for all tests: generating one per test costs more
@@ -64,7 +65,7 @@ func newEnv(t testing.TB, st googlesim.State, opts googlesim.Options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{sim: sim, srv: srv, key: key, keyDir: dir, sleeps: &sleepRecorder{}, logs: &syncBuffer{}}
+	return &env{sim: sim, srv: srv, key: key, keyDir: dir, sleeps: &sleepRecorder{}, logs: &testutil.Buffer{}}
 }
 
 // config is the Config a test starts from: the simulator's key, the admin
@@ -115,23 +116,6 @@ func (r *sleepRecorder) all() []time.Duration {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]time.Duration(nil), r.ds...)
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // users makes n USER members u000@acme.com… with the given status.

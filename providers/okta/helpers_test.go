@@ -1,7 +1,6 @@
 package okta_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -10,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/teamsync/teamsync/internal/testutil"
 
 	"github.com/teamsync/teamsync/providers"
 	"github.com/teamsync/teamsync/providers/okta"
@@ -68,31 +69,13 @@ func (s *sleeper) Waits() []time.Duration {
 	return append([]time.Duration(nil), s.waits...)
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // env is one simulator and what a source needs to talk to it.
 type env struct {
 	sim   *oktasim.Server
 	srv   *httptest.Server
 	clock *clock
 	sleep *sleeper
-	logs  *syncBuffer
+	logs  *testutil.Buffer
 }
 
 // newEnv starts a simulator serving st. opts.Now is set to the shared
@@ -109,7 +92,7 @@ func newEnv(t testing.TB, st oktasim.State, opts oktasim.Options) *env {
 	sim := oktasim.New(st, opts)
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	return &env{sim: sim, srv: srv, clock: c, sleep: &sleeper{clock: c}, logs: &syncBuffer{}}
+	return &env{sim: sim, srv: srv, clock: c, sleep: &sleeper{clock: c}, logs: &testutil.Buffer{}}
 }
 
 // config is a source config for the simulator, with the fake clock and

@@ -12,10 +12,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/teamsync/teamsync/internal/testutil"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -51,7 +52,7 @@ type harness struct {
 	dir     string
 	mapping string // path
 	audit   string // path
-	logs    *lockedBuffer
+	logs    *testutil.Buffer
 	base    string // http://addr
 	cancel  context.CancelFunc
 	done    chan error
@@ -114,7 +115,7 @@ func start(t *testing.T, o harnessOpts) *harness {
 		t: t, bk: bk, bkURL: bkSrv.URL, okta: oktaSim, oktaURL: oktaSrv,
 		clk: newFakeClock(), met: metrics.New(), dir: dir,
 		mapping: filepath.Join(dir, "mapping.yaml"), audit: filepath.Join(dir, "audit.jsonl"),
-		logs: &lockedBuffer{},
+		logs: &testutil.Buffer{},
 	}
 	h.writeMapping(h.mappingFile(o.schedule, o.teams))
 	if o.connect != nil {
@@ -481,24 +482,6 @@ func (h *harness) setGroup(name string, emails ...string) {
 	if err := h.okta.SetGroupUsers(name, us); err != nil {
 		h.t.Fatal(err)
 	}
-}
-
-// lockedBuffer is a log sink safe for the daemon's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // members and groups build simulator states.
