@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,7 +34,7 @@ Exit codes: 0 all applied, 1 any error, 3 a guard held changes back.`,
 			var opts plan.Options
 			if cmd.Flags().Changed("allow-removals") {
 				if allow < 0 {
-					return usageError("--allow-removals must be 0 or more")
+					return errors.New("--allow-removals must be 0 or more")
 				}
 				opts.AllowRemovals = &allow
 			}
@@ -41,22 +42,21 @@ Exit codes: 0 all applied, 1 any error, 3 a guard held changes back.`,
 			if err != nil {
 				return err
 			}
-			defer trail.Close()
 			runID := audit.NewRunID()
 			s.runner.OnChange = func(c plan.Change) {
-				if err := trail.Change(runID, "cli", c); err != nil {
+				if err := trail.Change(runID, audit.TriggerCLI, c); err != nil {
 					s.log.Error("audit log write failed", "error", err)
 				}
 			}
 			res, err := s.runner.Apply(cmd.Context(), s.mapping, opts)
 			if err != nil {
-				_ = trail.Run(runID, "cli", plan.Summary{}, 0, "error")
-				return err
+				return errors.Join(err, trail.Run(runID, audit.TriggerCLI, plan.Summary{}, 0, "error"), trail.Close())
 			}
-			if err := trail.Run(runID, "cli", res.Plan.Summary, res.Duration, result(res.Plan)); err != nil {
-				return err
-			}
+			// What was written is shown even if the audit trail fails.
 			if err := plan.Render(g.stdout, res.Plan, f.format); err != nil {
+				return errors.Join(err, trail.Close())
+			}
+			if err := errors.Join(trail.Run(runID, audit.TriggerCLI, res.Plan.Summary, res.Duration, result(res.Plan)), trail.Close()); err != nil {
 				return err
 			}
 			s.logSummary(res)

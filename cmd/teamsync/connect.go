@@ -91,14 +91,13 @@ func (c *connector) google(ctx context.Context, g *config.Google) (providers.Pro
 		HTTPClient:                c.client("google"),
 		Logger:                    c.logger.With("source", "google"),
 	}
-	path := g.CredentialsFile
-	if path == "" {
-		path = c.getenv("GOOGLE_APPLICATION_CREDENTIALS")
-	}
-	if path != "" {
+	// Without credentials_file the library finds Application Default
+	// Credentials itself (GOOGLE_APPLICATION_CREDENTIALS, workload identity,
+	// the metadata server), whatever their type.
+	if g.CredentialsFile != "" {
 		var err error
-		if cfg.CredentialsJSON, err = os.ReadFile(path); err != nil {
-			return nil, fmt.Errorf("google: read credentials: %w", err)
+		if cfg.CredentialsJSON, err = os.ReadFile(g.CredentialsFile); err != nil {
+			return nil, fmt.Errorf("google: read credentials_file: %w", err)
 		}
 	}
 	return google.New(ctx, cfg) // its errors say "google: …" already

@@ -2,15 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/teamsync/teamsync/sync/config"
 	"github.com/teamsync/teamsync/sync/reconcile"
 )
-
-// usageError is a bad flag or argument.
-func usageError(msg string) error { return errors.New(msg) }
 
 // session loads the mapping, limits it to --team, checks credentials and
 // builds the runner. Every failure here happens before any API call.
