@@ -58,9 +58,6 @@ type Config struct {
 	PageSize int
 	// Sleep waits between retries; nil means a real, ctx-aware wait.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// OnResponse, when set, sees the rate-limit headers of every response
-	// that carries them (for metrics).
-	OnResponse func(RateLimit)
 }
 
 // Client talks to one Buildkite organization. It is safe for concurrent
@@ -110,9 +107,6 @@ func New(cfg Config) (*Client, error) {
 			base = cfg.HTTPClient.Transport
 		}
 		attemptTimeout = orDefault(cfg.HTTPClient.Timeout, DefaultAttemptTimeout)
-	}
-	if cfg.OnResponse != nil {
-		base = &observeTransport{observe: cfg.OnResponse, base: base}
 	}
 	base = &authTransport{token: cfg.Token, base: base}
 	base = &userAgentTransport{agent: orDefault(cfg.UserAgent, DefaultUserAgent), base: base}

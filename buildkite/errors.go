@@ -18,6 +18,7 @@ type HTTPError struct {
 	Message string
 }
 
+// Error says the status and Buildkite's message.
 func (e *HTTPError) Error() string {
 	return fmt.Sprintf("HTTP %d: %s", e.Status, e.Message)
 }
@@ -36,11 +37,13 @@ type MaxWaitError struct {
 	Err error
 }
 
+// Error says how long a retry would have waited and why it was wanted.
 func (e *MaxWaitError) Error() string {
 	return fmt.Sprintf("gave up: retrying would mean waiting %s more (already waited %s, limit %s): %v",
 		e.Wait, e.Waited, e.MaxWait, e.Err)
 }
 
+// Unwrap returns the failure that asked for the retry.
 func (e *MaxWaitError) Unwrap() error { return e.Err }
 
 // GraphQLError is an error that Buildkite reported in the response's
@@ -52,6 +55,7 @@ type GraphQLError struct {
 	Path []string
 }
 
+// Error is the message with a "graphql:" prefix.
 func (e *GraphQLError) Error() string { return "graphql: " + e.Message }
 
 // opError wraps a failed mutation with what it did and, when Buildkite's

@@ -59,14 +59,17 @@ func (c *Client) LookupMembers(ctx context.Context, emails []string) (map[string
 	return found, nil
 }
 
+// memberEdge is one organization member as both member queries read it.
+type memberEdge struct {
+	Node struct {
+		ID   string    `json:"id"`
+		User *userNode `json:"user"`
+	} `json:"node"`
+}
+
 // memberMatches is one alias of a MembersByEmail answer.
 type memberMatches struct {
-	Edges []struct {
-		Node struct {
-			ID   string    `json:"id"`
-			User *userNode `json:"user"`
-		} `json:"node"`
-	} `json:"edges"`
+	Edges []memberEdge `json:"edges"`
 }
 
 // membersByEmail looks up the lower-cased, distinct emails in batches of
@@ -130,13 +133,8 @@ func (c *Client) listMembers(ctx context.Context) (map[string]model.Member, erro
 	var resp struct {
 		Organization *struct {
 			Members struct {
-				PageInfo pageInfo `json:"pageInfo"`
-				Edges    []struct {
-					Node struct {
-						ID   string    `json:"id"`
-						User *userNode `json:"user"`
-					} `json:"node"`
-				} `json:"edges"`
+				PageInfo pageInfo     `json:"pageInfo"`
+				Edges    []memberEdge `json:"edges"`
 			} `json:"members"`
 		} `json:"organization"`
 	}

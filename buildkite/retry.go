@@ -111,6 +111,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // attempt sends the request once and decides what its answer means.
 func (t *retryTransport) attempt(req *http.Request, body []byte, c *call) outcome {
+	if c != nil {
+		c.errs = nil // an earlier attempt's GraphQL errors must not outlive it
+	}
 	ctx := req.Context()
 	actx := ctx
 	if t.attemptTimeout > 0 {
