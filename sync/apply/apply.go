@@ -26,15 +26,18 @@ type Applier struct {
 	Writer Writer
 	Logger *slog.Logger
 	// OnChange, when set, is called after each change is attempted, with its
-	// status and error filled in (the audit log hooks in here).
+	// status and error filled in (the audit log hooks in here). Changes
+	// not attempted because the run was cancelled are not reported.
 	OnChange func(plan.Change)
 }
 
 // phases is the order the applier runs actions in: a team must exist before
 // anyone is added to it or invited into it.
-var phases = []plan.Action{
-	plan.ActionCreateTeam, plan.ActionAddMember, plan.ActionUpdateRole,
-	plan.ActionRemoveMember, plan.ActionInvite,
+func phases() [5]plan.Action {
+	return [...]plan.Action{
+		plan.ActionCreateTeam, plan.ActionAddMember, plan.ActionUpdateRole,
+		plan.ActionRemoveMember, plan.ActionInvite,
+	}
 }
 
 // Apply runs every change of p.Changes, continuing past failures, and
@@ -56,20 +59,21 @@ func (a *Applier) Apply(ctx context.Context, m *config.Mapping, org *model.Org, 
 	for slug, t := range org.Teams {
 		run.teamIDs[slug] = t.ID
 	}
-	for _, action := range phases {
+	for _, action := range phases() {
 		for i := range out.Changes {
 			c := &out.Changes[i]
 			if c.Action != action {
 				continue
 			}
-			var err error
 			if ctx.Err() != nil {
-				err = ErrCancelled
-			} else {
-				wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ChangeTimeout)
-				err = a.one(wctx, run, *c)
-				cancel()
+				// Never attempted: not an applied or failed change for the
+				// audit log or metrics, only for the returned plan.
+				c.Status, c.Error = plan.StatusFailed, ErrCancelled.Error()
+				continue
 			}
+			wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ChangeTimeout)
+			err := a.one(wctx, run, *c)
+			cancel()
 			a.record(c, err)
 		}
 	}

@@ -18,34 +18,38 @@ import (
 // cmd/teamsync's scenarios; this pins the applier's own rules.
 type recorder struct {
 	calls []string
-	fail  map[string]error
+	// ctxErrs is the context error each write saw.
+	ctxErrs []error
+	fail    map[string]error
 	// onCall runs after each call is recorded (to cancel mid-run).
 	onCall func()
 }
 
-func (r *recorder) do(call string) error {
+func (r *recorder) do(ctx context.Context, call string) error {
 	r.calls = append(r.calls, call)
 	if r.onCall != nil {
 		r.onCall()
 	}
+	// Read after onCall: a cancel arriving mid-write must not reach it.
+	r.ctxErrs = append(r.ctxErrs, ctx.Err())
 	return r.fail[call]
 }
 
-func (r *recorder) CreateTeam(_ context.Context, orgID string, t model.NewTeam) (string, error) {
-	err := r.do(fmt.Sprintf("create %s %s %s", orgID, t.Name, t.Privacy))
+func (r *recorder) CreateTeam(ctx context.Context, orgID string, t model.NewTeam) (string, error) {
+	err := r.do(ctx, fmt.Sprintf("create %s %s %s", orgID, t.Name, t.Privacy))
 	return "T-" + strings.ToLower(t.Name), err
 }
-func (r *recorder) AddTeamMember(_ context.Context, teamID, userID string, role model.Role) error {
-	return r.do(fmt.Sprintf("add %s %s %s", teamID, userID, role))
+func (r *recorder) AddTeamMember(ctx context.Context, teamID, userID string, role model.Role) error {
+	return r.do(ctx, fmt.Sprintf("add %s %s %s", teamID, userID, role))
 }
-func (r *recorder) UpdateTeamMember(_ context.Context, id string, role model.Role) error {
-	return r.do(fmt.Sprintf("update %s %s", id, role))
+func (r *recorder) UpdateTeamMember(ctx context.Context, id string, role model.Role) error {
+	return r.do(ctx, fmt.Sprintf("update %s %s", id, role))
 }
-func (r *recorder) RemoveTeamMember(_ context.Context, id string) error {
-	return r.do("remove " + id)
+func (r *recorder) RemoveTeamMember(ctx context.Context, id string) error {
+	return r.do(ctx, "remove "+id)
 }
-func (r *recorder) Invite(_ context.Context, orgID, email string, teams []model.TeamAssignment) error {
-	return r.do(fmt.Sprintf("invite %s %s %v", orgID, email, teams))
+func (r *recorder) Invite(ctx context.Context, orgID, email string, teams []model.TeamAssignment) error {
+	return r.do(ctx, fmt.Sprintf("invite %s %s %v", orgID, email, teams))
 }
 
 func fixture() (*config.Mapping, *model.Org, *plan.Plan) {
@@ -154,8 +158,13 @@ func TestApplyStopsStartingChangesWhenCancelled(t *testing.T) {
 			t.Errorf("%s %s: error %q", c.Action, c.Email, c.Error)
 		}
 	}
-	if len(seen) != 6 {
-		t.Errorf("OnChange saw %d changes, want 6", len(seen))
+	// The write in flight when the cancel came still had a live context.
+	if w.ctxErrs[1] != nil {
+		t.Errorf("the in-flight write saw %v", w.ctxErrs[1])
+	}
+	// Only attempted changes reach the audit log.
+	if len(seen) != 2 || seen[0].Status != plan.StatusApplied || seen[1].Status != plan.StatusApplied {
+		t.Errorf("OnChange saw %+v, want the 2 attempted changes", seen)
 	}
 }
 
