@@ -135,7 +135,8 @@ func (l *Log) Change(runID, trigger string, c plan.Change) error {
 }
 
 // Run records the end of a run: its summary, how long it took and its
-// result ("success", "held", "error" or "cancelled").
+// result (ResultSuccess, ResultHeld, ResultError or ResultCancelled; see
+// Result).
 func (l *Log) Run(runID, trigger string, summary plan.Summary, d time.Duration, result string) error {
 	if l == nil {
 		return nil
