@@ -77,15 +77,8 @@ func (a *Applier) Apply(ctx context.Context, m *config.Mapping, org *model.Org, 
 			a.record(c, err)
 		}
 	}
-	out.Summary.Applied, out.Summary.Failed = 0, 0
-	for _, c := range out.Changes {
-		switch c.Status {
-		case plan.StatusApplied:
-			out.Summary.Applied++
-		case plan.StatusFailed:
-			out.Summary.Failed++
-		}
-	}
+	out.Applied = true
+	out.Recount()
 	return &out
 }
 

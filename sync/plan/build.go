@@ -74,8 +74,9 @@ func Build(m *config.Mapping, reads map[string]GroupRead, org *model.Org, opts O
 		d.Changes = append(d.Changes, changes...)
 		missing = append(missing, miss...)
 	}
-	invites, unplaced := placeMissing(missing, snap.invitations, inviteMode(m.Sync))
+	invites, heldInvites, unplaced := placeMissing(missing, snap.invitations, inviteMode(m.Sync))
 	d.Changes = append(d.Changes, invites...)
+	d.Held = append(d.Held, heldInvites...)
 	RunGuards(d)
 
 	org0 := m.Buildkite.Organization

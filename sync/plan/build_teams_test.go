@@ -132,14 +132,14 @@ func TestBuildMissingUsers(t *testing.T) {
 			),
 		},
 		{
-			name:  "invite: observe teams do not invite; their people stay not_in_organization",
+			name:  "invite: an observe team's invitation is held, the rest is sent",
 			m:     withMode(config.MissingInvite, model.PolicyObserve),
 			reads: reads, org: org,
 			changes: list(
 				"invite d@acme.com platform:member via okta:Eng",
 				"invite e@acme.com platform:member via okta:Eng",
 			),
-			unplaced: list("mobile d@acme.com not_in_organization"),
+			held: list("observe: invite d@acme.com mobile:maintainer via okta:Leads"),
 		},
 	})
 }

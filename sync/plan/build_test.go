@@ -318,7 +318,7 @@ func TestBuildUnknownIsNotEmpty(t *testing.T) {
 			errors: list("a-team okta:Eng: boom", "b-team okta:Eng: boom"),
 		},
 		{
-			name: "a group that reads empty holds the team's removals",
+			name: "a group that reads empty holds the team's removals and downgrades",
 			m:    mapping(team("platform", oktaGroup("Eng", mem), oktaGroup("Contractors", mem))),
 			reads: map[string]GroupRead{
 				"okta:Eng":         {Members: active("a@acme.com")},
@@ -327,8 +327,8 @@ func TestBuildUnknownIsNotEmpty(t *testing.T) {
 			org: orgOf([]string{"b@acme.com"}, map[string]map[string]model.Role{"platform": {
 				"a@acme.com": mnt, "c@acme.com": mem,
 			}}),
-			changes: list("update_role platform a@acme.com maintainer->member via okta:Eng"),
-			held:    list("empty_group: remove_member platform c@acme.com member"),
+			held: list("empty_group: update_role platform a@acme.com maintainer->member via okta:Eng",
+				"empty_group: remove_member platform c@acme.com member"),
 		},
 		{
 			name: "a group with only inactive members reads as empty",

@@ -64,13 +64,15 @@ func HoldUnknownSource(d *Draft) {
 	})
 }
 
-// HoldEmptyGroup holds all removals of a team that has members while one of
-// its groups read empty without allow_empty: an empty read is more often an
-// IdP mistake than a whole group leaving.
+// HoldEmptyGroup holds all removals and role downgrades of a team that has
+// members while one of its groups read empty without allow_empty: an empty
+// read is more often an IdP mistake than a whole group leaving, and an empty
+// maintainers group would otherwise demote every maintainer. (SPEC names
+// removals; downgrades are held for the same reason.)
 func HoldEmptyGroup(d *Draft) {
 	d.hold(GuardEmptyGroup, func(c Change) bool {
 		f := d.Teams[c.Team]
-		return c.Action == ActionRemoveMember && len(f.EmptyGroups) > 0 && f.Members > 0
+		return lowers(c) && len(f.EmptyGroups) > 0 && f.Members > 0
 	})
 }
 

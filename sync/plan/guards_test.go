@@ -104,15 +104,15 @@ func TestHoldUnknownSource(t *testing.T) {
 func TestHoldEmptyGroup(t *testing.T) {
 	runGuardCases(t, HoldEmptyGroup, []guardCase{
 		{
-			name: "all removals of a team with an empty group; role changes go ahead",
+			name: "all removals and downgrades of a team with an empty group; adds and upgrades go ahead",
 			draft: Draft{
 				Teams: map[string]TeamFacts{"t": {Members: 2, EmptyGroups: []string{"okta:X"}}},
 				Changes: []Change{
-					rm("t", "a@x"), rm("t", "b@x"), roleChange("t", "c@x", mnt, mem), add("t", "d@x"),
+					rm("t", "a@x"), rm("t", "b@x"), roleChange("t", "c@x", mnt, mem), add("t", "d@x"), roleChange("t", "e@x", mem, mnt),
 				},
 			},
-			changes: list("update_role t c@x maintainer->member", "add_member t d@x member"),
-			held:    list("empty_group: remove_member t a@x member", "empty_group: remove_member t b@x member"),
+			changes: list("add_member t d@x member", "update_role t e@x member->maintainer"),
+			held:    list("empty_group: remove_member t a@x member", "empty_group: remove_member t b@x member", "empty_group: update_role t c@x maintainer->member"),
 		},
 		{
 			name: "no empty group, nothing held",

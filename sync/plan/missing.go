@@ -10,10 +10,11 @@ import (
 // placeMissing decides what happens to people teams want who are not in the
 // organization. A pending invitation makes them invitation_pending
 // everywhere (never invited twice). Otherwise, in invite mode, one invite
-// carries all their non-observe teams; observe teams never write, and an
-// invitation is a write, so there they stay not_in_organization, as they do
-// everywhere in report mode.
-func placeMissing(missing []placement, pending map[string]bool, invite bool) (invites []Change, unplaced []Unplaced) {
+// carries all their non-observe teams, and a second one, held with guard
+// observe, shows what their observe teams would invite them to: observe
+// plans everything and writes nothing. In report mode they are
+// not_in_organization everywhere.
+func placeMissing(missing []placement, pending map[string]bool, invite bool) (invites, held []Change, unplaced []Unplaced) {
 	byEmail := map[string][]placement{}
 	for _, p := range missing {
 		byEmail[p.email] = append(byEmail[p.email], p)
@@ -21,19 +22,17 @@ func placeMissing(missing []placement, pending map[string]bool, invite bool) (in
 	for _, email := range sortedKeys(byEmail) {
 		ps := byEmail[email]
 		slices.SortFunc(ps, func(a, b placement) int { return strings.Compare(a.team, b.team) })
-		var inv Change
+		var inv, obs Change
 		for _, p := range ps {
 			reason := ReasonNotInOrganization
 			switch {
 			case pending[email]:
 				reason = ReasonInvitationPending
-			case invite && !p.observe:
-				inv.Teams = append(inv.Teams, model.TeamRole{Team: p.team, Role: p.role})
-				for _, g := range p.groups {
-					if !slices.Contains(inv.Groups, g) {
-						inv.Groups = append(inv.Groups, g)
-					}
-				}
+			case invite && p.observe:
+				obs.addTeam(p)
+				continue
+			case invite:
+				inv.addTeam(p)
 				continue
 			}
 			unplaced = append(unplaced, Unplaced{Team: p.team, Email: email, Reason: reason, Groups: p.groups})
@@ -42,6 +41,20 @@ func placeMissing(missing []placement, pending map[string]bool, invite bool) (in
 			inv.Action, inv.Email = ActionInvite, email
 			invites = append(invites, inv)
 		}
+		if len(obs.Teams) > 0 {
+			obs.Action, obs.Email, obs.Guard = ActionInvite, email, GuardObserve
+			held = append(held, obs)
+		}
 	}
-	return invites, unplaced
+	return invites, held, unplaced
+}
+
+// addTeam adds p's team, role and groups to the invitation c.
+func (c *Change) addTeam(p placement) {
+	c.Teams = append(c.Teams, model.TeamRole{Team: p.team, Role: p.role})
+	for _, g := range p.groups {
+		if !slices.Contains(c.Groups, g) {
+			c.Groups = append(c.Groups, g)
+		}
+	}
 }

@@ -58,7 +58,7 @@ func (p *Plan) sort() {
 // Recount recomputes Summary from the plan's lists, including Applied and
 // Failed from the changes' statuses. The applier calls it after setting them.
 func (p *Plan) Recount() {
-	s := Summary{Held: len(p.Held), Unplaced: len(p.Unplaced), Errors: len(p.Errors)}
+	s := Summary{Held: len(p.Held), Unplaced: len(p.Unplaced), Errors: len(p.Errors), AfterApply: p.Applied}
 	for _, c := range p.Changes {
 		switch c.Action {
 		case ActionCreateTeam:
@@ -100,15 +100,5 @@ func (p *Plan) HeldByGuard() bool {
 	return false
 }
 
-// AfterApply reports whether the plan carries apply outcomes (statuses).
-func (p *Plan) AfterApply() bool {
-	if p == nil {
-		return false
-	}
-	for _, c := range p.Changes {
-		if c.Status != "" {
-			return true
-		}
-	}
-	return false
-}
+// AfterApply reports whether the plan is apply's result (see Plan.Applied).
+func (p *Plan) AfterApply() bool { return p != nil && p.Applied }

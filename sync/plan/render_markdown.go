@@ -28,7 +28,11 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 func renderMarkdown(b *strings.Builder, p *Plan) {
 	org := mdEscape(p.Organization)
 	if p.empty() {
-		fmt.Fprintf(b, "### teamsync plan for %s: no changes\n\nBuildkite teams match mapping.yaml.\n", org)
+		verb := "plan"
+		if p.AfterApply() {
+			verb = "apply"
+		}
+		fmt.Fprintf(b, "### teamsync %s for %s: no changes\n\nBuildkite teams match mapping.yaml.\n", verb, org)
 		return
 	}
 	applied := p.AfterApply()

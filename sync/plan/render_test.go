@@ -22,6 +22,7 @@ func TestRenderGolden(t *testing.T) {
 		{"typical", func() *Plan { return typicalScenario().build() }},
 		{"troubled", func() *Plan { return troubledScenario().build() }},
 		{"applied", appliedPlan},
+		{"applied-nothing", appliedNothing},
 	}
 	formats := []struct{ format, ext string }{
 		{FormatText, "txt"}, {FormatJSON, "json"}, {FormatMarkdown, "md"},

@@ -21,8 +21,11 @@ const (
 	ansiBold    = "1"
 )
 
-// MsgNoChanges is what the text view prints for a plan with nothing in it.
-const MsgNoChanges = "No changes. Buildkite teams match mapping.yaml."
+// What the text view prints for a plan, or apply's result, with nothing in it.
+const (
+	MsgNoChanges      = "No changes. Buildkite teams match mapping.yaml."
+	MsgNothingApplied = "Nothing to apply. Buildkite teams match mapping.yaml."
+)
 
 // RenderText writes p in a terraform-like layout without colours: the
 // changes per team, invitations, then what was held back, the people who
@@ -48,7 +51,11 @@ type textView struct {
 
 func (t *textView) render(p *Plan) {
 	if p.empty() {
-		t.line(MsgNoChanges)
+		if p.AfterApply() {
+			t.line(MsgNothingApplied)
+		} else {
+			t.line(MsgNoChanges)
+		}
 		return
 	}
 	verb := "plan"

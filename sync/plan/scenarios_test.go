@@ -118,6 +118,14 @@ func appliedPlan() *Plan {
 			p.Changes[i].Error = "buildkite: teamMemberDelete: 403 Forbidden: token lacks write_teams scope"
 		}
 	}
+	p.Applied = true
+	p.Recount()
+	return p
+}
+
+// appliedNothing is apply's result when there was nothing to write.
+func appliedNothing() *Plan {
+	p := &Plan{Version: Version, Organization: "acme", Applied: true}
 	p.Recount()
 	return p
 }

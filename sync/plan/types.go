@@ -5,6 +5,8 @@
 package plan
 
 import (
+	"encoding/json"
+
 	"github.com/teamsync/teamsync/providers"
 	"github.com/teamsync/teamsync/sync/model"
 )
@@ -51,6 +53,11 @@ const (
 // Plan is the whole result of planning (and, after apply, of applying).
 // Its JSON form is the contract of SPEC section 4.
 type Plan struct {
+	// Applied marks a plan returned by apply: its changes carry their
+	// statuses and its summary always counts applied and failed, 0
+	// included, even when there was nothing to write.
+	Applied bool `json:"-"`
+
 	Version      int        `json:"version"`
 	Organization string     `json:"organization"`
 	Changes      []Change   `json:"changes"`
@@ -101,6 +108,23 @@ type Summary struct {
 	Errors       int `json:"errors"`
 	Applied      int `json:"applied,omitempty"`
 	Failed       int `json:"failed,omitempty"`
+	// AfterApply makes the JSON form carry applied and failed even when
+	// they are 0; Recount sets it from Plan.Applied.
+	AfterApply bool `json:"-"`
+}
+
+// MarshalJSON writes the summary of SPEC section 4; after apply, applied
+// and failed are always present so that `jq .summary.failed` is a number.
+func (s Summary) MarshalJSON() ([]byte, error) {
+	type plain Summary
+	if !s.AfterApply {
+		return json.Marshal(plain(s))
+	}
+	return json.Marshal(struct {
+		plain
+		Applied int `json:"applied"`
+		Failed  int `json:"failed"`
+	}{plain(s), s.Applied, s.Failed})
 }
 
 // GroupRead is the outcome of reading one group (by config.Group.Key()).
