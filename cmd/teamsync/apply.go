@@ -12,7 +12,6 @@ import (
 
 func newApplyCmd(g *globals) *cobra.Command {
 	var f runFlags
-	allow := -1
 	cmd := &cobra.Command{
 		Use:   "apply",
 		Short: "Plan, then apply what the guards allow",
@@ -27,16 +26,13 @@ Exit codes: 0 all applied, 1 any error, 3 a guard held changes back.`,
   teamsync apply --allow-removals 60   # this run may remove up to 60 people`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := g.session(cmd.Context(), f)
+			opts, err := f.options(cmd)
 			if err != nil {
 				return err
 			}
-			var opts plan.Options
-			if cmd.Flags().Changed("allow-removals") {
-				if allow < 0 {
-					return errors.New("--allow-removals must be 0 or more")
-				}
-				opts.AllowRemovals = &allow
+			s, err := g.session(cmd.Context(), f)
+			if err != nil {
+				return err
 			}
 			trail, err := g.openAudit(s.mapping.Sync.AuditLog)
 			if err != nil {
@@ -70,7 +66,6 @@ Exit codes: 0 all applied, 1 any error, 3 a guard held changes back.`,
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().IntVar(&allow, "allow-removals", -1, "set sync.max_removals for this run")
 	return cmd
 }
 

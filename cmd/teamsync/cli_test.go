@@ -119,6 +119,10 @@ func TestErrorsBeforeAnyRequest(t *testing.T) {
 			"teamsync: --allow-removals must be 0 or more"},
 		{"bad log level", []string{"plan", "--log-level", "loud"}, nil,
 			`teamsync: --log-level "loud": want debug, info, warn or error`},
+		{"bad log format on validate", []string{"validate", "--log-format", "xml"}, nil,
+			`teamsync: --log-format "xml": want text or json`},
+		{"negative allow-removals on plan", []string{"plan", "--allow-removals", "-1"}, nil,
+			"teamsync: --allow-removals must be 0 or more"},
 		{"invalid mapping", []string{"validate", "--config", bad}, nil,
 			"teamsync: " + bad + `:7: teams[0].groups[0]: role "owner" is not one of member, maintainer`},
 		{"missing mapping", []string{"validate", "--config", "/nonexistent/mapping.yaml"}, nil,
@@ -155,11 +159,18 @@ func TestErrorsBeforeAnyRequest(t *testing.T) {
 }
 
 func TestHelpHasExamples(t *testing.T) {
-	for _, cmd := range []string{"plan", "apply", "validate", "demo"} {
+	for _, cmd := range []string{"plan", "apply", "validate", "serve", "demo", "version"} {
 		var stdout bytes.Buffer
 		code := run(context.Background(), []string{cmd, "--help"}, env{stdout: &stdout, stderr: &bytes.Buffer{}, getenv: func(string) string { return "" }})
-		if code != 0 || !strings.Contains(stdout.String(), "Examples:") || !strings.Contains(stdout.String(), "Exit codes") && cmd != "demo" {
-			t.Errorf("teamsync %s --help: exit %d\n%s", cmd, code, stdout.String())
+		out := stdout.String()
+		if code != 0 || !strings.Contains(out, "Examples:") {
+			t.Errorf("teamsync %s --help: exit %d, no examples\n%s", cmd, code, out)
+		}
+		if (cmd == "plan" || cmd == "apply" || cmd == "validate") && !strings.Contains(out, "Exit codes") {
+			t.Errorf("teamsync %s --help does not give its exit codes", cmd)
+		}
+		if strings.Contains(out, "(default -1)") {
+			t.Errorf("teamsync %s --help shows a meaningless default:\n%s", cmd, out)
 		}
 	}
 }
@@ -244,5 +255,34 @@ func TestApplyWritesAuditLog(t *testing.T) {
 	}
 	if !slices.Equal(got, want) || len(runIDs) != 2 {
 		t.Fatalf("audit lines:\n%s\nrun ids %v", strings.Join(got, "\n"), runIDs)
+	}
+}
+
+// TestPlanAllowRemovalsPreviewsApply: plan takes --allow-removals so that a
+// reviewer sees what apply --allow-removals N would do.
+func TestPlanAllowRemovalsPreviewsApply(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "scenarios", "max-removals")
+	seed, err := bksim.LoadState(filepath.Join(dir, "buildkite.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, srv := bksimtest.Start(t, seed)
+	h := newHarness(t, dir, srv.URL, nil)
+	count := func(args ...string) (changes, held int) {
+		out, code := h.run(args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, h.stderr.String())
+		}
+		var p struct{ Changes, Held []json.RawMessage }
+		if err := json.Unmarshal(out, &p); err != nil {
+			t.Fatal(err)
+		}
+		return len(p.Changes), len(p.Held)
+	}
+	if c, hd := count("plan", "--format", "json"); c != 2 || hd != 4 {
+		t.Fatalf("plan: %d changes, %d held; want 2 and 4", c, hd)
+	}
+	if c, hd := count("plan", "--format", "json", "--allow-removals", "4"); c != 6 || hd != 0 {
+		t.Fatalf("plan --allow-removals 4: %d changes, %d held; want 6 and 0", c, hd)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -13,13 +14,28 @@ import (
 
 // runFlags are the flags plan and apply share.
 type runFlags struct {
-	format string
-	teams  []string
+	format        string
+	teams         []string
+	allowRemovals int
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.format, "format", "text", "output format: text, json or markdown")
 	cmd.Flags().StringArrayVar(&f.teams, "team", nil, "limit the run to this team slug (repeatable)")
+	cmd.Flags().IntVar(&f.allowRemovals, "allow-removals", 0, "replace sync.max_removals for this run (N removals may go ahead)")
+}
+
+// options turns the flags into the planner's per-run options.
+func (f *runFlags) options(cmd *cobra.Command) (plan.Options, error) {
+	var opts plan.Options
+	if cmd.Flags().Changed("allow-removals") {
+		if f.allowRemovals < 0 {
+			return opts, errors.New("--allow-removals must be 0 or more")
+		}
+		n := f.allowRemovals
+		opts.AllowRemovals = &n
+	}
+	return opts, nil
 }
 
 func newPlanCmd(g *globals) *cobra.Command {
@@ -36,14 +52,19 @@ Exit codes: 0 ok, 1 error (including a failed group read), 2 changes pending
 (only with --detailed-exitcode; held changes alone give 0).`,
 		Example: `  teamsync plan
   teamsync plan --format json | jq '.changes[] | select(.action=="remove_member")'
-  teamsync plan --format markdown --detailed-exitcode > plan.md   # CI`,
+  teamsync plan --format markdown --detailed-exitcode > plan.md   # CI
+  teamsync plan --allow-removals 60   # preview what apply --allow-removals 60 would do`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts, err := f.options(cmd)
+			if err != nil {
+				return err
+			}
 			s, err := g.session(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
-			res, err := s.runner.Plan(cmd.Context(), s.mapping, plan.Options{})
+			res, err := s.runner.Plan(cmd.Context(), s.mapping, opts)
 			if err != nil {
 				return err
 			}

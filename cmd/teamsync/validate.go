@@ -27,6 +27,9 @@ Exit codes: 0 valid, 1 invalid.`,
   teamsync validate --online`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := g.logger(); err != nil { // bad global flags are errors here too
+				return err
+			}
 			path := g.config()
 			if !online {
 				m, err := config.Load(path)

@@ -45,7 +45,9 @@ func newVersionCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print version, commit and Go version",
-		Args:  cobra.NoArgs,
+		Example: `  teamsync version
+  docker run --rm teamsync version`,
+		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			_, err := fmt.Fprintf(g.stdout, "teamsync %s\ncommit %s\n%s %s/%s\n",
 				versionString(), commit(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
