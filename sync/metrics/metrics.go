@@ -14,14 +14,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/teamsync/teamsync/providers"
+	"github.com/teamsync/teamsync/sync/audit"
 	"github.com/teamsync/teamsync/sync/plan"
 )
 
-// Run results, the values of the result label.
+// Run results, the values of the result label: the audit log's words. A
+// run the audit log calls cancelled counts as ResultError here.
 const (
-	ResultSuccess = "success"
-	ResultError   = "error"
-	ResultHeld    = "held"
+	ResultSuccess = audit.ResultSuccess
+	ResultError   = audit.ResultError
+	ResultHeld    = audit.ResultHeld
 )
 
 // SourceBuildkite is the source label for failed Buildkite reads; the other
@@ -44,6 +46,7 @@ type Metrics struct {
 	apiRequests    *prometheus.CounterVec
 	rateRemaining  *prometheus.GaugeVec
 	reloadFailures prometheus.Counter
+	auditErrors    prometheus.Counter
 	inProgress     prometheus.Gauge
 }
 
@@ -97,11 +100,15 @@ func New() *Metrics {
 		}, []string{"api", "code"}),
 		rateRemaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "teamsync_api_ratelimit_remaining",
-			Help: "Last seen rate-limit headroom per api (RateLimit-Remaining or X-Rate-Limit-Remaining); can be negative.",
-		}, []string{"api"}),
+			Help: "Last seen rate-limit headroom per api and window: org (RateLimit-Remaining, X-Rate-Limit-Remaining) or user (RateLimit-User-Remaining); can be negative.",
+		}, []string{"api", "window"}),
 		reloadFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "teamsync_config_reload_failures_total",
 			Help: "Re-reads of the mapping file that failed validation; the last good mapping stayed in force.",
+		}),
+		auditErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "teamsync_audit_log_errors_total",
+			Help: "Audit log files that could not be opened and audit records that could not be written.",
 		}),
 		inProgress: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "teamsync_reconcile_in_progress",
@@ -111,7 +118,7 @@ func New() *Metrics {
 	m.registry.MustRegister(
 		m.reconciles, m.duration, m.lastSuccess, m.nextRun, m.skipped, m.changes,
 		m.held, m.unplaced, m.sourceErrors, m.apiRequests, m.rateRemaining,
-		m.reloadFailures, m.inProgress,
+		m.reloadFailures, m.auditErrors, m.inProgress,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -152,14 +159,24 @@ func (m *Metrics) RunFinished(result string, d time.Duration) {
 // Succeeded records when the last full reconcile finished without error.
 func (m *Metrics) Succeeded(at time.Time) { m.lastSuccess.Set(unix(at)) }
 
-// NextRun records when the next scheduled reconcile is due.
-func (m *Metrics) NextRun(at time.Time) { m.nextRun.Set(unix(at)) }
+// NextRun records when the next scheduled reconcile is due. The zero time
+// means none is (a schedule that never fires) and reads 0.
+func (m *Metrics) NextRun(at time.Time) {
+	if at.IsZero() {
+		m.nextRun.Set(0)
+		return
+	}
+	m.nextRun.Set(unix(at))
+}
 
 // Skipped counts a scheduled reconcile that did not start because another
 // was running.
 func (m *Metrics) Skipped() { m.skipped.Inc() }
 
-// Change counts one attempted change by its action and status.
+// Change counts one attempted change by its action and status. Changes a
+// cancelled run never attempted are not passed here (the applier does not
+// report them), so "failed" means a write that Buildkite refused or that
+// broke.
 func (m *Metrics) Change(c plan.Change) {
 	m.changes.WithLabelValues(string(c.Action), string(c.Status)).Inc()
 }
@@ -176,5 +193,9 @@ func (m *Metrics) SourceError(source string) { m.sourceErrors.WithLabelValues(so
 
 // ReloadFailed counts a mapping re-read that failed validation.
 func (m *Metrics) ReloadFailed() { m.reloadFailures.Inc() }
+
+// AuditError counts an audit log that could not be opened or a record that
+// could not be written.
+func (m *Metrics) AuditError() { m.auditErrors.Inc() }
 
 func unix(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }

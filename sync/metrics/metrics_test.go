@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/teamsync/teamsync/sync/plan"
@@ -16,19 +17,29 @@ import (
 
 func TestTransportCountsAndHeadroom(t *testing.T) {
 	tests := []struct {
-		name      string
-		api       string
-		status    int
-		header    map[string]string
-		wantCode  string
-		wantRL    float64
-		wantRLSet bool
+		name     string
+		api      string
+		status   int
+		header   map[string]string
+		wantCode string
+		wantRL   map[string]float64 // window → headroom; nil: no series
 	}{
-		{name: "buildkite ok", api: "buildkite", status: 200, header: map[string]string{"RateLimit-Remaining": "19950"}, wantCode: "2xx", wantRL: 19950, wantRLSet: true},
-		{name: "buildkite negative headroom", api: "buildkite", status: 429, header: map[string]string{"RateLimit-Remaining": "-14"}, wantCode: "4xx", wantRL: -14, wantRLSet: true},
-		{name: "okta", api: "okta", status: 200, header: map[string]string{"X-Rate-Limit-Remaining": "599"}, wantCode: "2xx", wantRL: 599, wantRLSet: true},
+		{name: "buildkite org window", api: "buildkite", status: 200, header: map[string]string{"RateLimit-Remaining": "19950"},
+			wantCode: "2xx", wantRL: map[string]float64{WindowOrg: 19950}},
+		{name: "buildkite both windows", api: "buildkite", status: 200,
+			header:   map[string]string{"RateLimit-Remaining": "19950", "RateLimit-User-Remaining": "4870", "RateLimit-User-Limit": "5000"},
+			wantCode: "2xx", wantRL: map[string]float64{WindowOrg: 19950, WindowUser: 4870}},
+		{name: "buildkite user window alone", api: "buildkite", status: 429, header: map[string]string{"RateLimit-User-Remaining": "-3"},
+			wantCode: "4xx", wantRL: map[string]float64{WindowUser: -3}},
+		{name: "buildkite negative headroom", api: "buildkite", status: 429, header: map[string]string{"RateLimit-Remaining": "-14"},
+			wantCode: "4xx", wantRL: map[string]float64{WindowOrg: -14}},
+		{name: "okta", api: "okta", status: 200, header: map[string]string{"X-Rate-Limit-Remaining": "599"},
+			wantCode: "2xx", wantRL: map[string]float64{WindowOrg: 599}},
 		{name: "google has no header", api: "google", status: 503, wantCode: "5xx"},
 		{name: "garbage header ignored", api: "okta", status: 200, header: map[string]string{"X-Rate-Limit-Remaining": "lots"}, wantCode: "2xx"},
+		{name: "garbage user header ignored, org kept", api: "buildkite", status: 200,
+			header:   map[string]string{"RateLimit-Remaining": "100", "RateLimit-User-Remaining": "n/a"},
+			wantCode: "2xx", wantRL: map[string]float64{WindowOrg: 100}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,12 +63,12 @@ func TestTransportCountsAndHeadroom(t *testing.T) {
 			if got := testutil.ToFloat64(m.apiRequests.WithLabelValues(tt.api, tt.wantCode)); got != 2 {
 				t.Errorf("requests{%s,%s} = %v, want 2", tt.api, tt.wantCode, got)
 			}
-			if got := testutil.CollectAndCount(m.rateRemaining); (got == 1) != tt.wantRLSet {
-				t.Fatalf("headroom series = %d, want set=%v", got, tt.wantRLSet)
+			if got := testutil.CollectAndCount(m.rateRemaining); got != len(tt.wantRL) {
+				t.Fatalf("headroom series = %d, want %d", got, len(tt.wantRL))
 			}
-			if tt.wantRLSet {
-				if got := testutil.ToFloat64(m.rateRemaining.WithLabelValues(tt.api)); got != tt.wantRL {
-					t.Errorf("headroom = %v, want %v", got, tt.wantRL)
+			for window, want := range tt.wantRL {
+				if got := testutil.ToFloat64(m.rateRemaining.WithLabelValues(tt.api, window)); got != want {
+					t.Errorf("headroom{%s,%s} = %v, want %v", tt.api, window, got, want)
 				}
 			}
 		})
@@ -97,6 +108,7 @@ func TestRunMetrics(t *testing.T) {
 	m.NextRun(time.Unix(1700000900, 0))
 	m.Skipped()
 	m.ReloadFailed()
+	m.AuditError()
 
 	checks := []struct {
 		name string
@@ -115,6 +127,7 @@ func TestRunMetrics(t *testing.T) {
 		{"next run", testutil.ToFloat64(m.nextRun), 1700000900},
 		{"skipped", testutil.ToFloat64(m.skipped), 1},
 		{"reload failures", testutil.ToFloat64(m.reloadFailures), 1},
+		{"audit errors", testutil.ToFloat64(m.auditErrors), 1},
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
@@ -138,6 +151,7 @@ func TestExpositionHasEverySeriesFromTheStart(t *testing.T) {
 		`teamsync_changes_total{action="invite",status="failed"} 0`,
 		`teamsync_reconcile_skipped_total 0`,
 		`teamsync_config_reload_failures_total 0`,
+		`teamsync_audit_log_errors_total 0`,
 		`teamsync_reconcile_duration_seconds_count 0`,
 		`go_goroutines `,
 	} {
@@ -147,10 +161,66 @@ func TestExpositionHasEverySeriesFromTheStart(t *testing.T) {
 	}
 }
 
+func TestNextRunNever(t *testing.T) {
+	m := New()
+	m.NextRun(time.Unix(1700000900, 0))
+	m.NextRun(time.Time{}) // a schedule that never fires
+	if got := testutil.ToFloat64(m.nextRun); got != 0 {
+		t.Errorf("next run after the zero time = %v, want 0", got)
+	}
+}
+
+// TestRegistriesAreIndependent: two Metrics share nothing, and neither
+// touches the process-wide default registry that other libraries use.
 func TestRegistriesAreIndependent(t *testing.T) {
 	a, b := New(), New()
 	a.Skipped()
+	a.RunStarted()
+	a.RunFinished(ResultSuccess, time.Second)
+	a.Change(plan.Change{Action: plan.ActionAddMember, Status: plan.StatusApplied})
+	a.SourceError("okta")
+	a.ReloadFailed()
+	a.AuditError()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("RateLimit-Remaining", "10")
+		w.Header().Set("RateLimit-User-Remaining", "5")
+	}))
+	defer srv.Close()
+	resp, err := (&http.Client{Transport: a.Transport("buildkite", srv.Client().Transport)}).Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
 	if got := testutil.ToFloat64(b.skipped); got != 0 {
 		t.Errorf("second registry saw the first's count: %v", got)
+	}
+	if got := testutil.CollectAndCount(b.rateRemaining); got != 0 {
+		t.Errorf("second registry has %d headroom series, want 0", got)
+	}
+	fams, err := prometheus.DefaultGatherer.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if strings.HasPrefix(f.GetName(), "teamsync_") {
+			t.Errorf("the default registry has %s", f.GetName())
+		}
+	}
+	// The check above must be able to fail: a teamsync_ series registered
+	// in the default registry would be seen.
+	probe := prometheus.NewCounter(prometheus.CounterOpts{Name: "teamsync_probe_total", Help: "test probe"})
+	prometheus.MustRegister(probe)
+	defer prometheus.Unregister(probe)
+	fams, err = prometheus.DefaultGatherer.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := false
+	for _, f := range fams {
+		seen = seen || f.GetName() == "teamsync_probe_total"
+	}
+	if !seen {
+		t.Error("the default gatherer does not show a series registered in the default registry")
 	}
 }

@@ -6,20 +6,33 @@ import (
 	"strings"
 )
 
-// Names of the headers that carry the remaining rate-limit budget: Buildkite
-// sends RateLimit-Remaining (complexity points, can go negative), Okta
-// X-Rate-Limit-Remaining (requests left in the endpoint's window).
+// Rate-limit windows, the values of the window label on
+// teamsync_api_ratelimit_remaining.
 const (
-	headerBuildkiteRemaining = "RateLimit-Remaining"
-	headerOktaRemaining      = "X-Rate-Limit-Remaining"
+	// WindowOrg is the budget the whole organization shares: Buildkite's
+	// 20,000 points per 5 minutes, or Okta's per-endpoint window.
+	WindowOrg = "org"
+	// WindowUser is Buildkite's per-user budget (5,000 points per 5
+	// minutes for the token's user), charged besides the org window.
+	WindowUser = "user"
 )
+
+// remainingHeaders maps the headers that carry a remaining rate-limit
+// budget to their window. Buildkite sends RateLimit-Remaining and
+// RateLimit-User-Remaining (complexity points; both can go negative), Okta
+// X-Rate-Limit-Remaining (requests left in the endpoint's window).
+var remainingHeaders = [...]struct{ name, window string }{
+	{"RateLimit-Remaining", WindowOrg},
+	{"RateLimit-User-Remaining", WindowUser},
+	{"X-Rate-Limit-Remaining", WindowOrg},
+}
 
 // Transport wraps base (nil: http.DefaultTransport) so that every request
 // through it is counted under api ("buildkite", "okta", "google") by status
-// class, and the rate-limit headroom a response reports is recorded. It
-// reads only status codes and those headers: no URL, body or credential
-// reaches a label. Put it under each client's retry layer so that retries
-// count as the separate requests they are.
+// class, and the rate-limit headroom a response reports is recorded per
+// window. It reads only status codes and those headers: no URL, body or
+// credential reaches a label. Put it under each client's retry layer so
+// that retries count as the separate requests they are.
 func (m *Metrics) Transport(api string, base http.RoundTripper) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
@@ -40,8 +53,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 	t.m.apiRequests.WithLabelValues(t.api, codeClass(resp.StatusCode)).Inc()
-	if n, ok := remaining(resp.Header); ok {
-		t.m.rateRemaining.WithLabelValues(t.api).Set(n)
+	for _, h := range remainingHeaders {
+		if n, ok := remaining(resp.Header, h.name); ok {
+			t.m.rateRemaining.WithLabelValues(t.api, h.window).Set(n)
+		}
 	}
 	return resp, nil
 }
@@ -53,17 +68,16 @@ func codeClass(code int) string {
 	return strconv.Itoa(code/100) + "xx"
 }
 
-func remaining(h http.Header) (float64, bool) {
-	for _, name := range []string{headerBuildkiteRemaining, headerOktaRemaining} {
-		v := strings.TrimSpace(h.Get(name))
-		if v == "" {
-			continue
-		}
-		n, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			continue
-		}
-		return n, true
+// remaining reads one headroom header; a missing or unparsable value is
+// not recorded rather than recorded as zero.
+func remaining(h http.Header, name string) (float64, bool) {
+	v := strings.TrimSpace(h.Get(name))
+	if v == "" {
+		return 0, false
 	}
-	return 0, false
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0, false
+	}
+	return n, true
 }
