@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/teamsync/teamsync/internal/backoff"
 )
 
 // busyMessage is the 200-body error Buildkite sends when it did not run
@@ -301,19 +303,10 @@ const (
 // jitteredBackoff is exponential backoff with jitter: retry n waits a
 // random time in [d/2, d] where d = base·2ⁿ, capped.
 func jitteredBackoff(retry int) time.Duration {
-	d := backoffBase << min(retry, 16)
-	d = min(d, backoffCap)
-	return d/2 + rand.N(d/2+1)
+	return backoff.Exponential(retry, backoffBase, backoffCap, backoff.UpperHalf(rand.Int64N))
 }
 
 // sleepCtx waits for d or until ctx is done.
 func sleepCtx(ctx context.Context, d time.Duration) error {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-		return nil
-	}
+	return backoff.Sleep(ctx, d)
 }
