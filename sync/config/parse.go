@@ -252,8 +252,10 @@ func (d *decoder) sync(root object) Sync {
 		EmailDomains:      map[string]string{},
 	}
 	if v, vAt := d.str(o, "schedule"); vAt.ok {
-		if _, err := cron.ParseStandard(v); err != nil {
+		if sched, err := cron.ParseStandard(v); err != nil {
 			d.add(vAt.line, o.path, "schedule %q is not a valid cron spec: %v", v, err)
+		} else if neverFires(sched) {
+			d.add(vAt.line, o.path, "schedule %q never fires", v)
 		}
 		s.Schedule = v
 	}
