@@ -55,7 +55,18 @@ type reply struct {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, readErr := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	includeStats := strings.EqualFold(r.Header.Get("Buildkite-Include-Query-Stats"), "true")
+	// The answer is built under the lock and written after it is released,
+	// so a client that stops reading cannot stall every other request.
+	status, header, payload := s.answer(r, body, readErr, includeStats)
+	for k, v := range header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(payload)
+}
 
+// answer handles one request under s.mu and returns what to send.
+func (s *Server) answer(r *http.Request, body []byte, readErr error, includeStats bool) (int, http.Header, []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stats.Requests++
@@ -63,7 +74,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.budget.roll(now)
 
 	rep := s.handle(r, body, readErr, now)
-	h := w.Header()
+	h := http.Header{}
 	s.budget.setHeaders(h, now, rep.requested, rep.actual)
 	if rep.fault != nil && rep.fault.Status == http.StatusTooManyRequests {
 		h.Set("RateLimit-Remaining", "0")
@@ -79,18 +90,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			ct = "text/html; charset=utf-8"
 		}
 		h.Set("Content-Type", ct)
-		w.WriteHeader(rep.status)
-		_, _ = io.WriteString(w, rep.raw)
-		return
+		return rep.status, h, []byte(rep.raw)
 	}
 	if includeStats && rep.body.Data != nil {
 		rep.body.Stats = &queryStats{RequestedComplexity: rep.requested, ActualComplexity: rep.actual}
 	}
 	h.Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(rep.status)
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(rep.body)
+	return rep.status, h, buf.Bytes()
 }
 
 func errorReply(status int, format string, args ...any) reply {
