@@ -61,7 +61,6 @@ type Result struct {
 	Plan *plan.Plan
 	// Applied reports whether writes were attempted.
 	Applied  bool
-	Started  time.Time
 	Duration time.Duration
 }
 
@@ -73,7 +72,7 @@ func (r *Runner) Plan(ctx context.Context, m *config.Mapping, opts plan.Options)
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Plan: p, Started: start, Duration: time.Since(start)}, nil
+	return &Result{Plan: p, Duration: time.Since(start)}, nil
 }
 
 // Apply plans and then applies what the guards allow.
@@ -85,7 +84,7 @@ func (r *Runner) Apply(ctx context.Context, m *config.Mapping, opts plan.Options
 	}
 	a := &apply.Applier{Writer: clients.Buildkite, Logger: r.logger(), OnChange: r.OnChange}
 	done := a.Apply(ctx, m, org, p)
-	return &Result{Plan: done, Applied: true, Started: start, Duration: time.Since(start)}, nil
+	return &Result{Plan: done, Applied: true, Duration: time.Since(start)}, nil
 }
 
 func (r *Runner) plan(ctx context.Context, m *config.Mapping, opts plan.Options) (*plan.Plan, *model.Org, *Clients, error) {
