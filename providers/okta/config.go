@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/teamsync/teamsync/internal/backoff"
 )
 
 // Defaults applied by New to zero Config fields.
@@ -17,6 +18,8 @@ const (
 	DefaultHeadroom   = 0.2
 	DefaultMaxRetries = 4
 	DefaultMaxBackoff = 30 * time.Second
+	// DefaultAttemptTimeout bounds one HTTP attempt, answer and body.
+	DefaultAttemptTimeout = time.Minute
 )
 
 // User-email attributes: which profile attribute is matched to Buildkite.
@@ -47,8 +50,9 @@ type Config struct {
 	// "email" (default) or "login".
 	UserEmail string
 	// HTTPClient supplies the base transport (tests); its Timeout is not
-	// used, since one read may wait out a rate-limit window. Nil means a
-	// clone of http.DefaultTransport.
+	// used, since one read may wait out a rate-limit window (AttemptTimeout
+	// bounds each attempt instead). Nil means a clone of
+	// http.DefaultTransport.
 	HTTPClient *http.Client
 	// Headroom is the fraction of X-Rate-Limit-Limit left for other
 	// clients: when X-Rate-Limit-Remaining falls below it, the next request
@@ -61,6 +65,12 @@ type Config struct {
 	MaxRetries int
 	// MaxBackoff caps each wait between retries (default DefaultMaxBackoff).
 	MaxBackoff time.Duration
+	// AttemptTimeout bounds each HTTP attempt, from sending the request to
+	// the last byte of the answer, so a stalled connection fails (and is
+	// retried) instead of hanging a run that has no deadline of its own.
+	// Retry and pacing waits do not count against it. 0 means
+	// DefaultAttemptTimeout; negative means no bound.
+	AttemptTimeout time.Duration
 	// Sleep waits for d or until ctx ends (default: a timer). Now is the
 	// clock (default time.Now). Both are injectable for tests.
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -114,8 +124,14 @@ func (c Config) withDefaults() (Config, bool, error) {
 	if c.MaxBackoff <= 0 {
 		c.MaxBackoff = DefaultMaxBackoff
 	}
+	switch {
+	case c.AttemptTimeout == 0:
+		c.AttemptTimeout = DefaultAttemptTimeout
+	case c.AttemptTimeout < 0:
+		c.AttemptTimeout = 0
+	}
 	if c.Sleep == nil {
-		c.Sleep = sleep
+		c.Sleep = backoff.Sleep
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -144,33 +160,10 @@ func cleanOrgURL(raw string) (string, bool, error) {
 	case "https":
 		return s, false, nil
 	case "http":
-		if isLoopback(u.Hostname()) {
+		if backoff.IsLoopbackHost(u.Hostname()) {
 			return s, true, nil
 		}
 		return "", false, fmt.Errorf("okta: org_url %q: http:// is accepted only for loopback hosts", raw)
 	}
 	return "", false, fmt.Errorf("okta: org_url %q: want https://", raw)
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -21,6 +21,8 @@ func TestNewValidates(t *testing.T) {
 		{"https trailing slash", okta.Config{OrgURL: "https://acme.okta.com/", Token: "t"}, ""},
 		{"http loopback ip", okta.Config{OrgURL: "http://127.0.0.1:8080", Token: "t"}, ""},
 		{"http localhost", okta.Config{OrgURL: "http://localhost:8080", Token: "t"}, ""},
+		{"http localhost in capitals", okta.Config{OrgURL: "http://LOCALHOST:8080", Token: "t"}, ""},
+		{"http 127/8", okta.Config{OrgURL: "http://127.1.2.3:8080", Token: "t"}, ""},
 		{"http ipv6 loopback", okta.Config{OrgURL: "http://[::1]:8080", Token: "t"}, ""},
 		{"http remote", okta.Config{OrgURL: "http://acme.okta.com", Token: "t"},
 			`okta: org_url "http://acme.okta.com": http:// is accepted only for loopback hosts`},

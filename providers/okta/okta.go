@@ -2,8 +2,9 @@
 // mapping.yaml (by ID or exact name) and reads all of its members through
 // the Okta SDK, returning them as providers.Member values; its Prepare
 // resolves a run's group names many to a search first. It owns the
-// HTTP behaviour under the SDK: retries for 429, 5xx and transport errors,
-// and pacing that leaves rate-limit headroom for the org's other clients.
+// HTTP behaviour under the SDK: a timeout per attempt, retries for 429, 5xx
+// and transport errors, and pacing that leaves rate-limit headroom for the
+// org's other clients.
 // Its simulator, for tests and the demo, is the oktasim package below it.
 package okta
 
@@ -69,7 +70,7 @@ func New(ctx context.Context, cfg Config) (providers.Provider, error) {
 		oktasdk.WithCacheTtl(0),
 		oktasdk.WithCacheTti(0),
 		oktasdk.WithConnectionTimeout(0), // only used without our client
-		oktasdk.WithRequestTimeout(0),    // ctx bounds each read
+		oktasdk.WithRequestTimeout(0),    // the transport bounds each attempt
 		oktasdk.WithRateLimitMaxRetries(0),
 		oktasdk.WithRateLimitMaxBackOff(int64(c.MaxBackoff / time.Second)),
 		oktasdk.WithTestingDisableHttpsCheck(plainHTTP),

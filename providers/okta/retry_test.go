@@ -229,3 +229,43 @@ func TestAPIErrorKinds(t *testing.T) {
 		t.Errorf("APIError %+v: want rate limited, status 429", ae)
 	}
 }
+
+func TestStalledAttemptTimesOut(t *testing.T) {
+	// A connection that stalls, before the answer or inside its body, fails
+	// the attempt after AttemptTimeout and is retried; it never hangs the
+	// read until the caller's context ends.
+	tests := []struct {
+		name         string
+		afterHeaders bool
+	}{
+		{"no answer", false},
+		{"answer without a body", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, oneGroup("Eng", people(5, "acme.com")), oktasim.Options{})
+			release := make(chan struct{})
+			t.Cleanup(func() { close(release) }) // before the server closes
+			path := usersPath(t, e, "Eng")
+			e.sim.Inject(oktasim.Fault{Path: path, Stall: release, AfterHeaders: tt.afterHeaders})
+			cfg := e.freshConns()
+			cfg.AttemptTimeout = 20 * time.Millisecond
+			cfg.MaxRetries = 1
+			// The test's own bound: without an attempt timeout the read
+			// would end only here, with context.DeadlineExceeded.
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			got, err := e.source(t, cfg).Members(ctx, ref("Eng"))
+			want := `okta: list members of group "Eng": page 1: request timed out after 20ms (gave up after 2 attempts)`
+			if err == nil || err.Error() != want {
+				t.Fatalf("members %v, error %v\nwant error %s", emails(got), err, want)
+			}
+			if n := e.sim.Requests(path); n != 2 {
+				t.Errorf("%d requests reached the server, want 2 attempts", n)
+			}
+			if w := e.sleep.Waits(); len(w) != 1 {
+				t.Errorf("waits %v, want 1 between the attempts", w)
+			}
+		})
+	}
+}

@@ -1,8 +1,10 @@
 package okta
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -11,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/teamsync/teamsync/internal/backoff"
 )
 
 const (
@@ -30,14 +34,15 @@ const (
 // limit) and paces requests to leave rate-limit headroom for other
 // clients of the org.
 type transport struct {
-	base       http.RoundTripper
-	headroom   float64 // negative: no pacing
-	maxRetries int
-	maxBackoff time.Duration
-	sleep      func(ctx context.Context, d time.Duration) error
-	now        func() time.Time
-	jitter     func(n int64) int64 // uniform in [0, n)
-	log        *slog.Logger
+	base           http.RoundTripper
+	headroom       float64 // negative: no pacing
+	maxRetries     int
+	maxBackoff     time.Duration
+	attemptTimeout time.Duration // 0: none
+	sleep          func(ctx context.Context, d time.Duration) error
+	now            func() time.Time
+	jitter         func(n int64) int64 // uniform in [0, n)
+	log            *slog.Logger
 
 	mu      sync.Mutex
 	budgets map[string]budget // by bucketOf(path)
@@ -51,21 +56,23 @@ type budget struct {
 
 func newTransport(base http.RoundTripper, c Config) *transport {
 	return &transport{
-		base:       base,
-		headroom:   c.Headroom,
-		maxRetries: c.MaxRetries,
-		maxBackoff: c.MaxBackoff,
-		sleep:      c.Sleep,
-		now:        c.Now,
-		jitter:     rand.Int64N,
-		log:        c.Logger,
-		budgets:    map[string]budget{},
+		base:           base,
+		headroom:       c.Headroom,
+		maxRetries:     c.MaxRetries,
+		maxBackoff:     c.MaxBackoff,
+		attemptTimeout: c.AttemptTimeout,
+		sleep:          c.Sleep,
+		now:            c.Now,
+		jitter:         rand.Int64N,
+		log:            c.Logger,
+		budgets:        map[string]budget{},
 	}
 }
 
 // RoundTrip sends req, retrying 429s (until X-Rate-Limit-Reset when the
 // headers allow, else with backoff), 5xx answers and transport errors
-// (with backoff and jitter), at most maxRetries times. When retries run
+// (with backoff and jitter), at most maxRetries times; an attempt that
+// outlasts attemptTimeout is a transport error. When retries run
 // out on a 5xx the answer is returned for the SDK to turn into an Okta
 // error; on a 429 or a transport error a *retryError is returned.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -81,7 +88,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		resp, err := t.base.RoundTrip(r)
+		resp, err := t.send(r)
 		last := attempt >= t.maxRetries || !rewindable
 		var (
 			wait   time.Duration
@@ -121,6 +128,32 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 	}
+}
+
+// send makes one attempt under the attempt timeout. The answer's body is
+// read into memory before the timeout's context is released, so a
+// connection that stalls mid-body fails the attempt too, and the SDK reads
+// the body after the attempt is over.
+func (t *transport) send(req *http.Request) (*http.Response, error) {
+	if t.attemptTimeout <= 0 {
+		return t.base.RoundTrip(req)
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), t.attemptTimeout)
+	defer cancel()
+	resp, err := t.base.RoundTrip(req.WithContext(ctx))
+	if err == nil {
+		var body []byte
+		body, err = io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	if err == nil {
+		return resp, nil
+	}
+	if req.Context().Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return nil, &timeoutError{after: t.attemptTimeout}
+	}
+	return nil, err
 }
 
 // attemptRequest is req for the first attempt and a copy with a fresh
@@ -211,12 +244,7 @@ func (t *transport) rateLimitWait(resp *http.Response, attempt int) time.Duratio
 // backoff is an exponential wait with jitter: uniformly random in the
 // upper half of min(maxBackoff, baseBackoff·2^attempt).
 func (t *transport) backoff(attempt int) time.Duration {
-	d := t.maxBackoff
-	if attempt < 20 {
-		d = min(d, baseBackoff<<attempt)
-	}
-	half := d / 2
-	return half + time.Duration(t.jitter(int64(d-half)+1))
+	return backoff.Exponential(attempt, baseBackoff, t.maxBackoff, backoff.UpperHalf(t.jitter))
 }
 
 func retryableStatus(code int) bool {

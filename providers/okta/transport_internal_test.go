@@ -1,7 +1,6 @@
 package okta
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"testing"
@@ -83,14 +82,26 @@ func TestRateLimitWait(t *testing.T) {
 	}
 }
 
-func TestSleepHonoursContext(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := sleep(ctx, time.Hour); err != context.Canceled {
-		t.Errorf("sleep = %v, want context.Canceled", err)
+func TestAttemptTimeoutDefault(t *testing.T) {
+	tests := []struct {
+		name string
+		set  time.Duration
+		want time.Duration
+	}{
+		{"unset is a minute", 0, time.Minute},
+		{"set", 5 * time.Second, 5 * time.Second},
+		{"negative is none", -1, 0},
 	}
-	if err := sleep(context.Background(), 0); err != nil {
-		t.Errorf("sleep(0) = %v", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _, err := Config{OrgURL: "https://acme.okta.com", Token: "t", AttemptTimeout: tt.set}.withDefaults()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := newTransport(http.DefaultTransport, c).attemptTimeout; got != tt.want {
+				t.Errorf("attempt timeout %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
 

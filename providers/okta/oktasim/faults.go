@@ -7,7 +7,7 @@ import (
 )
 
 // Fault makes the server misbehave on chosen requests to one path. Exactly
-// one of Status, Malformed and Hangup should be set.
+// one of Status, Malformed, Hangup and Stall should be set.
 type Fault struct {
 	// Path is the URL path it applies to, e.g. "/api/v1/groups/00g…/users".
 	Path string
@@ -27,6 +27,13 @@ type Fault struct {
 	Malformed bool
 	// Hangup closes the connection without answering.
 	Hangup bool
+	// Stall holds the request, answering nothing, until the client gives
+	// up or the channel is closed, and then drops the connection: a
+	// connection that has stalled. Close it when the test ends. With
+	// AfterHeaders the server first sends 200 and its headers, then stalls
+	// before the body.
+	Stall        <-chan struct{}
+	AfterHeaders bool
 }
 
 // Inject adds a fault. Faults are checked in the order they were added;
@@ -79,6 +86,18 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault, now
 		h.Set("X-Rate-Limit-Limit", strconv.Itoa(s.opts.RateLimit))
 		h.Set("X-Rate-Limit-Remaining", strconv.Itoa(remaining))
 		h.Set("X-Rate-Limit-Reset", strconv.FormatInt(reset, 10))
+	}
+	if f.Stall != nil {
+		if f.AfterHeaders {
+			h.Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusOK)
+			_ = http.NewResponseController(w).Flush()
+		}
+		select {
+		case <-f.Stall:
+		case <-r.Context().Done():
+		}
+		panic(http.ErrAbortHandler) // closes the connection without a reply
 	}
 	if f.Malformed {
 		h.Set("Content-Type", "application/json")

@@ -410,6 +410,47 @@ func TestFaults(t *testing.T) {
 	}
 }
 
+func TestStallFault(t *testing.T) {
+	// The channel is closed before the request, so the stall ends at once
+	// and the connection drops; what was sent before it is the fault's.
+	tests := []struct {
+		name         string
+		afterHeaders bool
+	}{
+		{"before headers", false},
+		{"after headers", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sim, srv, _ := start(t, groupsNamed("Eng"), oktasim.Options{})
+			const path = "/api/v1/groups"
+			released := make(chan struct{})
+			close(released)
+			sim.Inject(oktasim.Fault{Path: path, Stall: released, AfterHeaders: tt.afterHeaders})
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+			req.Header.Set("Authorization", "SSWS "+token)
+			resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
+			if !tt.afterHeaders {
+				if err == nil {
+					resp.Body.Close()
+					t.Fatalf("got status %d, want the connection dropped without an answer", resp.StatusCode)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("want the headers, got %v", err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Rate-Limit-Reset") == "" {
+				t.Errorf("status %d, headers %v: want 200 with the rate-limit headers", resp.StatusCode, resp.Header)
+			}
+			if body, err := io.ReadAll(resp.Body); err == nil {
+				t.Errorf("body %q read completely, want it cut off", body)
+			}
+		})
+	}
+}
+
 func TestIDsAreDeterministic(t *testing.T) {
 	st := oktasim.State{Groups: []oktasim.Group{
 		{Name: "Eng", Users: []oktasim.User{{Email: "a@acme.com"}}},
