@@ -109,38 +109,58 @@ func TestMembersStatus(t *testing.T) {
 }
 
 func TestMembersEmailAttribute(t *testing.T) {
-	users := []oktasim.User{
-		{Email: "Alice@Acme.com", Login: "alice.login@corp.acme.com"},
-		{Email: "bob@acme.com"},                                            // login defaults to the email
-		{Login: "carol@corp.acme.com", Status: "ACTIVE"},                   // no profile.email
-		{Login: "dave@corp.acme.com", Status: "SUSPENDED"},                 // no profile.email, inactive
-		{Email: "erin@acme.com", Login: "erin-login", Status: "SUSPENDED"}, // login is not an email
-	}
+	var (
+		alice = oktasim.User{Email: "Alice@Acme.com", Login: "alice.login@corp.acme.com"}
+		bob   = oktasim.User{Email: "bob@acme.com"}                                            // login defaults to the email
+		carol = oktasim.User{Login: "carol@corp.acme.com", Status: "ACTIVE"}                   // no profile.email
+		dave  = oktasim.User{Login: "dave@corp.acme.com", Status: "SUSPENDED"}                 // no profile.email, inactive
+		erin  = oktasim.User{Email: "erin@acme.com", Login: "erin-login", Status: "SUSPENDED"} // login is not an email
+		fay   = oktasim.User{Login: "fay@corp.acme.com", Status: "LOCKED_OUT"}                 // no profile.email, still counts
+	)
 	tests := []struct {
-		attr      string
-		want      []string
-		wantWarns int
+		name    string
+		attr    string
+		users   []oktasim.User
+		want    []string
+		wantErr string
 	}{
 		// Emails come back as Okta gave them; the planner lower-cases.
-		{"", []string{"Alice@Acme.com", "bob@acme.com", "erin@acme.com"}, 1},
-		{"email", []string{"Alice@Acme.com", "bob@acme.com", "erin@acme.com"}, 1},
-		{"login", []string{"alice.login@corp.acme.com", "bob@acme.com", "carol@corp.acme.com", "dave@corp.acme.com", "erin-login"}, 0},
+		{"default attribute, inactive member without it skipped", "", []oktasim.User{alice, bob, dave, erin},
+			[]string{"Alice@Acme.com", "bob@acme.com", "erin@acme.com"}, ""},
+		{"email", "email", []oktasim.User{alice, bob, dave, erin},
+			[]string{"Alice@Acme.com", "bob@acme.com", "erin@acme.com"}, ""},
+		{"login", "login", []oktasim.User{alice, bob, carol, dave, erin, fay},
+			[]string{"alice.login@corp.acme.com", "bob@acme.com", "carol@corp.acme.com", "dave@corp.acme.com", "erin-login", "fay@corp.acme.com"}, ""},
+		// A member who counts but cannot be matched makes the group unknown:
+		// a list without them would plan their removal.
+		{"active member without it", "", []oktasim.User{alice, bob, carol, dave},
+			nil, `okta: list members of group "Eng": user ` + oktasim.UserID(carol.Login) + ` (ACTIVE) has no profile.email to match to a Buildkite user`},
+		{"locked-out member without it", "email", []oktasim.User{fay, bob},
+			nil, `okta: list members of group "Eng": user ` + oktasim.UserID(fay.Login) + ` (LOCKED_OUT) has no profile.email to match to a Buildkite user`},
 	}
 	for _, tt := range tests {
-		t.Run("attr="+tt.attr, func(t *testing.T) {
-			e := newEnv(t, oneGroup("Eng", users), oktasim.Options{})
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, oneGroup("Eng", tt.users), oktasim.Options{})
 			cfg := e.config()
 			cfg.UserEmail = tt.attr
 			got, err := e.source(t, cfg).Members(context.Background(), ref("Eng"))
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("error %v\nwant %s", err, tt.wantErr)
+				}
+				if got != nil {
+					t.Errorf("got %q alongside the error, want no list", emails(got))
+				}
+				return
+			}
 			if err != nil {
 				t.Fatalf("Members: %v", err)
 			}
 			if !slices.Equal(emails(got), tt.want) {
 				t.Errorf("got %q, want %q", emails(got), tt.want)
 			}
-			warns := strings.Count(e.logs.String(), "level=WARN msg=\"okta: skipping group member")
-			if warns != tt.wantWarns {
-				t.Errorf("%d skip warnings, want %d; logs:\n%s", warns, tt.wantWarns, e.logs)
+			if strings.Contains(e.logs.String(), "level=WARN") {
+				t.Errorf("a warning for a member who could not be desired anyway:\n%s", e.logs)
 			}
 		})
 	}

@@ -131,7 +131,10 @@ func (s *source) Members(ctx context.Context, ref providers.GroupRef) ([]provide
 	if err != nil {
 		return nil, fmt.Errorf("okta: list members of group %q: %w", ref.Name, err)
 	}
-	members := s.toMembers(ctx, ref.Name, users)
+	members, err := s.toMembers(ctx, ref.Name, users)
+	if err != nil {
+		return nil, fmt.Errorf("okta: list members of group %q: %w", ref.Name, err)
+	}
 	s.log.Debug("okta: read group", "group", ref.Name, "group_id", g.Id,
 		"users", len(users), "members", len(members), "pages", pages)
 	return members, nil
@@ -171,10 +174,12 @@ func pageError(page int, err error) error {
 }
 
 // toMembers converts users, dropping repeats (a user seen on two pages when
-// membership changed mid-read) and users without the email attribute:
-// they cannot be matched to a Buildkite member, so they are logged and
-// skipped rather than failing the whole group.
-func (s *source) toMembers(ctx context.Context, group string, users []*oktasdk.User) []providers.Member {
+// membership changed mid-read). A member who counts (SPEC section 3) but
+// lacks the email attribute fails the group: they cannot be matched to a
+// Buildkite user, and a list without them would read as the whole group,
+// so the planner would remove them from the team. An inactive member
+// without it is skipped, since they could not be desired anyway.
+func (s *source) toMembers(ctx context.Context, group string, users []*oktasdk.User) ([]providers.Member, error) {
 	members := make([]providers.Member, 0, len(users))
 	seen := map[string]bool{}
 	for _, u := range users {
@@ -185,18 +190,17 @@ func (s *source) toMembers(ctx context.Context, group string, users []*oktasdk.U
 		active := activeStatus(u.Status)
 		email := profileString(u.Profile, s.userEmail)
 		if strings.TrimSpace(email) == "" {
-			level := slog.LevelDebug
 			if active {
-				level = slog.LevelWarn
+				return nil, fmt.Errorf("user %s (%s) has no profile.%s to match to a Buildkite user", u.Id, u.Status, s.userEmail)
 			}
-			s.log.Log(ctx, level, "okta: skipping group member without an email to match",
+			s.log.DebugContext(ctx, "okta: skipping inactive group member without an email to match",
 				"group", group, "user_id", u.Id, "attribute", "profile."+s.userEmail, "status", u.Status)
 			continue
 		}
 		members = append(members, providers.Member{Email: email, Status: u.Status, Active: active})
 	}
 	sort.SliceStable(members, func(i, j int) bool { return members[i].Email < members[j].Email })
-	return members
+	return members, nil
 }
 
 // activeStatus reports whether an Okta user status counts as a member

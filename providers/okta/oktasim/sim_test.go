@@ -482,6 +482,9 @@ func TestIDsAreDeterministic(t *testing.T) {
 	if len(users1) != 2 || users1[0] != users1[1] {
 		t.Errorf("user IDs %q: the same login in two groups should be one user", users1)
 	}
+	if len(users1) > 0 && users1[0] != oktasim.UserID("a@acme.com") {
+		t.Errorf("user ID %q, want UserID's %q", users1[0], oktasim.UserID("a@acme.com"))
+	}
 }
 
 func TestSetGroupUsers(t *testing.T) {

@@ -142,6 +142,10 @@ func makeID(prefix, key string) string {
 	return string(b)
 }
 
+// UserID is the ID the simulator gives the user with this login (the
+// email when Login is empty), for tests that expect it in an error.
+func UserID(login string) string { return userID(login) }
+
 // userID is the ID of the user with this login: the same login is the same
 // user in every group.
 func userID(login string) string {
