@@ -67,6 +67,10 @@ type Config struct {
 	// After waits on the clock for the schedule and the debounce (nil:
 	// time.After). Tests pass a fake clock's.
 	After func(d time.Duration) <-chan time.Time
+
+	// openAudit opens sync.audit_log (nil: audit.Open); this package's
+	// tests replace it to hold an open in progress.
+	openAudit func(path string, now func() time.Time) (*audit.Log, error)
 }
 
 // daemon is one running serve.
@@ -97,8 +101,8 @@ type daemon struct {
 
 // Run serves until ctx is cancelled, then stops the schedule, stops
 // accepting HTTP requests, lets the run in flight finish the change it is
-// writing (the rest are recorded as not attempted) and write its audit
-// summary, and returns nil. It returns an error at once when the mapping
+// writing (the rest are not attempted, so they get no audit line) and
+// write its audit summary with result cancelled, and returns nil. It returns an error at once when the mapping
 // does not load at start, the audit log cannot be opened or the address
 // cannot be listened on, and later only if the HTTP server fails.
 func Run(ctx context.Context, cfg Config) error {
@@ -204,6 +208,9 @@ func newDaemon(cfg Config) (*daemon, error) {
 	if cfg.After == nil {
 		cfg.After = time.After
 	}
+	if cfg.openAudit == nil {
+		cfg.openAudit = audit.Open
+	}
 	d := &daemon{
 		cfg:     cfg,
 		log:     cfg.Logger,
@@ -221,7 +228,7 @@ func newDaemon(cfg Config) (*daemon, error) {
 	if err != nil {
 		return nil, fmt.Errorf("daemon: %s: %w", m.Path, err)
 	}
-	a, err := audit.Open(m.Sync.AuditLog, cfg.Now)
+	a, err := cfg.openAudit(m.Sync.AuditLog, cfg.Now)
 	if err != nil {
 		return nil, fmt.Errorf("daemon: %w", err)
 	}

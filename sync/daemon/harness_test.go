@@ -28,6 +28,7 @@ import (
 	"github.com/teamsync/teamsync/providers/okta"
 	"github.com/teamsync/teamsync/providers/okta/oktasim"
 	"github.com/teamsync/teamsync/providers/users"
+	"github.com/teamsync/teamsync/sync/audit"
 	"github.com/teamsync/teamsync/sync/config"
 	"github.com/teamsync/teamsync/sync/metrics"
 	"github.com/teamsync/teamsync/sync/reconcile"
@@ -65,6 +66,10 @@ type harness struct {
 	gate chan struct{}
 	// wrap, when set, wraps the Buildkite client of each run.
 	wrap func(reconcile.Buildkite) reconcile.Buildkite
+	// load and openAudit, when set before the daemon starts, replace
+	// config.Load and audit.Open.
+	load      func(path string) (*config.Mapping, error)
+	openAudit func(path string, now func() time.Time) (*audit.Log, error)
 }
 
 type harnessOpts struct {
@@ -175,6 +180,8 @@ func (h *harness) config() Config {
 		Metrics:        h.met,
 		Now:            h.clk.Now,
 		After:          h.clk.After,
+		Load:           h.load,
+		openAudit:      h.openAudit,
 	}
 }
 

@@ -7,16 +7,13 @@ import (
 	"slices"
 	"time"
 
+	"github.com/teamsync/teamsync/sync/apply"
 	"github.com/teamsync/teamsync/sync/audit"
 	"github.com/teamsync/teamsync/sync/config"
 	"github.com/teamsync/teamsync/sync/metrics"
 	"github.com/teamsync/teamsync/sync/plan"
 	"github.com/teamsync/teamsync/sync/reconcile"
 )
-
-// resultCancelled is the audit result of a run cut short by shutdown; in
-// metrics it counts as an error.
-const resultCancelled = "cancelled"
 
 // startStatus says whether start began a run.
 type startStatus int
@@ -71,9 +68,12 @@ func (d *daemon) run(ctx context.Context, id, trigger string, teams []string) {
 	runner := &reconcile.Runner{
 		Connect: d.observed(d.cfg.Connect),
 		Logger:  log,
+		// Called only for changes the applier attempted: those a shutdown
+		// kept from starting stay out of the audit log and the metrics.
 		OnChange: func(c plan.Change) {
 			d.met.Change(c)
 			if err := auditLog.Change(id, trigger, c); err != nil {
+				d.met.AuditError()
 				log.Error("audit log write failed", "error", err)
 			}
 		},
@@ -89,6 +89,7 @@ func (d *daemon) run(ctx context.Context, id, trigger string, teams []string) {
 		sum = out.plan.Summary
 	}
 	if err := auditLog.Run(id, trigger, sum, out.took, out.audit); err != nil {
+		d.met.AuditError()
 		log.Error("audit log write failed", "error", err)
 	}
 	if out.plan != nil {
@@ -99,9 +100,14 @@ func (d *daemon) run(ctx context.Context, id, trigger string, teams []string) {
 	if err != nil {
 		log.Error("reconcile failed", "error", err, "duration", out.took)
 	} else {
-		log.Info("reconcile finished", "result", out.audit, "duration", out.took,
+		attrs := []any{"result", out.audit, "duration", out.took,
 			"applied", sum.Applied, "failed", sum.Failed, "held", sum.Held,
-			"unplaced", sum.Unplaced, "errors", sum.Errors)
+			"unplaced", sum.Unplaced, "errors", sum.Errors}
+		if n := notAttempted(out.plan); n > 0 {
+			// Part of "failed" in the summary, but never written.
+			attrs = append(attrs, "not_attempted", n)
+		}
+		log.Info("reconcile finished", attrs...)
 	}
 	d.finish(ctx, log, out)
 }
@@ -117,22 +123,33 @@ type runOutcome struct {
 	took    time.Duration
 }
 
-// classify names a run's result: an error or failed read or write is an
-// error, a guard holding changes back is held, else success. A run cut
-// short by shutdown is "cancelled" in the audit log.
+// classify names a run's result with audit.Result, as the CLI's apply
+// does; a run that returned an error is an error whatever its plan says.
+// A failed run cut short by shutdown is "cancelled" in the audit log and
+// an error in metrics.
 func classify(ctx context.Context, p *plan.Plan, err error) (metric, auditResult string) {
-	switch {
-	case err != nil || len(p.Errors) > 0 || p.Summary.Failed > 0:
+	metric = audit.Result(p)
+	if err != nil {
 		metric = metrics.ResultError
-	case p.HeldByGuard():
-		metric = metrics.ResultHeld
-	default:
-		metric = metrics.ResultSuccess
 	}
 	if ctx.Err() != nil && metric == metrics.ResultError {
-		return metric, resultCancelled
+		return metric, audit.ResultCancelled
 	}
 	return metric, metric
+}
+
+// notAttempted counts the changes shutdown kept from starting.
+func notAttempted(p *plan.Plan) int {
+	if p == nil {
+		return 0
+	}
+	n := 0
+	for _, c := range p.Changes {
+		if c.Status == plan.StatusFailed && c.Error == apply.ErrCancelled.Error() {
+			n++
+		}
+	}
+	return n
 }
 
 // finish ends a run: it frees the slot, records readiness and metrics, and
@@ -169,33 +186,68 @@ func (d *daemon) finish(ctx context.Context, log *slog.Logger, out runOutcome) {
 
 // reload re-reads the mapping. One that fails to load or validate leaves
 // the last good mapping (and its schedule and audit log) in force: it is
-// logged with its file:line error and counted.
+// logged with its file:line error and counted as a reload failure.
+//
+// A new sync.audit_log is opened outside d.mu, so that a slow or hung
+// filesystem cannot stall /readyz, /sync and the Okta hook. If it cannot
+// be opened, the mapping is still good and takes effect; the records keep
+// going to the previous audit log, the failure is logged and counted as an
+// audit log error, and the next run tries the new path again.
 func (d *daemon) reload(log *slog.Logger) (*config.Mapping, *audit.Log) {
 	m, err := d.cfg.Load(d.cfg.ConfigPath)
 	var sched schedule
 	if err == nil {
 		sched, err = parseSchedule(m.Sync.Schedule)
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if err == nil && m.Sync.AuditLog != d.auditPath {
-		var a *audit.Log
-		if a, err = audit.Open(m.Sync.AuditLog, d.now); err == nil {
-			old := d.audit
-			d.audit, d.auditPath = a, m.Sync.AuditLog
-			if cerr := old.Close(); cerr != nil {
-				log.Error("closing the previous audit log", "error", cerr)
-			}
-		}
-	}
 	if err != nil {
 		d.met.ReloadFailed()
 		log.Error("the mapping does not validate; keeping the last good one", "error", err)
+		d.mu.Lock()
+		defer d.mu.Unlock()
 		return d.mapping, d.audit
 	}
+
+	// Runs never overlap, and only a run reloads, so auditPath cannot
+	// change between here and the swap below.
+	d.mu.Lock()
+	prevPath := d.auditPath
+	d.mu.Unlock()
+	var opened *audit.Log
+	if m.Sync.AuditLog != prevPath {
+		if opened, err = d.cfg.openAudit(m.Sync.AuditLog, d.now); err != nil {
+			d.met.AuditError()
+			log.Error("the new audit log cannot be opened; the mapping takes effect, audit records still go to the previous audit log",
+				"audit_log", m.Sync.AuditLog, "previous_audit_log", describeAuditPath(prevPath), "error", err)
+		}
+	}
+
+	d.mu.Lock()
 	d.mapping = m
 	d.setScheduleLocked(sched)
-	return m, d.audit
+	var old *audit.Log
+	if opened != nil {
+		old = d.audit
+		d.audit, d.auditPath = opened, m.Sync.AuditLog
+	}
+	current := d.audit
+	d.mu.Unlock()
+	if old != nil {
+		if cerr := old.Close(); cerr != nil {
+			log.Error("closing the previous audit log", "error", cerr)
+		}
+	}
+	return m, current
+}
+
+// describeAuditPath names an audit_log value for a log line.
+func describeAuditPath(p string) string {
+	switch p {
+	case "":
+		return "(none: audit records are not written)"
+	case audit.Stderr:
+		return "(stderr)"
+	}
+	return p
 }
 
 // errNoTeams means none of a hook run's teams is mapped any more.

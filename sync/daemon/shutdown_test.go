@@ -3,12 +3,12 @@ package daemon
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/teamsync/teamsync/buildkite/bksim"
 	"github.com/teamsync/teamsync/providers/okta/oktasim"
-	"github.com/teamsync/teamsync/sync/apply"
 	"github.com/teamsync/teamsync/sync/model"
 	"github.com/teamsync/teamsync/sync/reconcile"
 )
@@ -70,28 +70,42 @@ func TestShutdownDuringApplyLosesNoChange(t *testing.T) {
 		t.Fatalf("Run after cancel = %v, want nil", err)
 	}
 
-	// The audit log: every planned change has a line; the two adds that
-	// started are applied, the rest were not attempted.
-	var applied, notAttempted []string
+	// The audit log and the metrics see only the changes that were
+	// attempted: the two adds that started. The three that shutdown kept
+	// from starting have no line and are not counted as failed.
+	var applied []string
 	for _, l := range h.changeLines("") {
-		switch {
-		case l.Status == "applied":
-			applied = append(applied, l.Action+" "+l.Email)
-		case l.Status == "failed" && l.Error == apply.ErrCancelled.Error():
-			notAttempted = append(notAttempted, l.Action+" "+l.Email)
-		default:
+		if l.Status != "applied" {
 			t.Errorf("unexpected audit line %+v", l)
+			continue
 		}
+		applied = append(applied, l.Action+" "+l.Email)
 	}
 	if want := []string{"add_member bob@acme.com", "add_member carol@acme.com"}; !slices.Equal(applied, want) {
 		t.Errorf("applied = %v, want %v", applied, want)
 	}
-	if want := []string{"add_member dave@acme.com", "add_member erin@acme.com", "remove_member zed@acme.com"}; !slices.Equal(notAttempted, want) {
-		t.Errorf("not attempted = %v, want %v", notAttempted, want)
+	for _, c := range []struct {
+		action, status string
+		want           float64
+	}{
+		{"add_member", "applied", 2},
+		{"add_member", "failed", 0},
+		{"remove_member", "applied", 0},
+		{"remove_member", "failed", 0},
+	} {
+		if got := h.metric("teamsync_changes_total", "action", c.action, "status", c.status); got != c.want {
+			t.Errorf("teamsync_changes_total{%s,%s} = %v, want %v", c.action, c.status, got, c.want)
+		}
 	}
 	runs := h.runLines()
 	if len(runs) != 1 || runs[0].Result != "cancelled" {
 		t.Fatalf("run lines = %+v, want one cancelled run", runs)
+	}
+	if got := h.metric("teamsync_reconcile_total", "result", "error"); got != 1 {
+		t.Errorf("error runs = %v, want 1: a cancelled run counts as an error", got)
+	}
+	if logs := h.logs.String(); !strings.Contains(logs, "result=cancelled") || !strings.Contains(logs, "not_attempted=3") {
+		t.Errorf("the run's summary line does not say cancelled with 3 changes not attempted:\n%s", logs)
 	}
 
 	// Buildkite changed exactly by the applied lines.
