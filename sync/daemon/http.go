@@ -36,7 +36,9 @@ func (d *daemon) healthz(w http.ResponseWriter, _ *http.Request) {
 }
 
 // readyz answers 200 when the last successful full reconcile finished
-// within three schedule periods, else 503 with the reason on one line.
+// within three schedule periods, else 503 with the reason on one line. A
+// schedule that never fires has no period to measure staleness in, so then
+// one successful full run is enough.
 func (d *daemon) readyz(w http.ResponseWriter, _ *http.Request) {
 	d.mu.Lock()
 	last, s := d.lastOK, d.sched
@@ -47,7 +49,7 @@ func (d *daemon) readyz(w http.ResponseWriter, _ *http.Request) {
 		return
 	}
 	window := readyPeriods * s.period(now)
-	if age := now.Sub(last); age > window {
+	if age := now.Sub(last); window > 0 && age > window {
 		text(w, http.StatusServiceUnavailable, fmt.Sprintf(
 			"not ready: the last successful reconcile was %s ago, more than %d schedule periods (%s)",
 			age.Round(time.Second), readyPeriods, window))

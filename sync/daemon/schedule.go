@@ -32,15 +32,27 @@ func parseSchedule(spec string) (schedule, error) {
 }
 
 // period is the gap between the next two activations after now: the
-// interval /readyz measures staleness in.
+// interval /readyz measures staleness in. It is 0 for a schedule that never
+// fires (robfig/cron's Next returns the zero time for "0 0 30 2 *");
+// config.Load rejects those, but the daemon must not spin on one that gets
+// through.
 func (s schedule) period(now time.Time) time.Duration {
 	first := s.cron.Next(now)
-	return s.cron.Next(first).Sub(first)
+	if first.IsZero() {
+		return 0
+	}
+	second := s.cron.Next(first)
+	if second.IsZero() {
+		return 0
+	}
+	return second.Sub(first)
 }
 
 // scheduleLoop starts a cron run at every activation until ctx ends. A run
 // due while another is going is skipped and counted. A changed schedule
-// (from a re-read mapping) takes effect at once.
+// (from a re-read mapping) takes effect at once. A schedule with no next
+// activation is logged once and then waited out: only a new schedule or
+// the end of ctx wakes the loop.
 func (d *daemon) scheduleLoop(ctx context.Context) {
 	var last time.Time // the activation last fired, so it never fires twice
 	for {
@@ -53,12 +65,18 @@ func (d *daemon) scheduleLoop(ctx context.Context) {
 		}
 		next := s.cron.Next(from)
 		d.met.NextRun(next)
+		var due <-chan time.Time // nil, so never ready, when nothing is due
+		if next.IsZero() {
+			d.log.Error("sync.schedule never fires: no scheduled reconcile until the schedule changes", "schedule", s.spec)
+		} else {
+			due = d.after(next.Sub(d.now()))
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-d.resched:
 			continue
-		case <-d.after(next.Sub(d.now())):
+		case <-due:
 		}
 		last = next
 		switch _, st := d.start(ctx, audit.TriggerCron, nil); st {

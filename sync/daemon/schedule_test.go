@@ -2,12 +2,16 @@ package daemon
 
 import (
 	"context"
+	"net/http"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/teamsync/teamsync/buildkite/bksim"
 	"github.com/teamsync/teamsync/providers/okta/oktasim"
+	"github.com/teamsync/teamsync/sync/config"
 )
 
 // platformSetup is an org where Okta's "Platform Engineers" feeds the
@@ -136,6 +140,7 @@ func TestSchedulePeriod(t *testing.T) {
 		{"0 9 * * 1-5", 24 * time.Hour},
 		{"0 9 * * 1,4", 96 * time.Hour}, // from Thursday to Monday
 		{"", 15 * time.Minute},
+		{neverFires, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
@@ -176,5 +181,66 @@ func TestRealClockSchedule(t *testing.T) {
 	cancel()
 	if err := await(t, "Run to return", done); err != nil {
 		t.Errorf("Run = %v, want nil", err)
+	}
+}
+
+// neverFires is a spec robfig/cron parses but never activates: config.Load
+// rejects it, so the tests reach the daemon with it through Config.Load.
+const neverFires = "0 0 30 2 *"
+
+// TestScheduleThatNeverFiresWaits: with no next activation the scheduler
+// logs once and waits for a new schedule instead of firing at once for
+// ever; readiness then needs only one successful run.
+func TestScheduleThatNeverFiresWaits(t *testing.T) {
+	t.Parallel()
+	o := platformSetup()
+	var force atomic.Bool
+	force.Store(true)
+	o.connect = func(h *harness) {
+		h.load = func(path string) (*config.Mapping, error) {
+			m, err := config.Load(path)
+			if err == nil && force.Load() {
+				m.Sync.Schedule = neverFires
+			}
+			return m, err
+		}
+	}
+	h := start(t, o)
+	h.waitRuns(1)
+	const said = "sync.schedule never fires"
+	// A spinning scheduler skips or starts runs; a waiting one says so.
+	waitFor(t, "the scheduler to settle", func() bool {
+		return strings.Contains(h.logs.String(), said) || h.metric("teamsync_reconcile_skipped_total") > 0 || h.runs() > 1
+	})
+	if got := h.metric("teamsync_reconcile_skipped_total"); got != 0 {
+		t.Fatalf("skipped runs = %v, want 0", got)
+	}
+	if got := h.clk.Waiting(); got != 0 {
+		t.Errorf("clock waiters = %d, want 0: nothing is due", got)
+	}
+	if got := h.metric("teamsync_next_run_timestamp_seconds"); got != 0 {
+		t.Errorf("next run = %v, want 0 (none)", got)
+	}
+	h.clk.Advance(24 * time.Hour)
+	if code, body := h.call(http.MethodGet, "/readyz", nil, nil); code != http.StatusOK {
+		t.Errorf("/readyz a day after the startup run = %d %q, want 200: no period to be stale in", code, body)
+	}
+	if got := h.runs(); got != 1 {
+		t.Fatalf("runs = %d, want only the startup run", got)
+	}
+
+	// A manual run reads a schedule that fires: the scheduler wakes.
+	force.Store(false)
+	if code, body := h.call(http.MethodPost, "/sync", map[string]string{"Authorization": "Bearer " + triggerToken}, nil); code != http.StatusAccepted {
+		t.Fatalf("POST /sync = %d %q", code, body)
+	}
+	h.waitRuns(2)
+	h.tick(time.Second)
+	h.waitRuns(3)
+	if got := strings.Count(h.logs.String(), said); got != 1 {
+		t.Errorf("%q logged %d times, want once", said, got)
+	}
+	if runs := h.runLines(); runs[len(runs)-1].Trigger != "cron" {
+		t.Errorf("last run = %+v, want a cron run", runs[len(runs)-1])
 	}
 }
