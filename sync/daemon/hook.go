@@ -70,8 +70,22 @@ func (h *hookState) take() []string {
 }
 
 // oktaVerify answers the one-time verification GET by echoing the
-// challenge as JSON.
+// challenge as JSON. Like deliveries, it is refused while no hook secret
+// is configured, and when an Authorization header is sent that is not the
+// secret. A request without the header is answered: Okta's verification
+// call need not carry it, and the echo reveals nothing but the caller's
+// own challenge.
 func (d *daemon) oktaVerify(w http.ResponseWriter, r *http.Request) {
+	if d.cfg.OktaHookSecret == "" {
+		d.log.Warn("refused the Okta event hook verification: no hook secret is configured", "remote", r.RemoteAddr)
+		text(w, http.StatusUnauthorized, "unauthorized")
+		return
+	}
+	if _, sent := r.Header["Authorization"]; sent && !secretEqual(r.Header.Get("Authorization"), d.cfg.OktaHookSecret) {
+		d.log.Warn("refused the Okta event hook verification: wrong Authorization header", "remote", r.RemoteAddr)
+		text(w, http.StatusUnauthorized, "unauthorized")
+		return
+	}
 	challenge := r.Header.Get(challengeHeader)
 	if challenge == "" {
 		text(w, http.StatusBadRequest, "missing "+challengeHeader+" header")

@@ -187,6 +187,34 @@ func TestOktaVerificationChallenge(t *testing.T) {
 	if code, _ := h.call(http.MethodGet, "/hooks/okta", nil, nil); code != http.StatusBadRequest {
 		t.Errorf("GET without a challenge = %d, want 400", code)
 	}
+
+	// Okta's verification call may come without the Authorization header,
+	// so its absence is accepted; a header that is sent must be right.
+	const challenge = "X-Okta-Verification-Challenge"
+	for _, tt := range []struct {
+		name   string
+		header map[string]string
+		want   int
+	}{
+		{"no Authorization header", map[string]string{challenge: "c1"}, http.StatusOK},
+		{"the secret", map[string]string{challenge: "c1", "Authorization": hookSecret}, http.StatusOK},
+		{"wrong secret", map[string]string{challenge: "c1", "Authorization": "nope"}, http.StatusUnauthorized},
+		{"empty Authorization header", map[string]string{challenge: "c1", "Authorization": ""}, http.StatusUnauthorized},
+		{"bearer form of the secret", map[string]string{challenge: "c1", "Authorization": "Bearer " + hookSecret}, http.StatusUnauthorized},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body := h.call(http.MethodGet, "/hooks/okta", tt.header, nil)
+			if code != tt.want {
+				t.Fatalf("GET = %d %q, want %d", code, body, tt.want)
+			}
+			if code == http.StatusUnauthorized && strings.Contains(body, "c1") {
+				t.Errorf("a refused verification echoed the challenge: %q", body)
+			}
+		})
+	}
+	if strings.Contains(h.logs.String(), hookSecret) {
+		t.Error("the hook secret appears in the log")
+	}
 }
 
 func TestOktaHookRejects(t *testing.T) {

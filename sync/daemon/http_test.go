@@ -65,7 +65,7 @@ func TestMetricsAfterARun(t *testing.T) {
 		if got, _ := one("teamsync_api_requests_total", map[string]string{"api": api, "code": "2xx"}); got < 1 {
 			t.Errorf("%s 2xx requests = %v, want at least 1", api, got)
 		}
-		if _, ok := one("teamsync_api_ratelimit_remaining", map[string]string{"api": api}); !ok {
+		if _, ok := one("teamsync_api_ratelimit_remaining", map[string]string{"api": api, "window": "org"}); !ok {
 			t.Errorf("no rate-limit headroom recorded for %s", api)
 		}
 	}
@@ -183,6 +183,17 @@ func TestManualSyncIsClosedWithoutAToken(t *testing.T) {
 	} {
 		if code, _ := h.call(http.MethodPost, tt.path, tt.header, []byte(`{}`)); code != http.StatusUnauthorized {
 			t.Errorf("POST %s %v with no secret configured = %d, want 401", tt.path, tt.header, code)
+		}
+	}
+	// The hook's verification GET is refused too: an endpoint whose secret
+	// is not set answers nobody.
+	for _, header := range []map[string]string{
+		{"X-Okta-Verification-Challenge": "c1"},
+		{"X-Okta-Verification-Challenge": "c1", "Authorization": ""},
+		{"X-Okta-Verification-Challenge": "c1", "Authorization": "anything"},
+	} {
+		if code, body := h.call(http.MethodGet, "/hooks/okta", header, nil); code != http.StatusUnauthorized || strings.Contains(body, "c1") {
+			t.Errorf("GET /hooks/okta %v with no secret configured = %d %q, want 401 without the challenge", header, code, body)
 		}
 	}
 }
