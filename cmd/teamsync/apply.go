@@ -46,13 +46,13 @@ Exit codes: 0 all applied, 1 any error, 3 a guard held changes back.`,
 			}
 			res, err := s.runner.Apply(cmd.Context(), s.mapping, opts)
 			if err != nil {
-				return errors.Join(err, trail.Run(runID, audit.TriggerCLI, plan.Summary{}, 0, "error"), trail.Close())
+				return errors.Join(err, trail.Run(runID, audit.TriggerCLI, plan.Summary{}, 0, audit.ResultError), trail.Close())
 			}
 			// What was written is shown even if the audit trail fails.
 			if err := plan.Render(g.stdout, res.Plan, f.format); err != nil {
 				return errors.Join(err, trail.Close())
 			}
-			if err := errors.Join(trail.Run(runID, audit.TriggerCLI, res.Plan.Summary, res.Duration, result(res.Plan)), trail.Close()); err != nil {
+			if err := errors.Join(trail.Run(runID, audit.TriggerCLI, res.Plan.Summary, res.Duration, audit.Result(res.Plan)), trail.Close()); err != nil {
 				return err
 			}
 			s.logSummary(res)
@@ -76,15 +76,4 @@ func (g *globals) openAudit(path string) (*audit.Log, error) {
 		return audit.New(g.stderr, time.Now), nil
 	}
 	return audit.Open(path, time.Now)
-}
-
-// result is the audit log's word for how an applied plan ended.
-func result(p *plan.Plan) string {
-	switch {
-	case len(p.Errors) > 0 || p.Summary.Failed > 0:
-		return "error"
-	case p.HeldByGuard():
-		return "held"
-	}
-	return "success"
 }
