@@ -238,6 +238,32 @@ func TestNewRejectsUnusableCredentials(t *testing.T) {
 	}
 }
 
+func TestEndpointAcceptsPlainHTTPToLoopbackOnly(t *testing.T) {
+	e := newEnv(t, googlesim.State{}, googlesim.Options{})
+	tests := []struct {
+		endpoint string
+		ok       bool
+	}{
+		{"http://localhost:8080", true},
+		{"http://LOCALHOST:8080", true}, // as the Okta source has always said
+		{"http://127.1.2.3:8080", true},
+		{"http://[::1]:8080", true},
+		{"https://directory.example.com", true},
+		{"http://10.0.0.1:8080", false},
+		{"http://localhost.example.com", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.endpoint, func(t *testing.T) {
+			cfg := e.config()
+			cfg.Endpoint = tt.endpoint
+			_, err := google.New(context.Background(), cfg)
+			if ok := err == nil; ok != tt.ok {
+				t.Errorf("New with endpoint %s: error %v, want accepted %v", tt.endpoint, err, tt.ok)
+			}
+		})
+	}
+}
+
 func TestEndpointWithPathPrefix(t *testing.T) {
 	sim, err := googlesim.New(oneGroup, googlesim.Options{Key: testKey()})
 	if err != nil {

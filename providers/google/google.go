@@ -13,7 +13,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -23,6 +22,7 @@ import (
 	admin "google.golang.org/api/admin/directory/v1"
 	"google.golang.org/api/option"
 
+	"github.com/teamsync/teamsync/internal/backoff"
 	"github.com/teamsync/teamsync/providers"
 )
 
@@ -33,8 +33,9 @@ const DefaultMaxRetries = 5
 // pageSize is the most members.list returns per page.
 const pageSize = 200
 
-// defaultRequestTimeout bounds each HTTP request when Config.HTTPClient is nil.
-const defaultRequestTimeout = time.Minute
+// DefaultRequestTimeout bounds each HTTP request, answer and body, when
+// neither Config.RequestTimeout nor the given client's Timeout is set.
+const DefaultRequestTimeout = time.Minute
 
 // Config configures the Google Workspace source. The caller in cmd/ builds
 // it from the mapping's google section and the files it names.
@@ -55,10 +56,17 @@ type Config struct {
 	// Nested includes the members of nested groups, at any depth.
 	Nested bool
 	// HTTPClient is the base client for both token fetches and API calls
-	// (tests); nil means the default transport with a one-minute timeout per
-	// request. Authentication is layered on top of its transport, so it must
-	// not add its own.
+	// (tests, or cmd/'s metrics wrapper); nil means the default transport.
+	// Authentication is layered on top of its transport, so it must not add
+	// its own. Its Timeout, when set, bounds each request (not the retry
+	// waits between them); when it is 0, RequestTimeout does. The client
+	// itself is never modified.
 	HTTPClient *http.Client
+	// RequestTimeout bounds each HTTP request when HTTPClient's Timeout is
+	// 0, so a stalled connection fails (and is retried) instead of hanging
+	// a run that has no deadline of its own. 0 means DefaultRequestTimeout;
+	// negative means no bound.
+	RequestTimeout time.Duration
 	// MaxRetries is how many times one call is retried after a retryable
 	// failure: 0 means DefaultMaxRetries, negative means never.
 	MaxRetries int
@@ -103,12 +111,7 @@ func New(ctx context.Context, cfg Config) (providers.Provider, error) {
 			return nil, fmt.Errorf("google: endpoint: %w", err)
 		}
 	}
-	base := cfg.HTTPClient
-	if base == nil {
-		// A bound per request, so a stalled connection fails (and is
-		// retried) instead of hanging a run that has no deadline.
-		base = &http.Client{Timeout: defaultRequestTimeout}
-	}
+	base := baseClient(cfg)
 	ts, err := tokenSource(ctx, cfg, base)
 	if err != nil {
 		return nil, fmt.Errorf("google: credentials: %w", err)
@@ -138,13 +141,38 @@ func New(ctx context.Context, cfg Config) (providers.Provider, error) {
 		s.maxRetries = 0
 	}
 	if s.sleep == nil {
-		s.sleep = sleepTimer
+		s.sleep = backoff.Sleep
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.log = s.log.With("provider", providers.SourceGoogle)
 	return s, nil
+}
+
+// baseClient is a copy of cfg.HTTPClient (or a new client) whose
+// transport bounds every request: by the client's own Timeout when it has
+// one, else by cfg.RequestTimeout.
+func baseClient(cfg Config) *http.Client {
+	var c http.Client
+	if cfg.HTTPClient != nil {
+		c = *cfg.HTTPClient
+	}
+	limit := c.Timeout
+	if limit == 0 {
+		limit = cfg.RequestTimeout
+		if limit == 0 {
+			limit = DefaultRequestTimeout
+		}
+	}
+	if limit > 0 {
+		base := c.Transport
+		if base == nil {
+			base = http.DefaultTransport
+		}
+		c.Transport, c.Timeout = &timeoutTransport{base: base, timeout: limit}, 0
+	}
+	return &c
 }
 
 // endpoint checks an API root override and gives it the trailing slash that
@@ -157,7 +185,7 @@ func endpoint(raw string) (string, error) {
 	}
 	switch {
 	case u.Scheme == "https" && u.Host != "":
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	case u.Scheme == "http" && backoff.IsLoopbackHost(u.Hostname()):
 	case u.Scheme == "http":
 		return "", fmt.Errorf("%q: http:// is accepted only for loopback hosts", raw)
 	default:
@@ -167,24 +195,4 @@ func endpoint(raw string) (string, error) {
 		raw += "/"
 	}
 	return raw, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// sleepTimer waits for d or until ctx ends.
-func sleepTimer(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -14,6 +14,8 @@ import (
 
 	"golang.org/x/oauth2"
 	"google.golang.org/api/googleapi"
+
+	"github.com/teamsync/teamsync/internal/backoff"
 )
 
 // Back-off bounds, after Google's advice for the Directory API: 1 s, 2 s,
@@ -92,7 +94,7 @@ func (s *source) call(ctx context.Context, what string, fn func() error) error {
 		if attempt >= s.maxRetries {
 			return fmt.Errorf("gave up after %d attempts: %w", attempt+1, describe(err))
 		}
-		wait := backoff(attempt, err)
+		wait := retryWait(attempt, err)
 		s.log.WarnContext(ctx, "google: retrying call", "call", what, "cause", why, "attempt", attempt+1, "wait", wait)
 		if err := s.sleep(ctx, wait); err != nil {
 			return err
@@ -100,14 +102,10 @@ func (s *source) call(ctx context.Context, what string, fn func() error) error {
 	}
 }
 
-// backoff is the wait before retry attempt+1: exponential with up to a
+// retryWait is the wait before retry attempt+1: exponential with up to a
 // second of jitter, or the server's Retry-After if that is longer, capped.
-func backoff(attempt int, err error) time.Duration {
-	d := backoffMax
-	if attempt < 6 {
-		d = min(backoffBase<<attempt, backoffMax)
-	}
-	d += rand.N(backoffJitter)
+func retryWait(attempt int, err error) time.Duration {
+	d := backoff.Exponential(attempt, backoffBase, backoffMax, backoff.Plus(backoffJitter, rand.Int64N))
 	var gerr *googleapi.Error
 	if errors.As(err, &gerr) && gerr.Header != nil {
 		if secs, perr := strconv.Atoi(gerr.Header.Get("Retry-After")); perr == nil && secs > 0 {

@@ -3,6 +3,7 @@ package google_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -228,5 +229,57 @@ func TestBackoffGrowsAndIsCapped(t *testing.T) {
 	}
 	if !slices.IsSorted(got) {
 		t.Errorf("sleeps not growing: %v", got)
+	}
+}
+
+func TestStalledRequestTimesOut(t *testing.T) {
+	// Under serve, cmd/ passes a client with no Timeout (a metrics wrapper
+	// over the default transport); each request must still be bounded, or
+	// one stalled connection hangs the run and every run after it.
+	const get = groupsPath + "eng@acme.com"
+	tests := []struct {
+		name         string
+		client       func(e *env) *http.Client
+		limit        time.Duration // Config.RequestTimeout
+		afterHeaders bool          // the stall is inside the answer's body
+	}{
+		{"given client without a timeout", func(e *env) *http.Client { return &http.Client{Transport: e.srv.Client().Transport} }, 20 * time.Millisecond, false},
+		{"given client without a timeout, stalled body", func(e *env) *http.Client { return &http.Client{Transport: e.srv.Client().Transport} }, 20 * time.Millisecond, true},
+		{"no client", func(*env) *http.Client { return nil }, 20 * time.Millisecond, false},
+		{"the given client's own timeout wins", func(e *env) *http.Client {
+			return &http.Client{Transport: e.srv.Client().Transport, Timeout: 20 * time.Millisecond}
+		}, time.Hour, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, googlesim.State{Groups: []googlesim.Group{{Email: "eng@acme.com"}}}, googlesim.Options{})
+			release := make(chan struct{})
+			t.Cleanup(func() { close(release) }) // before the server closes
+			e.sim.Inject(googlesim.Fault{Path: get, Stall: release, AfterHeaders: tt.afterHeaders})
+			client := tt.client(e)
+			var before time.Duration
+			if client != nil {
+				before = client.Timeout
+			}
+			p := e.provider(t, func(c *google.Config) {
+				c.HTTPClient, c.RequestTimeout, c.MaxRetries = client, tt.limit, 1
+			})
+			// The test's own bound: without a per-request timeout the read
+			// would end only here, with context.DeadlineExceeded.
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			_, err := p.Members(ctx, ref("eng@acme.com"))
+			want := `google: get group "eng@acme.com": gave up after 2 attempts: Get "` + e.srv.URL + groupsPath +
+				`eng%40acme.com?alt=json&prettyPrint=false": request timed out after 20ms`
+			if err == nil || err.Error() != want {
+				t.Fatalf("err = %v\nwant %s", err, want)
+			}
+			if n := e.sim.Requests(get); n != 2 {
+				t.Errorf("groups.get requests = %d, want 2 (a retry after the timeout)", n)
+			}
+			if client != nil && client.Timeout != before {
+				t.Errorf("the caller's client now has Timeout %v, want it untouched (%v)", client.Timeout, before)
+			}
+		})
 	}
 }

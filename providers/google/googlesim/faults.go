@@ -30,6 +30,13 @@ type Fault struct {
 	// Drop closes the connection without answering, like a crashed
 	// backend or a proxy timing out.
 	Drop bool
+	// Stall holds the request, answering nothing, until the client gives
+	// up or the channel is closed, and then drops the connection: a
+	// connection that has stalled. Close it when the test ends. With
+	// AfterHeaders the server first sends 200 and its headers, then stalls
+	// before the body.
+	Stall        <-chan struct{}
+	AfterHeaders bool
 	// EchoAuthorization appends the request's Authorization header to Body,
 	// like a misbehaving proxy: for tests that credentials never surface.
 	EchoAuthorization bool
@@ -76,6 +83,18 @@ func (s *Server) matchFault(path string) *faultState {
 }
 
 func (f *faultState) write(w http.ResponseWriter, r *http.Request) {
+	if f.Stall != nil {
+		if f.AfterHeaders {
+			w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+			w.WriteHeader(http.StatusOK)
+			_ = http.NewResponseController(w).Flush()
+		}
+		select {
+		case <-f.Stall:
+		case <-r.Context().Done():
+		}
+		panic(http.ErrAbortHandler) // closes the connection without a reply
+	}
 	if f.Drop {
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -282,6 +283,48 @@ func TestSetMembersAndSetUser(t *testing.T) {
 	}
 	if err := sim.SetMembers("mid@acme.com", []googlesim.Member{{Type: "ROBOT", Email: "x@acme.com"}}); err == nil {
 		t.Error("SetMembers with a bad type: want an error")
+	}
+}
+
+func TestStallFault(t *testing.T) {
+	// The channel is closed before the request, so the stall ends at once
+	// and the connection drops; what was sent before it is the fault's.
+	tests := []struct {
+		name         string
+		afterHeaders bool
+	}{
+		{"before headers", false},
+		{"after headers", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sim, srv, _ := start(t, nested, googlesim.Options{})
+			const path = "/admin/directory/v1/groups/top@acme.com"
+			released := make(chan struct{})
+			close(released)
+			sim.Inject(googlesim.Fault{Path: path, Stall: released, AfterHeaders: tt.afterHeaders})
+			resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Get(srv.URL + path)
+			if !tt.afterHeaders {
+				if err == nil {
+					resp.Body.Close()
+					t.Fatalf("got status %d, want the connection dropped without an answer", resp.StatusCode)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("want the headers, got %v", err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("status %d, want 200", resp.StatusCode)
+			}
+			if body, err := io.ReadAll(resp.Body); err == nil {
+				t.Errorf("body %q read completely, want it cut off", body)
+			}
+			if n := sim.Requests(path); n != 1 {
+				t.Errorf("requests = %d, want 1", n)
+			}
+		})
 	}
 }
 
