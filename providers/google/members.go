@@ -26,7 +26,10 @@ const (
 // members of nested groups count too, each nested group read once however
 // often it recurs. A person is Active when their row says ACTIVE, or, for a
 // row with no status, when users.get finds them neither suspended nor
-// archived. Any call that still fails after retries fails the whole read.
+// archived. Any call that still fails after retries fails the whole read,
+// and so does a row teamsync cannot turn into people (a USER row without
+// an email, or the whole domain as a CUSTOMER row): a list without them
+// would read as the whole group.
 func (s *source) Members(ctx context.Context, ref providers.GroupRef) ([]providers.Member, error) {
 	if ref.Source != providers.SourceGoogle {
 		return nil, fmt.Errorf("google: group ref has source %q, want %q", ref.Source, providers.SourceGoogle)
@@ -112,26 +115,33 @@ func (w *walk) run(ctx context.Context, root groupJob) error {
 	for len(queue) > 0 {
 		job := queue[0]
 		queue = queue[1:]
-		err := w.s.listPages(ctx, job.key, func(m *admin.Member) {
+		err := w.s.listPages(ctx, job.key, func(m *admin.Member) error {
 			switch m.Type {
 			case typeUser:
+				if strings.TrimSpace(m.Email) == "" {
+					// Dropping the row would make the list look complete,
+					// and the planner would remove whoever it is.
+					return fmt.Errorf("a member (user id %q) has no email address; teamsync cannot match it to a Buildkite user", m.Id)
+				}
 				w.users = append(w.users, m)
 			case typeGroup:
 				if !w.s.nested {
 					w.skippedGroups++
-					return
+					return nil
 				}
 				if w.seen(m.Id, m.Email) {
-					return
+					return nil
 				}
 				w.mark(m.Id, m.Email)
 				w.nested++
 				queue = append(queue, groupJob{key: firstNonEmpty(m.Email, m.Id), email: firstNonEmpty(m.Email, m.Id), nested: true})
 			case typeCustomer:
-				// The whole domain as a member: not a person teamsync can
-				// match, and expanding it would mean listing every user.
-				w.s.log.WarnContext(ctx, "google: group has the whole domain as a member; ignored", "group", job.email)
+				// Everyone in the domain is a member. Listing every user is
+				// not what a team mapping means, and leaving them out would
+				// plan the removal of everyone not also listed by name.
+				return fmt.Errorf("the whole domain (customer %s) is a member; teamsync cannot list it — name a narrower group", m.Id)
 			}
+			return nil
 		})
 		if err != nil {
 			if job.nested {
@@ -144,9 +154,10 @@ func (w *walk) run(ctx context.Context, root groupJob) error {
 }
 
 // listPages calls visit for every row of the group's direct membership,
-// paging to the end. A page that fails is retried from its own token, so a
-// transient failure neither restarts the listing nor skips a page.
-func (s *source) listPages(ctx context.Context, key string, visit func(*admin.Member)) error {
+// paging to the end, and stops at the first error visit returns. A page
+// that fails is retried from its own token, so a transient failure neither
+// restarts the listing nor skips a page.
+func (s *source) listPages(ctx context.Context, key string, visit func(*admin.Member) error) error {
 	tok := ""
 	used := map[string]bool{}
 	for page := 1; ; page++ {
@@ -164,8 +175,11 @@ func (s *source) listPages(ctx context.Context, key string, visit func(*admin.Me
 			return fmt.Errorf("page %d: %w", page, err)
 		}
 		for _, m := range resp.Members {
-			if m != nil {
-				visit(m)
+			if m == nil {
+				continue
+			}
+			if err := visit(m); err != nil {
+				return err
 			}
 		}
 		if resp.NextPageToken == "" {
@@ -186,12 +200,7 @@ func (s *source) resolve(ctx context.Context, rows []*admin.Member) ([]providers
 	best := map[string]*admin.Member{}
 	var order []string
 	for _, m := range rows {
-		email := strings.TrimSpace(m.Email)
-		if email == "" {
-			s.log.WarnContext(ctx, "google: member row without email; ignored", "member_id", m.Id)
-			continue
-		}
-		key := strings.ToLower(email)
+		key := strings.ToLower(strings.TrimSpace(m.Email)) // never empty: the walk refuses such rows
 		prev, ok := best[key]
 		if !ok {
 			order = append(order, key)

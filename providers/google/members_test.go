@@ -120,7 +120,6 @@ func TestMembersOnlyPeopleAndStatus(t *testing.T) {
 			{Email: "Active@Acme.com"},
 			{Email: "sus@acme.com"}, // suspended user: Google reports SUSPENDED
 			{Email: "pending@acme.com", Status: "PENDING"},
-			{Type: "CUSTOMER"},
 			{Email: "ops@acme.com", Type: "GROUP"},
 			{Email: "ext@partner.com", Status: "-"},
 			{Email: "arch@acme.com", Status: "-"},
@@ -154,6 +153,47 @@ func TestMembersOnlyPeopleAndStatus(t *testing.T) {
 	// Only the four rows without a status are confirmed.
 	if c := e.sim.RequestsWithPrefix(usersPath); c != 4 {
 		t.Errorf("users.get requests = %d, want 4", c)
+	}
+}
+
+func TestMembersRowsThatAreNotPeopleFailTheRead(t *testing.T) {
+	// A row teamsync cannot turn into people makes the group unknown: a
+	// list without it would read as the whole group and plan removals.
+	withUsers := func(extra ...googlesim.Member) []googlesim.Member {
+		return append(users(3, ""), extra...)
+	}
+	tests := []struct {
+		name   string
+		groups []googlesim.Group
+		nested bool
+		want   string
+	}{
+		{"whole domain", []googlesim.Group{{Email: "eng@acme.com", Members: withUsers(googlesim.Member{Type: "CUSTOMER"})}}, false,
+			`google: list members of group "eng@acme.com": the whole domain (customer ` + googlesim.CustomerID + `) is a member; teamsync cannot list it — name a narrower group`},
+		{"whole domain in a nested group", []googlesim.Group{
+			{Email: "eng@acme.com", Members: withUsers(googlesim.Member{Email: "all@acme.com", Type: "GROUP"})},
+			{Email: "all@acme.com", Members: []googlesim.Member{{Type: "CUSTOMER"}}},
+		}, true,
+			`google: list members of group "eng@acme.com": nested group "all@acme.com": the whole domain (customer ` + googlesim.CustomerID + `) is a member; teamsync cannot list it — name a narrower group`},
+		{"user without an email", []googlesim.Group{{Email: "eng@acme.com", Members: withUsers(googlesim.Member{Email: "ghost@acme.com", HideEmail: true})}}, false,
+			`google: list members of group "eng@acme.com": a member (user id "` + googlesim.UserID("ghost@acme.com") + `") has no email address; teamsync cannot match it to a Buildkite user`},
+		{"user without an email in a nested group", []googlesim.Group{
+			{Email: "eng@acme.com", Members: withUsers(googlesim.Member{Email: "ops@acme.com", Type: "GROUP"})},
+			{Email: "ops@acme.com", Members: []googlesim.Member{{Email: "ghost@acme.com", HideEmail: true}}},
+		}, true,
+			`google: list members of group "eng@acme.com": nested group "ops@acme.com": a member (user id "` + googlesim.UserID("ghost@acme.com") + `") has no email address; teamsync cannot match it to a Buildkite user`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, googlesim.State{Groups: tt.groups}, googlesim.Options{})
+			got, err := e.provider(t, func(c *google.Config) { c.Nested = tt.nested }).Members(context.Background(), ref("eng@acme.com"))
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("members %v, err = %v\nwant %s", emails(got), err, tt.want)
+			}
+			if got != nil {
+				t.Errorf("got %v alongside the error, want no list", emails(got))
+			}
+		})
 	}
 }
 

@@ -8,8 +8,9 @@ import (
 	"strings"
 )
 
-// Customer id of the simulated Workspace account; CUSTOMER member rows carry it.
-const customerID = "C01s1m0ck"
+// CustomerID is the id of the simulated Workspace account; CUSTOMER member
+// rows carry it.
+const CustomerID = "C01s1m0ck"
 
 // Page size limits of members.list.
 const (
@@ -90,7 +91,7 @@ func (d *directory) row(m Member) map[string]any {
 	}
 	switch m.Type {
 	case TypeCustomer:
-		r["id"] = customerID
+		r["id"] = CustomerID
 	case TypeGroup:
 		r["id"] = id("03", m.Email)
 		r["email"] = m.Email
@@ -106,6 +107,9 @@ func (d *directory) row(m Member) map[string]any {
 			// membership was added through an alias.
 			r["id"] = numericID(u.Email)
 			r["email"] = u.Email
+		}
+		if m.HideEmail {
+			delete(r, "email")
 		}
 	}
 	status := m.Status
@@ -262,7 +266,7 @@ func (s *Server) handleUser(w http.ResponseWriter, r *http.Request) {
 		"isAdmin":      false,
 		"suspended":    u.Suspended,
 		"archived":     u.Archived,
-		"customerId":   customerID,
+		"customerId":   CustomerID,
 	}
 	if u.Suspended {
 		out["suspensionReason"] = "ADMIN"

@@ -286,6 +286,25 @@ func TestSetMembersAndSetUser(t *testing.T) {
 	}
 }
 
+func TestHiddenEmailRow(t *testing.T) {
+	_, srv, key := start(t, googlesim.State{Groups: []googlesim.Group{{Email: "eng@acme.com", Members: []googlesim.Member{
+		{Email: "ann@acme.com", HideEmail: true},
+		{Type: "CUSTOMER"},
+	}}}}, googlesim.Options{})
+	resp, err := service(t, srv, key).Members.List("eng@acme.com").Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range resp.Members {
+		got = append(got, m.Type+" "+m.Id+" "+m.Email+" "+m.Status)
+	}
+	want := []string{"USER " + googlesim.UserID("ann@acme.com") + "  ACTIVE", "CUSTOMER " + googlesim.CustomerID + "  "}
+	if !slices.Equal(got, want) {
+		t.Errorf("rows = %q, want %q", got, want)
+	}
+}
+
 func TestStallFault(t *testing.T) {
 	// The channel is closed before the request, so the stall ends at once
 	// and the connection drops; what was sent before it is the fault's.

@@ -57,6 +57,9 @@ type Member struct {
 	// when the member is a suspended user of State.Users; StatusAbsent ("-")
 	// leaves the field out.
 	Status string `yaml:"status,omitempty"`
+	// HideEmail leaves the email out of the row (it still names the member
+	// here): a USER row teamsync cannot match to anyone.
+	HideEmail bool `yaml:"hide_email,omitempty"`
 }
 
 // User is a user account of the directory, served by users.get.
@@ -169,6 +172,11 @@ func id(prefix, key string) string {
 	sum := sha256.Sum256([]byte(strings.ToLower(key)))
 	return prefix + hex.EncodeToString(sum[:])[:15]
 }
+
+// UserID is the id the simulator gives the user whose primary email this
+// is (or the outside address, for one it does not know), for tests that
+// expect it in an error.
+func UserID(email string) string { return numericID(email) }
 
 // numericID derives a stable numeric id, the shape Google gives users.
 func numericID(key string) string {
