@@ -72,9 +72,9 @@ func newTransport(base http.RoundTripper, c Config) *transport {
 // RoundTrip sends req, retrying 429s (until X-Rate-Limit-Reset when the
 // headers allow, else with backoff), 5xx answers and transport errors
 // (with backoff and jitter), at most maxRetries times; an attempt that
-// outlasts attemptTimeout is a transport error. When retries run
-// out on a 5xx the answer is returned for the SDK to turn into an Okta
-// error; on a 429 or a transport error a *retryError is returned.
+// outlasts attemptTimeout is a transport error. When retries run out on a
+// 5xx the answer is returned for the SDK to turn into an Okta error; on a
+// 429 or a transport error a *retryError is returned.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	bucket := bucketOf(req.URL.Path)
