@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/machinebox/graphql"
+	"github.com/teamsync/teamsync/internal/backoff"
 )
 
 // Defaults for zero Config fields.
@@ -125,7 +126,7 @@ func New(cfg Config) (*Client, error) {
 		logger:         c.logger,
 	}
 	if c.retry.sleep == nil {
-		c.retry.sleep = sleepCtx
+		c.retry.sleep = backoff.Sleep
 	}
 	// machinebox's Log hook stays at its silent default: it would print
 	// request headers and whole bodies.

@@ -305,8 +305,3 @@ const (
 func jitteredBackoff(retry int) time.Duration {
 	return backoff.Exponential(retry, backoffBase, backoffCap, backoff.UpperHalf(rand.Int64N))
 }
-
-// sleepCtx waits for d or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	return backoff.Sleep(ctx, d)
-}

@@ -140,6 +140,10 @@ func (w *walk) run(ctx context.Context, root groupJob) error {
 				// not what a team mapping means, and leaving them out would
 				// plan the removal of everyone not also listed by name.
 				return fmt.Errorf("the whole domain (customer %s) is a member; teamsync cannot list it — name a narrower group", m.Id)
+			default:
+				// EXTERNAL ("not currently used") or a type Google adds
+				// later: ignoring it would make the list look complete.
+				return fmt.Errorf("a member (id %q) has type %q, which teamsync does not know how to read", m.Id, m.Type)
 			}
 			return nil
 		})

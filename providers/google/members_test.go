@@ -177,6 +177,8 @@ func TestMembersRowsThatAreNotPeopleFailTheRead(t *testing.T) {
 			`google: list members of group "eng@acme.com": nested group "all@acme.com": the whole domain (customer ` + googlesim.CustomerID + `) is a member; teamsync cannot list it — name a narrower group`},
 		{"user without an email", []googlesim.Group{{Email: "eng@acme.com", Members: withUsers(googlesim.Member{Email: "ghost@acme.com", HideEmail: true})}}, false,
 			`google: list members of group "eng@acme.com": a member (user id "` + googlesim.UserID("ghost@acme.com") + `") has no email address; teamsync cannot match it to a Buildkite user`},
+		{"a member type teamsync does not know", []googlesim.Group{{Email: "eng@acme.com", Members: withUsers(googlesim.Member{Email: "x@partner.com", Type: "EXTERNAL"})}}, false,
+			`google: list members of group "eng@acme.com": a member (id "` + googlesim.UserID("x@partner.com") + `") has type "EXTERNAL", which teamsync does not know how to read`},
 		{"user without an email in a nested group", []googlesim.Group{
 			{Email: "eng@acme.com", Members: withUsers(googlesim.Member{Email: "ops@acme.com", Type: "GROUP"})},
 			{Email: "ops@acme.com", Members: []googlesim.Member{{Email: "ghost@acme.com", HideEmail: true}}},
