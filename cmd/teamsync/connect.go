@@ -66,6 +66,7 @@ func (c *connector) okta(ctx context.Context, o *config.Okta) (providers.Provide
 		PrivateKeyID: o.PrivateKeyID,
 		Scopes:       o.Scopes,
 		UserEmail:    o.UserEmail,
+		Headroom:     headroom(o.RateLimitHeadroom),
 		HTTPClient:   c.client("okta"),
 		Logger:       c.logger.With("source", "okta"),
 	}
@@ -122,4 +123,13 @@ func uses(m *config.Mapping, source string) bool {
 		}
 	}
 	return false
+}
+
+// headroom turns okta.rate_limit_headroom (percent, 0 = off) into the Okta
+// source's fraction, where a negative value turns pacing off.
+func headroom(percent int) float64 {
+	if percent <= 0 {
+		return -1
+	}
+	return float64(percent) / 100
 }

@@ -43,3 +43,11 @@ func TestConnectLeavesADCToTheLibrary(t *testing.T) {
 		t.Fatal("no google provider")
 	}
 }
+
+func TestHeadroom(t *testing.T) {
+	for percent, want := range map[int]float64{0: -1, 20: 0.2, 90: 0.9} {
+		if got := headroom(percent); got != want {
+			t.Errorf("headroom(%d) = %v, want %v", percent, got, want)
+		}
+	}
+}

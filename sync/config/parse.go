@@ -20,7 +20,7 @@ func knownKeys(section string) []string {
 	case "buildkite":
 		return []string{"organization", "token_env", "token_file", "graphql_url"}
 	case "okta":
-		return []string{"org_url", "token_env", "token_file", "client_id", "private_key_file", "private_key_id", "scopes", "user_email"}
+		return []string{"org_url", "token_env", "token_file", "client_id", "private_key_file", "private_key_id", "scopes", "user_email", "rate_limit_headroom"}
 	case "google":
 		return []string{"credentials_file", "subject", "impersonate_service_account", "endpoint", "nested"}
 	case "sync":
@@ -138,7 +138,7 @@ func (d *decoder) okta(root object, lines map[string]int) *Okta {
 	if oAt.absent() {
 		return nil
 	}
-	k := &Okta{UserEmail: UserEmailEmail, Line: o.line}
+	k := &Okta{UserEmail: UserEmailEmail, RateLimitHeadroom: DefaultOktaRateLimitHeadroom, Line: o.line}
 	if !oAt.ok {
 		return k // reported; a section is there, so okta groups are not errors too
 	}
@@ -157,6 +157,12 @@ func (d *decoder) okta(root object, lines map[string]int) *Okta {
 			d.add(vAt.line, o.path, "user_email %q is not one of %s", v, oneOf(UserEmailEmail, UserEmailLogin))
 		}
 		k.UserEmail = v
+	}
+	if n, nAt := d.integer(o, "rate_limit_headroom"); nAt.ok {
+		if n < 0 || n > 90 {
+			d.add(nAt.line, o.path, "rate_limit_headroom must be a percentage from 0 to 90, got %d", n)
+		}
+		k.RateLimitHeadroom = n
 	}
 
 	id, idAt := d.str(o, "client_id")

@@ -125,6 +125,8 @@ func TestParseErrors(t *testing.T) {
 			`mapping.yaml:4: okta: org_url "http://acme.okta.com" must use https (http is allowed only for loopback hosts)`},
 		{"okta org_url not a URL", withTeams("buildkite:", "  organization: acme", "okta:", "  org_url: acme.okta.com"),
 			`mapping.yaml:4: okta: org_url "acme.okta.com" is not an absolute http or https URL`},
+		{"okta headroom out of range", withTeams("buildkite:", "  organization: acme", "okta:", "  org_url: https://acme.okta.com", "  rate_limit_headroom: 95"),
+			`mapping.yaml:5: okta: rate_limit_headroom must be a percentage from 0 to 90, got 95`},
 		{"okta bad user_email", withTeams("buildkite:", "  organization: acme", "okta:", "  org_url: https://acme.okta.com", "  user_email: mail"),
 			`mapping.yaml:5: okta: user_email "mail" is not one of email, login`},
 

@@ -93,8 +93,8 @@ func TestParseDefaults(t *testing.T) {
 	wantOkta := Okta{
 		OrgURL:    "https://acme.okta.com",
 		Token:     Secret{Env: DefaultOktaTokenEnv, Line: 3, Origin: "mapping.yaml", Key: "okta.token_env"},
-		UserEmail: UserEmailEmail,
-		Line:      3,
+		UserEmail: UserEmailEmail, RateLimitHeadroom: DefaultOktaRateLimitHeadroom,
+		Line: 3,
 	}
 	if !reflect.DeepEqual(*m.Okta, wantOkta) {
 		t.Errorf("okta:\n got %+v\nwant %+v", *m.Okta, wantOkta)
@@ -145,12 +145,12 @@ func TestParseFull(t *testing.T) {
 	}
 	wantOkta := Okta{
 		OrgURL: "http://localhost:8081", ClientID: "0oa123", PrivateKeyFile: "/run/secrets/okta.pem",
-		PrivateKeyID: "kid1", Scopes: []string{"okta.groups.read"}, UserEmail: UserEmailLogin, Line: 6,
+		PrivateKeyID: "kid1", Scopes: []string{"okta.groups.read"}, UserEmail: UserEmailLogin, RateLimitHeadroom: 10, Line: 6,
 	}
 	if !reflect.DeepEqual(*m.Okta, wantOkta) {
 		t.Errorf("okta:\n got %+v\nwant %+v", *m.Okta, wantOkta)
 	}
-	wantGoogle := Google{CredentialsFile: "/run/secrets/sa.json", Subject: "Admin@Acme.com", Endpoint: "http://[::1]:8082/", Line: 13}
+	wantGoogle := Google{CredentialsFile: "/run/secrets/sa.json", Subject: "Admin@Acme.com", Endpoint: "http://[::1]:8082/", Line: 14}
 	if *m.Google != wantGoogle {
 		t.Errorf("google:\n got %+v\nwant %+v", *m.Google, wantGoogle)
 	}
@@ -166,16 +166,16 @@ func TestParseFull(t *testing.T) {
 	}
 	wantTeams := []Team{
 		{
-			Slug: "platform-eng", Name: "Platform / Eng!", Create: true, Privacy: PrivacyVisible, Policy: model.PolicyObserve, Line: 28,
+			Slug: "platform-eng", Name: "Platform / Eng!", Create: true, Privacy: PrivacyVisible, Policy: model.PolicyObserve, Line: 29,
 			Groups: []Group{
-				{Okta: "Platform Engineers", Role: model.RoleMaintainer, AllowEmpty: true, Line: 34},
-				{Google: "eng@acme.com", Role: model.RoleMember, Line: 37},
-				{Users: []string{"alice@acme.com", "bob@acme.com"}, Role: model.RoleMember, Line: 38},
+				{Okta: "Platform Engineers", Role: model.RoleMaintainer, AllowEmpty: true, Line: 35},
+				{Google: "eng@acme.com", Role: model.RoleMember, Line: 38},
+				{Users: []string{"alice@acme.com", "bob@acme.com"}, Role: model.RoleMember, Line: 39},
 			},
 		},
 		{
-			Slug: "web", Name: "web", Privacy: PrivacySecret, Policy: model.PolicyAdditive, Line: 39,
-			Groups: []Group{{Okta: "00g123", Role: model.RoleMember, Line: 41}},
+			Slug: "web", Name: "web", Privacy: PrivacySecret, Policy: model.PolicyAdditive, Line: 40,
+			Groups: []Group{{Okta: "00g123", Role: model.RoleMember, Line: 42}},
 		},
 	}
 	if !reflect.DeepEqual(m.Teams, wantTeams) {

@@ -14,9 +14,12 @@ const (
 	DefaultBuildkiteTokenEnv = "BUILDKITE_API_TOKEN"
 	DefaultGraphQLURL        = "https://graphql.buildkite.com/v1"
 	DefaultOktaTokenEnv      = "OKTA_API_TOKEN"
-	DefaultSchedule          = "@every 15m"
-	DefaultMaxRemovals       = 25
-	DefaultMaxRemovalPercent = 30
+	// DefaultOktaRateLimitHeadroom is the share (percent) of each Okta
+	// rate-limit bucket teamsync leaves for the org's other integrations.
+	DefaultOktaRateLimitHeadroom = 20
+	DefaultSchedule              = "@every 15m"
+	DefaultMaxRemovals           = 25
+	DefaultMaxRemovalPercent     = 30
 )
 
 // Missing-user modes.
@@ -81,7 +84,11 @@ type Okta struct {
 	PrivateKeyID   string
 	Scopes         []string
 	UserEmail      string // "email" (default) or "login"
-	Line           int
+	// RateLimitHeadroom is the percent of each rate-limit bucket left for
+	// others: when less remains, teamsync waits for the bucket to reset.
+	// 0 turns pacing off.
+	RateLimitHeadroom int
+	Line              int
 }
 
 // Google is the google section.
