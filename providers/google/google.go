@@ -23,6 +23,7 @@ import (
 	"google.golang.org/api/option"
 
 	"github.com/teamsync/teamsync/internal/backoff"
+	"github.com/teamsync/teamsync/internal/httpx"
 	"github.com/teamsync/teamsync/providers"
 )
 
@@ -170,7 +171,7 @@ func baseClient(cfg Config) *http.Client {
 		if base == nil {
 			base = http.DefaultTransport
 		}
-		c.Transport, c.Timeout = &timeoutTransport{base: base, timeout: limit}, 0
+		c.Transport, c.Timeout = &httpx.Timeout{Base: base, After: limit}, 0
 	}
 	return &c
 }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	oktasdk "github.com/okta/okta-sdk-golang/v2/okta"
 )
@@ -109,15 +108,6 @@ func clean(resp *oktasdk.Response, err error) error {
 	}
 	return err
 }
-
-// timeoutError is an attempt that got no complete answer within the
-// attempt timeout. The transport retries it like any transport error.
-type timeoutError struct{ after time.Duration }
-
-func (e *timeoutError) Error() string { return fmt.Sprintf("request timed out after %v", e.after) }
-
-// Timeout reports true, as net.Error's Timeout does.
-func (e *timeoutError) Timeout() bool { return true }
 
 // retryError is what the transport returns when retries run out without a
 // response the SDK can use.

@@ -1,10 +1,8 @@
 package okta
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -15,6 +13,7 @@ import (
 	"time"
 
 	"github.com/teamsync/teamsync/internal/backoff"
+	"github.com/teamsync/teamsync/internal/httpx"
 )
 
 const (
@@ -130,30 +129,13 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// send makes one attempt under the attempt timeout. The answer's body is
-// read into memory before the timeout's context is released, so a
-// connection that stalls mid-body fails the attempt too, and the SDK reads
-// the body after the attempt is over.
+// send makes one attempt under the attempt timeout (see httpx.Timeout: a
+// connection that stalls mid-body fails the attempt too).
 func (t *transport) send(req *http.Request) (*http.Response, error) {
 	if t.attemptTimeout <= 0 {
 		return t.base.RoundTrip(req)
 	}
-	ctx, cancel := context.WithTimeout(req.Context(), t.attemptTimeout)
-	defer cancel()
-	resp, err := t.base.RoundTrip(req.WithContext(ctx))
-	if err == nil {
-		var body []byte
-		body, err = io.ReadAll(resp.Body)
-		_ = resp.Body.Close()
-		resp.Body = io.NopCloser(bytes.NewReader(body))
-	}
-	if err == nil {
-		return resp, nil
-	}
-	if req.Context().Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return nil, &timeoutError{after: t.attemptTimeout}
-	}
-	return nil, err
+	return (&httpx.Timeout{Base: t.base, After: t.attemptTimeout}).RoundTrip(req)
 }
 
 // attemptRequest is req for the first attempt and a copy with a fresh
