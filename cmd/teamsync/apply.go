@@ -26,11 +26,7 @@ Exit codes: 0 all applied, 1 any error, 3 a guard held changes back.`,
   teamsync apply --allow-removals 60   # this run may remove up to 60 people`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts, err := f.options(cmd)
-			if err != nil {
-				return err
-			}
-			s, err := g.session(cmd.Context(), f)
+			s, err := g.session(cmd, f)
 			if err != nil {
 				return err
 			}
@@ -44,7 +40,7 @@ Exit codes: 0 all applied, 1 any error, 3 a guard held changes back.`,
 					s.log.Error("audit log write failed", "error", err)
 				}
 			}
-			res, err := s.runner.Apply(cmd.Context(), s.mapping, opts)
+			res, err := s.runner.Apply(cmd.Context(), s.mapping, s.opts)
 			if err != nil {
 				return errors.Join(err, trail.Run(runID, audit.TriggerCLI, plan.Summary{}, 0, audit.ResultError), trail.Close())
 			}

@@ -56,15 +56,11 @@ Exit codes: 0 ok, 1 error (including a failed group read), 2 changes pending
   teamsync plan --allow-removals 60   # preview what apply --allow-removals 60 would do`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts, err := f.options(cmd)
+			s, err := g.session(cmd, f)
 			if err != nil {
 				return err
 			}
-			s, err := g.session(cmd.Context(), f)
-			if err != nil {
-				return err
-			}
-			res, err := s.runner.Plan(cmd.Context(), s.mapping, opts)
+			res, err := s.runner.Plan(cmd.Context(), s.mapping, s.opts)
 			if err != nil {
 				return err
 			}
@@ -98,6 +94,7 @@ func checkFormat(format string) error {
 // session is what plan and apply set up before they run.
 type session struct {
 	mapping *config.Mapping
+	opts    plan.Options
 	runner  *reconcile.Runner
 	log     *slog.Logger
 }

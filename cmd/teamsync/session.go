@@ -1,17 +1,21 @@
 package main
 
 import (
-	"context"
 	"fmt"
 
+	"github.com/spf13/cobra"
 	"github.com/teamsync/teamsync/sync/config"
 	"github.com/teamsync/teamsync/sync/reconcile"
 )
 
 // session loads the mapping, limits it to --team, checks credentials and
 // builds the runner. Every failure here happens before any API call.
-func (g *globals) session(ctx context.Context, f runFlags) (*session, error) {
+func (g *globals) session(cmd *cobra.Command, f runFlags) (*session, error) {
 	if err := checkFormat(f.format); err != nil {
+		return nil, err
+	}
+	opts, err := f.options(cmd)
+	if err != nil {
 		return nil, err
 	}
 	log, err := g.logger()
@@ -33,6 +37,7 @@ func (g *globals) session(ctx context.Context, f runFlags) (*session, error) {
 	c := &connector{getenv: g.getenv, logger: log}
 	return &session{
 		mapping: m,
+		opts:    opts,
 		runner:  &reconcile.Runner{Connect: c.connect, Logger: log},
 		log:     log,
 	}, nil

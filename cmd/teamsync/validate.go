@@ -39,7 +39,7 @@ Exit codes: 0 valid, 1 invalid.`,
 				_, err = fmt.Fprintf(g.stdout, "%s: valid (%s)\n", path, describe(m))
 				return err
 			}
-			s, err := g.session(cmd.Context(), runFlags{format: "text"})
+			s, err := g.session(cmd, runFlags{format: "text"})
 			if err != nil {
 				return err
 			}
