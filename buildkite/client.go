@@ -51,14 +51,23 @@ type Config struct {
 	// MaxRetries is how often one request is sent again: 0 means
 	// DefaultMaxRetries, negative means never.
 	MaxRetries int
-	// MaxWait bounds the total waiting across the retries of one call;
-	// 0 means DefaultMaxWait.
+	// MaxWait bounds the total waiting of one call, its retries and its
+	// pacing together; 0 means DefaultMaxWait.
 	MaxWait time.Duration
 	// PageSize is the `first` of paged reads, at most 500; 0 means
 	// DefaultPageSize.
 	PageSize int
-	// Sleep waits between retries; nil means a real, ctx-aware wait.
+	// Headroom is the share (a fraction below 1) of the organization's
+	// GraphQL budget left for its other API clients: when a response
+	// reports less remaining in the window, later requests wait for the
+	// window to reset. 0 means DefaultHeadroom, negative turns pacing off.
+	Headroom float64
+	// Sleep waits between retries and for pacing; nil means a real,
+	// ctx-aware wait.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the clock that pacing times the rate-limit window with; nil
+	// means time.Now.
+	Now func() time.Time
 }
 
 // Client talks to one Buildkite organization. It is safe for concurrent
@@ -91,6 +100,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.PageSize > DefaultPageSize || cfg.PageSize < 0 {
 		return nil, fmt.Errorf("buildkite: page size %d is outside 1..%d", cfg.PageSize, DefaultPageSize)
 	}
+	if cfg.Headroom >= 1 {
+		return nil, fmt.Errorf("buildkite: rate-limit headroom %g is not below 1 (it is a fraction of the budget)", cfg.Headroom)
+	}
 	c := &Client{
 		org:      cfg.Organization,
 		pageSize: orDefault(cfg.PageSize, DefaultPageSize),
@@ -121,12 +133,19 @@ func New(cfg Config) (*Client, error) {
 		maxWait:        orDefault(cfg.MaxWait, DefaultMaxWait),
 		attemptTimeout: attemptTimeout,
 		sleep:          cfg.Sleep,
+		now:            cfg.Now,
 		backoff:        jitteredBackoff,
 		redact:         c.redact,
 		logger:         c.logger,
 	}
 	if c.retry.sleep == nil {
 		c.retry.sleep = backoff.Sleep
+	}
+	if c.retry.now == nil {
+		c.retry.now = time.Now
+	}
+	if h := orDefault(cfg.Headroom, DefaultHeadroom); h > 0 {
+		c.retry.pacer = &pacer{headroom: h}
 	}
 	// machinebox's Log hook stays at its silent default: it would print
 	// request headers and whole bodies.

@@ -40,15 +40,31 @@ const maxMessageLen = 300
 //     connection, attempt timeout): only for queries. A mutation may have
 //     run, and sending it again is not generally safe, so it fails and the
 //     next plan sees what really happened.
+//
+// It also paces: before each attempt it asks the pacer whether the
+// organization's budget has fallen under the headroom, and if so waits
+// for the window to reset. Pacing and retry waits share one MaxWait, so
+// the layer that counts a call's waiting is the one that paces it.
 type retryTransport struct {
 	base           http.RoundTripper
 	maxRetries     int
 	maxWait        time.Duration
 	attemptTimeout time.Duration // 0: none
 	sleep          func(ctx context.Context, d time.Duration) error
+	now            func() time.Time
+	pacer          *pacer // nil: no pacing
 	backoff        func(retry int) time.Duration
 	redact         func(string) string
 	logger         *slog.Logger
+}
+
+// waits is what one call has waited so far, across retries and pacing.
+type waits struct {
+	total time.Duration
+	// until is when the last wait ended on the transport's clock. Pacing
+	// counts from it, so a wait the call already made (a 429's wait for
+	// the reset) is not made again for the same window.
+	until time.Time
 }
 
 // outcome is one attempt's result as the retry loop sees it.
@@ -71,8 +87,11 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		body = b
 	}
-	var waited time.Duration
+	var w waits
 	for retry := 0; ; retry++ {
+		if err := t.pace(ctx, c, &w); err != nil {
+			return nil, err
+		}
 		o := t.attempt(req, body, c)
 		if !o.retry || retry >= t.maxRetries {
 			if o.resp != nil {
@@ -86,29 +105,66 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if wait == 0 {
 			wait = t.backoff(retry)
 		}
-		// A context deadline sooner than the wait ends the call now, with
-		// a reason, rather than after a wait that cannot succeed.
-		limit := t.maxWait
-		if dl, ok := ctx.Deadline(); ok {
-			limit = min(limit, waited+time.Until(dl).Truncate(time.Second))
+		if o.resp != nil {
+			o.resp.Body.Close()
 		}
-		if waited+wait > limit {
-			if o.resp != nil {
-				o.resp.Body.Close()
-			}
-			return nil, &MaxWaitError{Wait: wait, Waited: waited, MaxWait: limit, Err: o.err}
+		if limit := t.waitLimit(ctx, w.total); w.total+wait > limit {
+			return nil, &MaxWaitError{Wait: wait, Waited: w.total, MaxWait: limit, Err: o.err}
 		}
 		t.logger.LogAttrs(ctx, slog.LevelInfo, "buildkite: retrying request",
 			slog.String("operation", c.name()), slog.Int("retry", retry+1),
 			slog.Duration("wait", wait), slog.String("reason", t.redact(o.err.Error())))
-		if o.resp != nil {
-			o.resp.Body.Close()
-		}
-		if err := t.sleep(ctx, wait); err != nil {
+		if err := t.wait(ctx, &w, wait); err != nil {
 			return nil, err
 		}
-		waited += wait
 	}
+}
+
+// pace holds the call back until the organization's rate-limit window
+// resets when less than the headroom is left of it, within the call's
+// waiting budget.
+func (t *retryTransport) pace(ctx context.Context, c *call, w *waits) error {
+	if t.pacer == nil {
+		return nil
+	}
+	now := t.now()
+	if now.Before(w.until) {
+		now = w.until
+	}
+	d, win := t.pacer.delay(now)
+	if d <= 0 {
+		return nil
+	}
+	if limit := t.waitLimit(ctx, w.total); w.total+d > limit {
+		return &MaxWaitError{Wait: d, Waited: w.total, MaxWait: limit,
+			Err: &HeadroomError{Remaining: win.remaining, Limit: win.limit, Headroom: t.pacer.headroom}}
+	}
+	t.logger.LogAttrs(ctx, slog.LevelInfo, "buildkite: pacing request to leave rate-limit headroom",
+		slog.String("operation", c.name()), slog.Int("remaining", win.remaining),
+		slog.Int("limit", win.limit), slog.Duration("wait", d))
+	return t.wait(ctx, w, d)
+}
+
+// waitLimit is how long the call may have waited in all once its next wait
+// is over: MaxWait, or less when the context's deadline comes sooner, so
+// that a wait that cannot succeed ends the call now, with a reason.
+func (t *retryTransport) waitLimit(ctx context.Context, waited time.Duration) time.Duration {
+	limit := t.maxWait
+	if dl, ok := ctx.Deadline(); ok {
+		limit = min(limit, waited+time.Until(dl).Truncate(time.Second))
+	}
+	return limit
+}
+
+// wait sleeps d and counts it against the call.
+func (t *retryTransport) wait(ctx context.Context, w *waits, d time.Duration) error {
+	start := t.now()
+	if err := t.sleep(ctx, d); err != nil {
+		return err
+	}
+	w.total += d
+	w.until = start.Add(d)
+	return nil
 }
 
 // attempt sends the request once and decides what its answer means.
@@ -146,6 +202,9 @@ func (t *retryTransport) attempt(req *http.Request, body []byte, c *call) outcom
 		return outcome{err: err, retry: idempotent}
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(data))
+	if t.pacer != nil {
+		t.pacer.observe(resp.Header, t.now())
+	}
 
 	status := resp.StatusCode
 	if status < 200 || status > 299 {

@@ -1,0 +1,205 @@
+package buildkite
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"reflect"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// seen is one response's org-window headers, seen at offset after t0.
+type seen struct {
+	at                      time.Duration
+	limit, remaining, reset string
+}
+
+func TestPacerDelay(t *testing.T) {
+	const s = time.Second
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	tests := []struct {
+		name string
+		seen []seen
+		at   time.Duration // when the next request would go
+		want time.Duration
+	}{
+		{"nothing seen", nil, 0, 0},
+		{"plenty left", []seen{{0, "20000", "15000", "200"}}, 0, 0},
+		{"exactly the headroom left", []seen{{0, "20000", "2000", "200"}}, 0, 0},
+		{"under the headroom: wait for the reset", []seen{{0, "20000", "1999", "200"}}, 0, 200 * s},
+		{"the reset counts from when it was seen", []seen{{0, "20000", "1999", "200"}}, 50 * s, 150 * s},
+		{"window already reset", []seen{{0, "20000", "1999", "200"}}, 200 * s, 0},
+		{"overdrawn", []seen{{0, "20000", "-14", "36"}}, 0, 36 * s},
+		{"reset 0", []seen{{0, "20000", "0", "0"}}, 0, 0},
+		{"a reset beyond one window is capped at the window", []seen{{0, "20000", "0", "7200"}}, 0, 5 * time.Minute},
+		{"no limit header", []seen{{0, "", "0", "200"}}, 0, 0},
+		{"limit 0", []seen{{0, "0", "0", "200"}}, 0, 0},
+		{"garbage reset", []seen{{0, "20000", "0", "soon"}}, 0, 0},
+		{"a late answer of the same window does not raise the remainder",
+			[]seen{{0, "20000", "1500", "200"}, {s, "20000", "2500", "200"}}, 2 * s, 199 * s},
+		{"a lower remainder of the same window counts",
+			[]seen{{0, "20000", "2500", "200"}, {s, "20000", "1500", "199"}}, 2 * s, 198 * s},
+		{"a new window replaces the old",
+			[]seen{{0, "20000", "100", "200"}, {10 * s, "20000", "19000", "295"}}, 10 * s, 0},
+		{"a late answer from the old window is ignored",
+			[]seen{{0, "20000", "19000", "295"}, {s, "20000", "100", "3"}}, s, 0},
+		{"after the reset the next answer is a new window even if close",
+			[]seen{{0, "20000", "100", "5"}, {6 * s, "20000", "100", "2"}}, 6 * s, 2 * s},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &pacer{headroom: DefaultHeadroom}
+			for _, o := range tt.seen {
+				h := http.Header{}
+				for k, v := range map[string]string{"RateLimit-Limit": o.limit, "RateLimit-Remaining": o.remaining, "RateLimit-Reset": o.reset} {
+					if v != "" {
+						h.Set(k, v)
+					}
+				}
+				p.observe(h, t0.Add(o.at))
+			}
+			if got, _ := p.delay(t0.Add(tt.at)); got != tt.want {
+				t.Errorf("delay = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// rateHeaders are a reply's org-window headers.
+func rateHeaders(limit, remaining, reset int) map[string]string {
+	return map[string]string{
+		"RateLimit-Limit":     strconv.Itoa(limit),
+		"RateLimit-Remaining": strconv.Itoa(remaining),
+		"RateLimit-Reset":     strconv.Itoa(reset),
+	}
+}
+
+// TestPacingScripted: what the second of two calls does after the first
+// one's answer reported the window, against a scripted server whose
+// clock never moves (the test client's Now is fixed, its sleeps return at
+// once).
+func TestPacingScripted(t *testing.T) {
+	fixed := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	tests := []struct {
+		name         string
+		headroom     float64
+		maxWait      time.Duration
+		first        map[string]string
+		wantErr      string
+		wantRequests int
+		wantSleeps   []time.Duration
+	}{
+		{"plenty left: no wait", 0, 0, rateHeaders(20000, 5000, 120), "", 2, nil},
+		{"under the default tenth: waits for the reset", 0, 0, rateHeaders(20000, 1999, 120), "", 2, []time.Duration{120 * time.Second}},
+		{"a larger headroom", 0.3, 0, rateHeaders(20000, 5000, 120), "", 2, []time.Duration{120 * time.Second}},
+		{"headroom off", -1, 0, rateHeaders(20000, 3, 120), "", 2, nil},
+		{"the wait would pass MaxWait", 0, time.Minute, rateHeaders(20000, 1999, 120),
+			"gave up: pacing would mean waiting 2m0s more (already waited 0s, limit 1m0s): " +
+				"organization rate limit: 1999 of 20000 points left, under the 10% kept for other API clients",
+			1, nil},
+		{"a headroom that is not a round percent", 0.125, time.Minute, rateHeaders(20000, 10, 120),
+			"gave up: pacing would mean waiting 2m0s more (already waited 0s, limit 1m0s): " +
+				"organization rate limit: 10 of 20000 points left, under the 12.5% kept for other API clients",
+			1, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, ts := startScripted(t, reply{body: okBody, header: tt.first}, reply{body: okBody})
+			tc := newTestClient(t, ts.URL, func(c *Config) {
+				c.Headroom = tt.headroom
+				c.Now = func() time.Time { return fixed }
+				if tt.maxWait > 0 {
+					c.MaxWait = tt.maxWait
+				}
+			})
+			if err := query(context.Background(), tc.Client); err != nil {
+				t.Fatal(err)
+			}
+			err := query(context.Background(), tc.Client)
+			if got := errText(err); got != tt.wantErr {
+				t.Errorf("error = %q\nwant    %q", got, tt.wantErr)
+			}
+			if got := srv.requests(); got != tt.wantRequests {
+				t.Errorf("requests = %d, want %d", got, tt.wantRequests)
+			}
+			if got := tc.sleeps.got(); !reflect.DeepEqual(got, tt.wantSleeps) {
+				t.Errorf("sleeps = %v, want %v", got, tt.wantSleeps)
+			}
+		})
+	}
+}
+
+// TestPacingTypedError: a pacing wait beyond MaxWait is a *MaxWaitError
+// around a *HeadroomError, not an HTTP error: no request was refused.
+func TestPacingTypedError(t *testing.T) {
+	_, ts := startScripted(t, reply{body: okBody, header: rateHeaders(20000, 150, 240)})
+	fixed := time.Now()
+	tc := newTestClient(t, ts.URL, func(c *Config) {
+		c.MaxWait = time.Minute
+		c.Now = func() time.Time { return fixed }
+	})
+	if err := query(context.Background(), tc.Client); err != nil {
+		t.Fatal(err)
+	}
+	err := mutation(context.Background(), tc.Client)
+	var mw *MaxWaitError
+	if !errors.As(err, &mw) || mw.Wait != 4*time.Minute || mw.MaxWait != time.Minute {
+		t.Fatalf("err = %#v, want a *MaxWaitError asking for 4m within 1m", err)
+	}
+	var he *HeadroomError
+	if !errors.As(err, &he) || *he != (HeadroomError{Remaining: 150, Limit: 20000, Headroom: DefaultHeadroom}) {
+		t.Fatalf("err = %v, want it to wrap *HeadroomError{150, 20000, 0.1}", err)
+	}
+	if errors.As(err, new(*HTTPError)) {
+		t.Errorf("err = %v wraps an *HTTPError, but nothing was refused", err)
+	}
+}
+
+// TestPacingAfterA429: a 429 that reports the window is waited out once,
+// by the retry; pacing does not wait for the same reset again.
+func TestPacingAfterA429(t *testing.T) {
+	srv, ts := startScripted(t,
+		reply{status: 429, body: limitBody, header: rateHeaders(20000, -14, 36)},
+		reply{body: deleteOK})
+	fixed := time.Now()
+	tc := newTestClient(t, ts.URL, func(c *Config) { c.Now = func() time.Time { return fixed } })
+	if err := mutation(context.Background(), tc.Client); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := tc.sleeps.got(), []time.Duration{36 * time.Second}; !reflect.DeepEqual(got, want) {
+		t.Errorf("sleeps = %v, want %v", got, want)
+	}
+	if srv.requests() != 2 {
+		t.Errorf("requests = %d, want 2", srv.requests())
+	}
+}
+
+// TestPacingHonoursContext: a call cancelled while it is held back ends
+// without sending.
+func TestPacingHonoursContext(t *testing.T) {
+	srv, ts := startScripted(t, reply{body: okBody, header: rateHeaders(20000, 10, 60)})
+	tc := newTestClient(t, ts.URL, func(c *Config) { c.Sleep = nil })
+	if err := query(context.Background(), tc.Client); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := query(ctx, tc.Client); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if srv.requests() != 1 {
+		t.Fatalf("requests = %d, want 1", srv.requests())
+	}
+}
+
+func TestNewRejectsHeadroom(t *testing.T) {
+	for _, h := range []float64{1, 1.5, 10} {
+		_, err := New(Config{Organization: "acme", Token: testToken, Headroom: h})
+		want := "buildkite: rate-limit headroom " + strconv.FormatFloat(h, 'g', -1, 64) + " is not below 1 (it is a fraction of the budget)"
+		if errText(err) != want {
+			t.Errorf("New(Headroom: %v) = %v, want %q", h, err, want)
+		}
+	}
+}
