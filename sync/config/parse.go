@@ -18,7 +18,7 @@ func knownKeys(section string) []string {
 	case "":
 		return []string{"buildkite", "okta", "google", "sync", "teams"}
 	case "buildkite":
-		return []string{"organization", "token_env", "token_file", "graphql_url"}
+		return []string{"organization", "token_env", "token_file", "graphql_url", "rate_limit_headroom"}
 	case "okta":
 		return []string{"org_url", "token_env", "token_file", "client_id", "private_key_file", "private_key_id", "scopes", "user_email", "rate_limit_headroom"}
 	case "google":
@@ -85,7 +85,7 @@ func (d *decoder) mapping(root *yaml.Node) *Mapping {
 
 func (d *decoder) buildkite(root object) Buildkite {
 	o, oAt := d.child(root, "buildkite", knownKeys("buildkite"))
-	b := Buildkite{GraphQLURL: DefaultGraphQLURL, Line: o.line}
+	b := Buildkite{GraphQLURL: DefaultGraphQLURL, RateLimitHeadroom: DefaultBuildkiteRateLimitHeadroom, Line: o.line}
 	if !oAt.absent() && !oAt.ok {
 		return b
 	}
@@ -102,6 +102,12 @@ func (d *decoder) buildkite(root object) Buildkite {
 			d.add(uAt.line, o.path, "graphql_url %q %s", u, why)
 		}
 		b.GraphQLURL = u
+	}
+	if n, nAt := d.integer(o, "rate_limit_headroom"); nAt.ok {
+		if n < 0 || n > 90 {
+			d.add(nAt.line, o.path, "rate_limit_headroom must be a percentage from 0 to 90, got %d", n)
+		}
+		b.RateLimitHeadroom = n
 	}
 	b.Token = d.secret(o, DefaultBuildkiteTokenEnv, "token_env is empty; name the environment variable that holds the API token")
 	return b

@@ -82,10 +82,11 @@ func TestParseDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantBK := Buildkite{
-		Organization: "acme",
-		Token:        Secret{Env: DefaultBuildkiteTokenEnv, Line: 1, Origin: "mapping.yaml", Key: "buildkite.token_env"},
-		GraphQLURL:   DefaultGraphQLURL,
-		Line:         1,
+		Organization:      "acme",
+		Token:             Secret{Env: DefaultBuildkiteTokenEnv, Line: 1, Origin: "mapping.yaml", Key: "buildkite.token_env"},
+		GraphQLURL:        DefaultGraphQLURL,
+		RateLimitHeadroom: DefaultBuildkiteRateLimitHeadroom,
+		Line:              1,
 	}
 	if m.Buildkite != wantBK {
 		t.Errorf("buildkite:\n got %+v\nwant %+v", m.Buildkite, wantBK)
@@ -127,7 +128,8 @@ func TestParseDefaults(t *testing.T) {
 }
 
 // TestParseFull checks that every key is read when set, including the
-// explicit zeros of max_removals and max_removal_percent and loopback http.
+// explicit zeros of buildkite.rate_limit_headroom, max_removals and
+// max_removal_percent and loopback http.
 func TestParseFull(t *testing.T) {
 	m, err := Load(filepath.Join(testdata, "full.yaml"))
 	if err != nil {
@@ -135,22 +137,23 @@ func TestParseFull(t *testing.T) {
 	}
 	path := filepath.Join(testdata, "full.yaml")
 	wantBK := Buildkite{
-		Organization: "acme",
-		Token:        Secret{File: "/run/secrets/buildkite", Line: 4, Origin: path, Key: "buildkite.token_file"},
-		GraphQLURL:   "http://127.0.0.1:8080/graphql",
-		Line:         2,
+		Organization:      "acme",
+		Token:             Secret{File: "/run/secrets/buildkite", Line: 4, Origin: path, Key: "buildkite.token_file"},
+		GraphQLURL:        "http://127.0.0.1:8080/graphql",
+		RateLimitHeadroom: 0, // explicit: pacing off
+		Line:              2,
 	}
 	if m.Buildkite != wantBK {
 		t.Errorf("buildkite:\n got %+v\nwant %+v", m.Buildkite, wantBK)
 	}
 	wantOkta := Okta{
 		OrgURL: "http://localhost:8081", ClientID: "0oa123", PrivateKeyFile: "/run/secrets/okta.pem",
-		PrivateKeyID: "kid1", Scopes: []string{"okta.groups.read"}, UserEmail: UserEmailLogin, RateLimitHeadroom: 10, Line: 6,
+		PrivateKeyID: "kid1", Scopes: []string{"okta.groups.read"}, UserEmail: UserEmailLogin, RateLimitHeadroom: 10, Line: 7,
 	}
 	if !reflect.DeepEqual(*m.Okta, wantOkta) {
 		t.Errorf("okta:\n got %+v\nwant %+v", *m.Okta, wantOkta)
 	}
-	wantGoogle := Google{CredentialsFile: "/run/secrets/sa.json", Subject: "Admin@Acme.com", Endpoint: "http://[::1]:8082/", Line: 14}
+	wantGoogle := Google{CredentialsFile: "/run/secrets/sa.json", Subject: "Admin@Acme.com", Endpoint: "http://[::1]:8082/", Line: 15}
 	if *m.Google != wantGoogle {
 		t.Errorf("google:\n got %+v\nwant %+v", *m.Google, wantGoogle)
 	}
@@ -166,16 +169,16 @@ func TestParseFull(t *testing.T) {
 	}
 	wantTeams := []Team{
 		{
-			Slug: "platform-eng", Name: "Platform / Eng!", Create: true, Privacy: PrivacyVisible, Policy: model.PolicyObserve, Line: 29,
+			Slug: "platform-eng", Name: "Platform / Eng!", Create: true, Privacy: PrivacyVisible, Policy: model.PolicyObserve, Line: 30,
 			Groups: []Group{
-				{Okta: "Platform Engineers", Role: model.RoleMaintainer, AllowEmpty: true, Line: 35},
-				{Google: "eng@acme.com", Role: model.RoleMember, Line: 38},
-				{Users: []string{"alice@acme.com", "bob@acme.com"}, Role: model.RoleMember, Line: 39},
+				{Okta: "Platform Engineers", Role: model.RoleMaintainer, AllowEmpty: true, Line: 36},
+				{Google: "eng@acme.com", Role: model.RoleMember, Line: 39},
+				{Users: []string{"alice@acme.com", "bob@acme.com"}, Role: model.RoleMember, Line: 40},
 			},
 		},
 		{
-			Slug: "web", Name: "web", Privacy: PrivacySecret, Policy: model.PolicyAdditive, Line: 40,
-			Groups: []Group{{Okta: "00g123", Role: model.RoleMember, Line: 42}},
+			Slug: "web", Name: "web", Privacy: PrivacySecret, Policy: model.PolicyAdditive, Line: 41,
+			Groups: []Group{{Okta: "00g123", Role: model.RoleMember, Line: 43}},
 		},
 	}
 	if !reflect.DeepEqual(m.Teams, wantTeams) {

@@ -17,9 +17,13 @@ const (
 	// DefaultOktaRateLimitHeadroom is the share (percent) of each Okta
 	// rate-limit bucket teamsync leaves for the org's other integrations.
 	DefaultOktaRateLimitHeadroom = 20
-	DefaultSchedule              = "@every 15m"
-	DefaultMaxRemovals           = 25
-	DefaultMaxRemovalPercent     = 30
+	// DefaultBuildkiteRateLimitHeadroom is the share (percent) of the
+	// organization's Buildkite GraphQL budget teamsync leaves for other
+	// tools of the organization.
+	DefaultBuildkiteRateLimitHeadroom = 10
+	DefaultSchedule                   = "@every 15m"
+	DefaultMaxRemovals                = 25
+	DefaultMaxRemovalPercent          = 30
 )
 
 // Missing-user modes.
@@ -71,7 +75,11 @@ type Buildkite struct {
 	Organization string
 	Token        Secret
 	GraphQLURL   string
-	Line         int
+	// RateLimitHeadroom is the percent of the organization's GraphQL
+	// budget (per 5-minute window) left for other tools: when less
+	// remains, teamsync waits for the window to reset. 0 turns pacing off.
+	RateLimitHeadroom int
+	Line              int
 }
 
 // Okta is the okta section.
