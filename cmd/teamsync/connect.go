@@ -36,6 +36,7 @@ func (c *connector) connect(ctx context.Context, m *config.Mapping) (*reconcile.
 		Organization: m.Buildkite.Organization,
 		Token:        token,
 		UserAgent:    "teamsync/" + versionString(),
+		Headroom:     headroom(m.Buildkite.RateLimitHeadroom),
 		HTTPClient:   c.client("buildkite"),
 		Logger:       c.logger.With("api", "buildkite"),
 	})
@@ -125,8 +126,9 @@ func uses(m *config.Mapping, source string) bool {
 	return false
 }
 
-// headroom turns okta.rate_limit_headroom (percent, 0 = off) into the Okta
-// source's fraction, where a negative value turns pacing off.
+// headroom turns a rate_limit_headroom setting (okta or buildkite; percent,
+// 0 = off) into the client's fraction, where a negative value turns pacing
+// off.
 func headroom(percent int) float64 {
 	if percent <= 0 {
 		return -1
