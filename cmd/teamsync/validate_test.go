@@ -1,0 +1,69 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/teamsync/teamsync/buildkite/bksim"
+	"github.com/teamsync/teamsync/buildkite/bksim/bksimtest"
+)
+
+// TestValidateOnline: --online resolves the credentials and reads every
+// group and team, naming each that does not exist, and writes nothing.
+func TestValidateOnline(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("okta.yaml", "groups:\n  - name: Web\n    users:\n      - {email: alice@acme.com}\n")
+	write("mapping.yaml", `buildkite:
+  organization: acme
+  graphql_url: "{{buildkite_url}}"
+okta:
+  org_url: "{{okta_url}}"
+teams:
+  - slug: web
+    groups:
+      - okta: Web
+  - slug: ghost
+    groups:
+      - okta: Nope
+`)
+	sim, srv := bksimtest.Start(t, bksim.State{
+		Organization: "acme",
+		Members:      []bksim.Member{{Email: "alice@acme.com"}},
+		Teams:        []bksim.Team{{Slug: "web"}},
+	})
+	h := newHarness(t, dir, srv.URL, nil)
+
+	out, code := h.run("validate", "--online")
+	if code != exitError || len(out) != 0 {
+		t.Fatalf("exit %d, stdout %q", code, out)
+	}
+	stderr := h.stderr.String()
+	for _, want := range []string{
+		h.config + `: team "ghost": okta:Nope: okta group "Nope": no group has this exact name`,
+		h.config + `: team "ghost": buildkite: team does not exist in Buildkite (set create: true to create it)`,
+		"teamsync: " + h.config + ": 2 problem(s) found online",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if n := sim.Stats().Mutations; n != 0 {
+		t.Errorf("validate sent %d mutations", n)
+	}
+
+	h.env["OKTA_API_TOKEN"] = ""
+	if _, code := h.run("validate", "--online"); code != exitError ||
+		!strings.Contains(h.stderr.String(), "okta.token_env: environment variable OKTA_API_TOKEN is not set or empty") {
+		t.Fatalf("missing Okta token: exit %d\n%s", code, h.stderr.String())
+	}
+	if _, code := h.run("validate"); code != exitOK {
+		t.Fatalf("offline validate needs no credentials, got exit %d\n%s", code, h.stderr.String())
+	}
+}
