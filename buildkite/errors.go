@@ -1,7 +1,6 @@
 package buildkite
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -36,43 +35,18 @@ type MaxWaitError struct {
 	// MaxWait is the bound that would have been exceeded: Config.MaxWait,
 	// or less when the context's deadline came sooner.
 	MaxWait time.Duration
-	// Err is the failure that asked for the retry, or a *HeadroomError
-	// when pacing asked for the wait.
+	// Err is the failure that asked for the retry.
 	Err error
 }
 
 // Error says how long the call would have waited and why.
 func (e *MaxWaitError) Error() string {
-	what := "retrying"
-	var he *HeadroomError
-	if errors.As(e.Err, &he) {
-		what = "pacing"
-	}
-	return fmt.Sprintf("gave up: %s would mean waiting %s more (already waited %s, limit %s): %v",
-		what, e.Wait, e.Waited, e.MaxWait, e.Err)
+	return fmt.Sprintf("gave up: retrying would mean waiting %s more (already waited %s, limit %s): %v",
+		e.Wait, e.Waited, e.MaxWait, e.Err)
 }
 
 // Unwrap returns the failure that asked for the retry.
 func (e *MaxWaitError) Unwrap() error { return e.Err }
-
-// HeadroomError is why pacing held a call back: less of the
-// organization's GraphQL budget was left than the share Config.Headroom
-// keeps for the organization's other API clients. A call only fails with
-// it inside a *MaxWaitError, when waiting for the window to reset would
-// take too long.
-type HeadroomError struct {
-	// Remaining and Limit are the window's points as Buildkite last
-	// reported them (RateLimit-Remaining, RateLimit-Limit).
-	Remaining, Limit int
-	// Headroom is the share of Limit kept for others, a fraction.
-	Headroom float64
-}
-
-// Error says how much was left and how much is kept.
-func (e *HeadroomError) Error() string {
-	return fmt.Sprintf("organization rate limit: %d of %d points left, under the %.3g%% kept for other API clients",
-		e.Remaining, e.Limit, e.Headroom*100)
-}
 
 // GraphQLError is an error that Buildkite reported in the response's
 // errors array (usually with HTTP 200). Message is the first error's text;

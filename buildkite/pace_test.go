@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -95,14 +96,7 @@ func TestPacingScripted(t *testing.T) {
 		{"under the default tenth: waits for the reset", 0, 0, rateHeaders(20000, 1999, 120), "", 2, []time.Duration{120 * time.Second}},
 		{"a larger headroom", 0.3, 0, rateHeaders(20000, 5000, 120), "", 2, []time.Duration{120 * time.Second}},
 		{"headroom off", -1, 0, rateHeaders(20000, 3, 120), "", 2, nil},
-		{"the wait would pass MaxWait", 0, time.Minute, rateHeaders(20000, 1999, 120),
-			"gave up: pacing would mean waiting 2m0s more (already waited 0s, limit 1m0s): " +
-				"organization rate limit: 1999 of 20000 points left, under the 10% kept for other API clients",
-			1, nil},
-		{"a headroom that is not a round percent", 0.125, time.Minute, rateHeaders(20000, 10, 120),
-			"gave up: pacing would mean waiting 2m0s more (already waited 0s, limit 1m0s): " +
-				"organization rate limit: 10 of 20000 points left, under the 12.5% kept for other API clients",
-			1, nil},
+		{"a wait beyond MaxWait is not made: the call spends the headroom", 0, time.Minute, rateHeaders(20000, 1999, 120), "", 2, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,29 +125,26 @@ func TestPacingScripted(t *testing.T) {
 	}
 }
 
-// TestPacingTypedError: a pacing wait beyond MaxWait is a *MaxWaitError
-// around a *HeadroomError, not an HTTP error: no request was refused.
-func TestPacingTypedError(t *testing.T) {
-	_, ts := startScripted(t, reply{body: okBody, header: rateHeaders(20000, 150, 240)})
+// TestPacingNeverFailsACall: a write runs under the applier's deadline;
+// when the wait for the reset does not fit it, the write is sent at once
+// instead of failing with budget left.
+func TestPacingNeverFailsACall(t *testing.T) {
+	srv, ts := startScripted(t, reply{body: okBody, header: rateHeaders(20000, 150, 240)}, reply{body: deleteOK})
 	fixed := time.Now()
-	tc := newTestClient(t, ts.URL, func(c *Config) {
-		c.MaxWait = time.Minute
-		c.Now = func() time.Time { return fixed }
-	})
+	tc := newTestClient(t, ts.URL, func(c *Config) { c.Now = func() time.Time { return fixed } })
 	if err := query(context.Background(), tc.Client); err != nil {
 		t.Fatal(err)
 	}
-	err := mutation(context.Background(), tc.Client)
-	var mw *MaxWaitError
-	if !errors.As(err, &mw) || mw.Wait != 4*time.Minute || mw.MaxWait != time.Minute {
-		t.Fatalf("err = %#v, want a *MaxWaitError asking for 4m within 1m", err)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := mutation(ctx, tc.Client); err != nil {
+		t.Fatalf("the write failed: %v", err)
 	}
-	var he *HeadroomError
-	if !errors.As(err, &he) || *he != (HeadroomError{Remaining: 150, Limit: 20000, Headroom: DefaultHeadroom}) {
-		t.Fatalf("err = %v, want it to wrap *HeadroomError{150, 20000, 0.1}", err)
+	if got := tc.sleeps.got(); len(got) != 0 || srv.requests() != 2 {
+		t.Fatalf("sleeps %v, requests %d; want no wait and the write sent", got, srv.requests())
 	}
-	if errors.As(err, new(*HTTPError)) {
-		t.Errorf("err = %v wraps an *HTTPError, but nothing was refused", err)
+	if !strings.Contains(tc.logs.String(), "does not fit this call") {
+		t.Errorf("no log line says the headroom was spent:\n%s", tc.logs.String())
 	}
 }
 

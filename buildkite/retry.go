@@ -121,8 +121,10 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // pace holds the call back until the organization's rate-limit window
-// resets when less than the headroom is left of it, within the call's
-// waiting budget.
+// resets when less than the headroom is left of it. The headroom is a
+// courtesy, not a limit: when the wait would not fit the call's waiting
+// budget (a write's deadline, MaxWait), the call goes ahead and spends it
+// rather than fail with budget left.
 func (t *retryTransport) pace(ctx context.Context, c *call, w *waits) error {
 	if t.pacer == nil {
 		return nil
@@ -136,8 +138,10 @@ func (t *retryTransport) pace(ctx context.Context, c *call, w *waits) error {
 		return nil
 	}
 	if limit := t.waitLimit(ctx, w.total); w.total+d > limit {
-		return &MaxWaitError{Wait: d, Waited: w.total, MaxWait: limit,
-			Err: &HeadroomError{Remaining: win.remaining, Limit: win.limit, Headroom: t.pacer.headroom}}
+		t.logger.LogAttrs(ctx, slog.LevelInfo, "buildkite: rate-limit headroom reached; the wait for the reset does not fit this call, so it goes ahead",
+			slog.String("operation", c.name()), slog.Int("remaining", win.remaining),
+			slog.Int("limit", win.limit), slog.Duration("wait", d), slog.Duration("allowed", limit-w.total))
+		return nil
 	}
 	t.logger.LogAttrs(ctx, slog.LevelInfo, "buildkite: pacing request to leave rate-limit headroom",
 		slog.String("operation", c.name()), slog.Int("remaining", win.remaining),
