@@ -119,6 +119,9 @@ func (w *walk) run(ctx context.Context, root groupJob) error {
 			switch m.Type {
 			case typeUser:
 				if strings.TrimSpace(m.Email) == "" {
+					if m.Status != "" && m.Status != statusActive {
+						return nil // not desired anyway, as Okta's inactive users without an email
+					}
 					// Dropping the row would make the list look complete,
 					// and the planner would remove whoever it is.
 					return fmt.Errorf("a member (user id %q) has no email address; teamsync cannot match it to a Buildkite user", m.Id)

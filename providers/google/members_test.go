@@ -297,3 +297,19 @@ func toMembers(ms []googlesim.Member) []providers.Member {
 func head(s []string) []string {
 	return s[:min(len(s), 3)]
 }
+
+// TestMembersSuspendedWithoutEmailIsSkipped: a row that could never be
+// desired does not make the group unknown, as with Okta's inactive users.
+func TestMembersSuspendedWithoutEmailIsSkipped(t *testing.T) {
+	e := newEnv(t, googlesim.State{Groups: []googlesim.Group{{Email: "eng@acme.com", Members: []googlesim.Member{
+		{Email: "alice@acme.com"},
+		{Email: "ghost@acme.com", HideEmail: true, Status: "SUSPENDED"},
+	}}}}, googlesim.Options{})
+	got, err := e.provider(t, nil).Members(context.Background(), ref("eng@acme.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Email != "alice@acme.com" || !got[0].Active {
+		t.Fatalf("members = %+v, want only alice, active", got)
+	}
+}
