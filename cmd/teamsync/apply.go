@@ -44,18 +44,17 @@ Exit codes: 0 all applied, 1 any error, 3 a guard held changes back.`,
 			if err != nil {
 				return errors.Join(err, trail.Run(runID, audit.TriggerCLI, plan.Summary{}, 0, audit.ResultError), trail.Close())
 			}
-			// What was written is shown even if the audit trail fails.
-			if err := plan.Render(g.stdout, res.Plan, f.format); err != nil {
-				return errors.Join(err, trail.Close())
-			}
-			if err := errors.Join(trail.Run(runID, audit.TriggerCLI, res.Plan.Summary, res.Duration, audit.Result(res.Plan)), trail.Close()); err != nil {
+			// What was written is shown even if the audit trail fails, and
+			// the run line is written even if showing it fails.
+			renderErr := plan.Render(g.stdout, res.Plan, f.format)
+			if err := errors.Join(renderErr, trail.Run(runID, audit.TriggerCLI, res.Plan.Summary, res.Duration, audit.Result(res.Plan)), trail.Close()); err != nil {
 				return err
 			}
 			s.logSummary(res)
-			switch {
-			case len(res.Plan.Errors) > 0 || res.Plan.Summary.Failed > 0:
+			switch audit.Result(res.Plan) {
+			case audit.ResultError:
 				return exitCode(exitError)
-			case res.Plan.HeldByGuard():
+			case audit.ResultHeld:
 				return exitCode(exitHeld)
 			}
 			return nil

@@ -13,7 +13,8 @@ import (
 
 // TestConnectLeavesADCToTheLibrary: without credentials_file the connector
 // must not read GOOGLE_APPLICATION_CREDENTIALS itself and pass it off as a
-// key file, which broke impersonation and non-service-account ADC files.
+// key file, which refused impersonation (tested here) and ADC files that
+// are not service-account keys.
 func TestConnectLeavesADCToTheLibrary(t *testing.T) {
 	sim, err := googlesim.New(googlesim.State{}, googlesim.Options{})
 	if err != nil {
@@ -33,7 +34,7 @@ func TestConnectLeavesADCToTheLibrary(t *testing.T) {
 		Teams:     []config.Team{{Slug: "web", Groups: []config.Group{{Google: "web@acme.com"}}}},
 	}
 	c := &connector{getenv: func(k string) string {
-		return map[string]string{"BUILDKITE_API_TOKEN": "t", "GOOGLE_APPLICATION_CREDENTIALS": key}[k]
+		return map[string]string{"BUILDKITE_API_TOKEN": "t"}[k]
 	}, logger: slog.New(slog.DiscardHandler)}
 	clients, err := c.connect(context.Background(), m)
 	if err != nil {
