@@ -1,4 +1,6 @@
-// Package httpx holds the HTTP transport pieces the IdP sources share.
+// Package httpx holds the HTTP pieces teamsync's clients and its config
+// check share: a per-request timeout transport and the loopback test that
+// decides where plain http is allowed.
 package httpx
 
 import (

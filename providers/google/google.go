@@ -186,7 +186,7 @@ func endpoint(raw string) (string, error) {
 	}
 	switch {
 	case u.Scheme == "https" && u.Host != "":
-	case u.Scheme == "http" && backoff.IsLoopbackHost(u.Hostname()):
+	case u.Scheme == "http" && httpx.IsLoopbackHost(u.Hostname()):
 	case u.Scheme == "http":
 		return "", fmt.Errorf("%q: http:// is accepted only for loopback hosts", raw)
 	default:

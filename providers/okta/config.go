@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/teamsync/teamsync/internal/backoff"
+	"github.com/teamsync/teamsync/internal/httpx"
 )
 
 // Defaults applied by New to zero Config fields.
@@ -160,7 +161,7 @@ func cleanOrgURL(raw string) (string, bool, error) {
 	case "https":
 		return s, false, nil
 	case "http":
-		if backoff.IsLoopbackHost(u.Hostname()) {
+		if httpx.IsLoopbackHost(u.Hostname()) {
 			return s, true, nil
 		}
 		return "", false, fmt.Errorf("okta: org_url %q: http:// is accepted only for loopback hosts", raw)

@@ -2,10 +2,10 @@ package config
 
 import (
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 
+	"github.com/teamsync/teamsync/internal/httpx"
 	"github.com/teamsync/teamsync/sync/model"
 )
 
@@ -74,19 +74,10 @@ func checkURL(s string, loopbackHTTP bool) string {
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return "is not an absolute http or https URL"
 	}
-	if loopbackHTTP && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if loopbackHTTP && u.Scheme == "http" && !httpx.IsLoopbackHost(u.Hostname()) {
 		return "must use https (http is allowed only for loopback hosts)"
 	}
 	return ""
-}
-
-// isLoopback reports whether host is localhost or in 127.0.0.0/8 or ::1.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // oneOf renders the allowed values of an enumeration for messages.

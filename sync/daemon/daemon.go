@@ -102,9 +102,10 @@ type daemon struct {
 // Run serves until ctx is cancelled, then stops the schedule, stops
 // accepting HTTP requests, lets the run in flight finish the change it is
 // writing (the rest are not attempted, so they get no audit line) and
-// write its audit summary with result cancelled, and returns nil. It returns an error at once when the mapping
-// does not load at start, the audit log cannot be opened or the address
-// cannot be listened on, and later only if the HTTP server fails.
+// write its audit summary (result cancelled when the run was cut short),
+// and returns nil. It returns an error at once when the mapping does not
+// load at start, the audit log cannot be opened or the address cannot be
+// listened on, and later only if the HTTP server fails.
 func Run(ctx context.Context, cfg Config) error {
 	d, err := newDaemon(cfg)
 	if err != nil {

@@ -58,9 +58,7 @@ type Runner struct {
 // Result is the outcome of one run.
 type Result struct {
 	// Plan is the plan; after Apply its changes carry their status.
-	Plan *plan.Plan
-	// Applied reports whether writes were attempted.
-	Applied  bool
+	Plan     *plan.Plan
 	Duration time.Duration
 }
 
@@ -84,7 +82,7 @@ func (r *Runner) Apply(ctx context.Context, m *config.Mapping, opts plan.Options
 	}
 	a := &apply.Applier{Writer: clients.Buildkite, Logger: r.logger(), OnChange: r.OnChange}
 	done := a.Apply(ctx, m, org, p)
-	return &Result{Plan: done, Applied: true, Duration: time.Since(start)}, nil
+	return &Result{Plan: done, Duration: time.Since(start)}, nil
 }
 
 func (r *Runner) plan(ctx context.Context, m *config.Mapping, opts plan.Options) (*plan.Plan, *model.Org, *Clients, error) {
