@@ -152,8 +152,10 @@ func TestPacingAgainstSim(t *testing.T) {
 // TestPacingConcurrent runs lookups from several goroutines at once (run it
 // with -race). The headroom is wide enough that the requests already in
 // flight when the budget crosses it cannot spend the rest, so nothing is
-// ever refused, every lookup succeeds, and the goroutines that found the
-// budget low waited for a reset.
+// ever refused and every lookup succeeds; some goroutine waited, and no
+// wait was longer than a window. (The shared fake clock cannot tell which
+// goroutine waited for which reset; TestPacingAfterA429 pins "never twice
+// for one reset" for a single call.)
 func TestPacingConcurrent(t *testing.T) {
 	const workers, each = 8, 20
 	clock := newFakeClock()
