@@ -123,10 +123,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	base = &authTransport{token: cfg.Token, base: base}
 	base = &userAgentTransport{agent: orDefault(cfg.UserAgent, DefaultUserAgent), base: base}
-	retries := orDefault(cfg.MaxRetries, DefaultMaxRetries)
-	if retries < 0 {
-		retries = 0
-	}
+	retries := backoff.Retries(cfg.MaxRetries, DefaultMaxRetries)
 	c.retry = &retryTransport{
 		base:           base,
 		maxRetries:     retries,

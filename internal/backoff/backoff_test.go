@@ -105,3 +105,13 @@ func TestSleepEndsWhenContextEnds(t *testing.T) {
 		t.Errorf("Sleep = %v, want context.Canceled", err)
 	}
 }
+
+func TestRetries(t *testing.T) {
+	for _, tt := range []struct{ n, def, want int }{
+		{0, 5, 5}, {-1, 5, 0}, {-7, 5, 0}, {3, 5, 3}, {9, 5, 9},
+	} {
+		if got := backoff.Retries(tt.n, tt.def); got != tt.want {
+			t.Errorf("Retries(%d, %d) = %d, want %d", tt.n, tt.def, got, tt.want)
+		}
+	}
+}

@@ -130,16 +130,10 @@ func New(ctx context.Context, cfg Config) (providers.Provider, error) {
 	s := &source{
 		svc:        svc,
 		nested:     cfg.Nested,
-		maxRetries: cfg.MaxRetries,
+		maxRetries: backoff.Retries(cfg.MaxRetries, DefaultMaxRetries),
 		sleep:      cfg.Sleep,
 		log:        cfg.Logger,
 		users:      userCache{m: map[string]*userEntry{}},
-	}
-	switch {
-	case s.maxRetries == 0:
-		s.maxRetries = DefaultMaxRetries
-	case s.maxRetries < 0:
-		s.maxRetries = 0
 	}
 	if s.sleep == nil {
 		s.sleep = backoff.Sleep

@@ -116,12 +116,7 @@ func (c Config) withDefaults() (Config, bool, error) {
 	if c.Headroom >= 1 {
 		return c, false, fmt.Errorf("okta: headroom %v: want a fraction below 1", c.Headroom)
 	}
-	if c.MaxRetries == 0 {
-		c.MaxRetries = DefaultMaxRetries
-	}
-	if c.MaxRetries < 0 {
-		c.MaxRetries = 0
-	}
+	c.MaxRetries = backoff.Retries(c.MaxRetries, DefaultMaxRetries)
 	if c.MaxBackoff <= 0 {
 		c.MaxBackoff = DefaultMaxBackoff
 	}
