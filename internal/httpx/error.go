@@ -1,0 +1,62 @@
+package httpx
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Error is a request that failed at the edge: it got no usable answer
+// within its attempts and deadline, or it was not sent. Its text is
+// redacted.
+type Error struct {
+	// API is the API's name (buildkite, okta, google).
+	API string
+	// Operation names the request, as the policy's Operation does.
+	Operation string
+	// Reason is the last attempt's failure: one of the Reason constants
+	// or an API's own word.
+	Reason string
+	// Attempts is how many times the request was sent; 0 when it was not.
+	Attempts int
+	// Elapsed is the time from the first attempt to giving up.
+	Elapsed time.Duration
+	// MayHaveRun says the API may have acted on the request although no
+	// answer says so (a timeout or a 5xx after a write): the caller must
+	// look before it counts the write as failed or sends it again.
+	MayHaveRun bool
+	// Err is the last attempt's failure.
+	Err error
+
+	secrets *Secrets
+}
+
+// Error reads "<operation>: <failure> (after N attempts in D)".
+func (e *Error) Error() string {
+	var s string
+	switch e.Attempts {
+	case 0:
+		s = fmt.Sprintf("%s: %v", e.Operation, e.Err)
+	case 1:
+		s = fmt.Sprintf("%s: %v (after 1 attempt in %s)", e.Operation, e.Err, e.Elapsed.Round(time.Millisecond))
+	default:
+		s = fmt.Sprintf("%s: %v (gave up after %d attempts in %s)", e.Operation, e.Err, e.Attempts, e.Elapsed.Round(time.Millisecond))
+	}
+	return e.secrets.Redact(s)
+}
+
+// Unwrap returns the last attempt's failure.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Timeout reports whether the request failed for want of an answer in
+// time, as net.Error's Timeout does.
+func (e *Error) Timeout() bool { return e.Reason == ReasonTimeout }
+
+// MayHaveRun reports whether err is a request that the API may have acted
+// on although it failed: after a timeout, a dropped connection or a 5xx.
+// A write that fails this way must be checked by reading, never assumed
+// failed or sent again.
+func MayHaveRun(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.MayHaveRun
+}
