@@ -2,7 +2,7 @@
 // state the planner diffs against (the managed teams with all their
 // members, pending invitations) into a model.Org, looks up the
 // organization membership of the people a run will place, and makes
-// the writes the applier needs (apply.Writer). HTTP behaviour (auth,
+// the writes that apply a plan. HTTP behaviour (auth,
 // User-Agent, retries, rate limits) is composed as small RoundTripper
 // layers under github.com/machinebox/graphql; GraphQL stays inside this
 // package.

@@ -44,7 +44,8 @@ func Example() {
 	_, exists := org.Teams["no-such-team"]
 	fmt.Println("no-such-team exists:", exists)
 
-	found, err := c.LookupMembers(ctx, []string{"Bob@Acme.com", "zoe@acme.com"})
+	// Emails are asked for normalised (model.NormalizeEmail).
+	found, err := c.LookupMembers(ctx, []string{model.NormalizeEmail("Bob@Acme.com"), "zoe@acme.com"})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -17,15 +17,16 @@ import (
 const LookupListThreshold = 500
 
 // LookupMembers returns the organization members among emails, by
-// lower-case email, bots skipped. People who are not members are simply
-// absent. The input is lower-cased and de-duplicated first; blank entries
-// are ignored.
+// email, bots skipped. People who are not members are simply absent.
+// The emails must already be normalised (model.NormalizeEmail) and
+// non-blank, as the planner's are; repeats count once. The members
+// returned carry emails normalised the same way.
 //
 // Up to LookupListThreshold emails are looked up with aliased
 // members(email:) filters, many to a request. Buildkite documents that
 // filter as an exact match on the primary email but not whether it is
 // case-sensitive, so the email is sent lower-cased and a returned user is
-// accepted only if their email equals the asked one ignoring case. A
+// accepted only if their normalised email equals the asked one. A
 // person whose primary email has capitals may therefore be missed if the
 // live filter is case-sensitive (the simulator's is not). Above the
 // threshold the whole member list is read and returned, including people
@@ -35,12 +36,7 @@ const LookupListThreshold = 500
 // the lookup, since a person whose membership is unknown must not be
 // taken for one who is not in the organization.
 func (c *Client) LookupMembers(ctx context.Context, emails []string) (map[string]model.Member, error) {
-	asked := make([]string, 0, len(emails))
-	for _, e := range emails {
-		if e = model.NormalizeEmail(e); e != "" {
-			asked = append(asked, e)
-		}
-	}
+	asked := slices.Clone(emails)
 	slices.Sort(asked)
 	asked = slices.Compact(asked)
 
@@ -72,7 +68,7 @@ type memberMatches struct {
 	Edges []memberEdge `json:"edges"`
 }
 
-// membersByEmail looks up the lower-cased, distinct emails in batches of
+// membersByEmail looks up the normalised, distinct emails in batches of
 // lookupBatchSize.
 func (c *Client) membersByEmail(ctx context.Context, emails []string) (map[string]model.Member, error) {
 	found := make(map[string]model.Member)
@@ -120,7 +116,7 @@ func (c *Client) membersByEmailBatch(ctx context.Context, emails []string, found
 			if u == nil || u.Bot || model.NormalizeEmail(u.Email) != email {
 				continue
 			}
-			found[email] = model.Member{ID: e.Node.ID, UserID: u.ID, Email: u.Email, Name: u.Name}
+			found[email] = model.Member{ID: e.Node.ID, UserID: u.ID, Email: email, Name: u.Name}
 			break
 		}
 	}
@@ -128,7 +124,7 @@ func (c *Client) membersByEmailBatch(ctx context.Context, emails []string, found
 }
 
 // listMembers pages every organization member, bots skipped, by
-// lower-case email.
+// normalised email.
 func (c *Client) listMembers(ctx context.Context) (map[string]model.Member, error) {
 	var resp struct {
 		Organization *struct {
@@ -165,7 +161,7 @@ func (c *Client) listMembers(ctx context.Context) (map[string]model.Member, erro
 					slog.String("email", key), slog.String("kept_user", prev.UserID), slog.String("skipped_user", u.ID))
 				continue
 			}
-			members[key] = model.Member{ID: e.Node.ID, UserID: u.ID, Email: u.Email, Name: u.Name}
+			members[key] = model.Member{ID: e.Node.ID, UserID: u.ID, Email: key, Name: u.Name}
 		}
 		if after, err = o.Members.PageInfo.next(after); err != nil {
 			return nil, fmt.Errorf("list members (page %d): %w", page, err)

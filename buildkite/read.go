@@ -16,8 +16,10 @@ import (
 
 // ReadOrg reads what the planner needs of the organization: its ID, the
 // named teams (slugs without the organization) with all their members,
-// pending invitations by lower-case email, and, in Members, the people in
-// those teams (bots skipped) by lower-case email.
+// pending invitations, and, in Members, the people in those teams (bots
+// skipped). Every email, as map key and as field, is normalised here with
+// model.NormalizeEmail, where Buildkite's data enters teamsync; nothing
+// downstream normalises it again.
 //
 // Members is not the whole organization: listing it costs a request per
 // 500 members and about two actual complexity points per member, all of a
@@ -33,8 +35,8 @@ import (
 // members read so far, since it does exist, and those people are in
 // Members. Any other failure fails the whole read.
 //
-// Two users whose emails differ only in case cannot be told apart by a
-// lower-case match; the first one read is kept and the other is logged as
+// Two users whose emails differ only in case cannot be told apart once
+// normalised; the first one read is kept and the other is logged as
 // a warning. The same goes for team members and invitations.
 func (c *Client) ReadOrg(ctx context.Context, teams []string) (*model.Org, error) {
 	org := &model.Org{Slug: c.org}
@@ -58,7 +60,7 @@ func (c *Client) ReadOrg(ctx context.Context, teams []string) (*model.Org, error
 	return org, nil
 }
 
-// teamPeople gathers the people of teams by lower-case email, visiting
+// teamPeople gathers the people of teams by email, visiting
 // teams and members in sorted order so that which of two clashing users
 // is kept does not depend on map order.
 func (c *Client) teamPeople(teams map[string]model.Team) map[string]model.Member {
@@ -170,7 +172,7 @@ func (c *Client) readInvitations(ctx context.Context) (string, map[string]model.
 				c.logger.Warn("buildkite: two pending invitations for one email; keeping the first", slog.String("email", key))
 				continue
 			}
-			inv := model.Invitation{ID: n.ID, Email: n.Email}
+			inv := model.Invitation{ID: n.ID, Email: key}
 			if n.Teams != nil {
 				for _, t := range n.Teams.Edges {
 					if t.Node.Team != nil {
@@ -342,7 +344,7 @@ func (c *Client) addTeamMembers(t model.Team, page *teamMembers) {
 				slog.String("kept_user", prev.UserID), slog.String("skipped_user", u.ID))
 			continue
 		}
-		t.Members[key] = model.TeamMember{ID: e.Node.ID, UserID: u.ID, Email: u.Email, Role: role(e.Node.Role)}
+		t.Members[key] = model.TeamMember{ID: e.Node.ID, UserID: u.ID, Email: key, Role: role(e.Node.Role)}
 	}
 }
 

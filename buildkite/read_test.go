@@ -55,14 +55,14 @@ func readSeedWant() *model.Org {
 		Slug: "acme",
 		Members: map[string]model.Member{
 			"alice@acme.com": {Email: "alice@acme.com"},
-			"bob@acme.com":   {Email: "Bob@Acme.COM"},
+			"bob@acme.com":   {Email: "bob@acme.com"}, // Bob@Acme.COM in Buildkite
 			"carol@acme.com": {Email: "carol@acme.com"},
 			"dave@acme.com":  {Email: "dave@acme.com"},
 		},
 		Teams: map[string]model.Team{
 			"platform": {Slug: "platform", Name: "Platform", Members: map[string]model.TeamMember{
 				"alice@acme.com": tm("alice@acme.com", model.RoleMaintainer),
-				"bob@acme.com":   tm("Bob@Acme.COM", model.RoleMember),
+				"bob@acme.com":   tm("bob@acme.com", model.RoleMember),
 				"carol@acme.com": tm("carol@acme.com", model.RoleMember),
 				"dave@acme.com":  tm("dave@acme.com", model.RoleMember),
 			}},
@@ -73,7 +73,7 @@ func readSeedWant() *model.Org {
 		},
 		TeamErrors: map[string]error{},
 		Invitations: map[string]model.Invitation{
-			"gina@acme.com": {Email: "Gina@Acme.com", Teams: []model.TeamRole{
+			"gina@acme.com": {Email: "gina@acme.com", Teams: []model.TeamRole{
 				{Team: "mobile", Role: model.RoleMaintainer}, {Team: "platform", Role: model.RoleMember},
 			}},
 		},
@@ -279,7 +279,7 @@ func TestReadOrgDuplicateEmails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]model.Member{"pat@acme.com": {UserID: "u-1", Email: "Pat@acme.com"}}
+	want := map[string]model.Member{"pat@acme.com": {UserID: "u-1", Email: "pat@acme.com"}}
 	if !reflect.DeepEqual(org.Members, want) {
 		t.Errorf("members = %+v, want %+v", org.Members, want)
 	}

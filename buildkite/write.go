@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/teamsync/teamsync/sync/apply"
 	"github.com/teamsync/teamsync/sync/model"
 )
-
-var _ apply.Writer = (*Client)(nil)
 
 // CreateTeam creates a team in the organization with GraphQL ID orgID and
 // returns the new team's ID. New organization members are not added to it
