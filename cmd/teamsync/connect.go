@@ -16,6 +16,11 @@ import (
 	"github.com/teamsync/teamsync/sync/reconcile"
 )
 
+// The Buildkite client is what a reconcile needs of Buildkite: its reads
+// and the writes of apply.Writer. The check lives here, where the two are
+// wired together, so that the client need not import the reconciler.
+var _ reconcile.Buildkite = (*buildkite.Client)(nil)
+
 // connector builds the API clients for one run from the mapping and the
 // secrets as they are at that moment.
 type connector struct {
