@@ -196,7 +196,7 @@ func (t *Transport) attempt(r *request) outcome {
 		case ctx.Err() != nil:
 			return outcome{ctxErr: ctx.Err()}
 		case errors.Is(actx.Err(), context.DeadlineExceeded):
-			return outcome{reason: ReasonTimeout, retry: true, err: fmt.Errorf("timed out: no complete answer within %s", limit.Round(time.Millisecond))}
+			return outcome{reason: ReasonTimeout, retry: true, err: fmt.Errorf("timed out: no complete answer in time (each attempt may take %s, the request %s)", p.AttemptTimeout, p.Deadline)}
 		case isDialError(err):
 			return outcome{reason: ReasonConnection, retry: true, notRun: true, unsent: true, err: fmt.Errorf("connect: %w", unwrapURL(err))}
 		}

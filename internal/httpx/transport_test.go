@@ -1,0 +1,388 @@
+package httpx
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// server is a loopback API whose handler a test sets, counting requests.
+type server struct {
+	*httptest.Server
+	hits atomic.Int32
+}
+
+func newServer(t *testing.T, h http.HandlerFunc) *server {
+	t.Helper()
+	s := &server{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.hits.Add(1)
+		h(w, r)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// logs collects slog records.
+type logs struct {
+	mu   sync.Mutex
+	recs []slog.Record
+}
+
+func (l *logs) Enabled(context.Context, slog.Level) bool { return true }
+func (l *logs) Handle(_ context.Context, r slog.Record) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.recs = append(l.recs, r)
+	return nil
+}
+func (l *logs) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l *logs) WithGroup(string) slog.Handler      { return l }
+
+func (l *logs) attrs() []map[string]string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []map[string]string
+	for _, r := range l.recs {
+		m := map[string]string{"msg": r.Message, "level": r.Level.String()}
+		r.Attrs(func(a slog.Attr) bool { m[a.Key] = a.Value.String(); return true })
+		out = append(out, m)
+	}
+	return out
+}
+
+// quick is a policy with no real waiting.
+func quick(l *logs) Policy {
+	p := Policy{
+		API:            "test",
+		AttemptTimeout: 100 * time.Millisecond,
+		Deadline:       2 * time.Second,
+		MaxRetries:     3,
+		Backoff:        func(int) time.Duration { return time.Millisecond },
+	}
+	if l != nil {
+		p.Logger = slog.New(l)
+	}
+	return p
+}
+
+func send(t *testing.T, tr *Transport, method, url, body string) (*http.Response, string, error) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := tr.Client().Do(req)
+	if err != nil {
+		return nil, "", err
+	}
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b), nil
+}
+
+func edgeError(t *testing.T, err error) *Error {
+	t.Helper()
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("err = %v (%T), want *httpx.Error", err, err)
+	}
+	return e
+}
+
+func TestReadRetriedOn5xxThenAnswer(t *testing.T) {
+	var l logs
+	n := 0
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		n++
+		body, _ := io.ReadAll(r.Body)
+		if string(body) != "q" {
+			t.Errorf("attempt %d body %q, want the same body each time", n, body)
+		}
+		if n < 3 {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		_, _ = io.WriteString(w, `{"ok":true}`)
+	})
+	p := quick(&l)
+	p.Resendable = func(*http.Request) bool { return true }
+	resp, body, err := send(t, NewTransport(p), "POST", s.URL+"/read", "q")
+	if err != nil || resp.StatusCode != 200 || body != `{"ok":true}` {
+		t.Fatalf("got %v %q %v", resp, body, err)
+	}
+	got := l.attrs()
+	if len(got) != 2 {
+		t.Fatalf("%d log lines, want one per retry: %v", len(got), got)
+	}
+	want := map[string]string{"msg": "retrying request", "level": "WARN", "api": "test", "operation": "POST /read",
+		"attempt": "2/4", "reason": "5xx", "wait": "1ms", "error": "HTTP 502"}
+	for k, v := range want {
+		if got[0][k] != v {
+			t.Errorf("log[0][%s] = %q, want %q", k, got[0][k], v)
+		}
+	}
+	if got[1]["attempt"] != "3/4" {
+		t.Errorf("second retry logged attempt %q, want 3/4", got[1]["attempt"])
+	}
+}
+
+func TestFinal5xxGoesBackToTheSDK(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, `{"error":"down"}`)
+	})
+	resp, body, err := send(t, NewTransport(quick(nil)), "GET", s.URL, "")
+	if err != nil || resp.StatusCode != 503 || body != `{"error":"down"}` {
+		t.Fatalf("got %v %q %v; want the API's last answer", resp, body, err)
+	}
+	if s.hits.Load() != 4 {
+		t.Fatalf("%d attempts, want 4", s.hits.Load())
+	}
+}
+
+func TestWriteNotResentAfterAmbiguousFailure(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusBadGateway) })
+	p := quick(nil)
+	p.Classify = func(_ *http.Request, resp *http.Response, _ []byte) Verdict {
+		if resp.StatusCode >= 500 {
+			return Verdict{Reason: ReasonServer, Retry: true, Err: errors.New("HTTP 502: Bad Gateway")}
+		}
+		return Verdict{}
+	}
+	_, _, err := send(t, NewTransport(p), "POST", s.URL+"/write", "m")
+	e := edgeError(t, err)
+	if s.hits.Load() != 1 {
+		t.Fatalf("%d attempts, want 1: a write that may have run is never sent again", s.hits.Load())
+	}
+	if !e.MayHaveRun || !MayHaveRun(err) {
+		t.Fatalf("MayHaveRun = false, want true")
+	}
+	if want := "POST /write: HTTP 502: Bad Gateway; not sent again, since it may have run (after 1 attempt in "; !strings.HasPrefix(e.Error(), want) {
+		t.Fatalf("error %q, want prefix %q", e.Error(), want)
+	}
+}
+
+func TestWriteResentWhenProvablyNotRun(t *testing.T) {
+	n := 0
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		n++
+		if n == 1 {
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		_, _ = io.WriteString(w, `{}`)
+	})
+	resp, _, err := send(t, NewTransport(quick(nil)), "POST", s.URL, "m")
+	if err != nil || resp.StatusCode != 200 || n != 2 {
+		t.Fatalf("got %v %v after %d attempts; a 429 did not run the write, so it is sent again", resp, err, n)
+	}
+}
+
+func TestWriteResentAfterRefusedConnection(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close() // nothing listens: connections are refused
+	p := quick(nil)
+	_, _, err = send(t, NewTransport(p), "POST", "http://"+addr+"/w", "m")
+	e := edgeError(t, err)
+	if e.Attempts != 4 || e.Reason != ReasonConnection || e.MayHaveRun {
+		t.Fatalf("attempts %d reason %q mayHaveRun %v, want 4, connection, false", e.Attempts, e.Reason, e.MayHaveRun)
+	}
+}
+
+func TestHungAPIFailsWithinDeadlineAndBreaks(t *testing.T) {
+	release := make(chan struct{})
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	defer close(release)
+	p := quick(nil)
+	p.AttemptTimeout, p.Deadline, p.MaxRetries = 50*time.Millisecond, 180*time.Millisecond, 10
+	tr := NewTransport(p)
+	start := time.Now()
+	_, _, err := send(t, tr, "GET", s.URL+"/groups", "")
+	took := time.Since(start)
+	e := edgeError(t, err)
+	if e.Reason != ReasonTimeout || !e.Timeout() {
+		t.Fatalf("reason %q, want timeout", e.Reason)
+	}
+	if took > time.Second {
+		t.Fatalf("took %v, want about the 180ms deadline", took)
+	}
+	if !strings.HasPrefix(e.Error(), "GET /groups: timed out: no complete answer in time (each attempt may take 50ms, the request 180ms) (gave up after 4 attempts in ") {
+		t.Fatalf("error %q", e.Error())
+	}
+	before := s.hits.Load()
+	_, _, err = send(t, tr, "GET", s.URL+"/other", "")
+	e = edgeError(t, err)
+	if e.Reason != ReasonUnresponsive || s.hits.Load() != before {
+		t.Fatalf("second request: reason %q, %d new hits; want unresponsive and none sent", e.Reason, s.hits.Load()-before)
+	}
+	if want := "GET /other: not sent: test stopped answering earlier in this run (timeout)"; e.Error() != want {
+		t.Fatalf("error %q, want %q", e.Error(), want)
+	}
+}
+
+func TestAnAnswerKeepsTheBreakerOpen(t *testing.T) {
+	// An API that answers, even with errors, is not unresponsive.
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusInternalServerError) })
+	tr := NewTransport(quick(nil))
+	for i := 0; i < 2; i++ {
+		resp, _, err := send(t, tr, "GET", s.URL, "")
+		if err != nil || resp.StatusCode != 500 {
+			t.Fatalf("request %d: %v %v", i, resp, err)
+		}
+	}
+	if s.hits.Load() != 8 {
+		t.Fatalf("%d hits, want 8", s.hits.Load())
+	}
+}
+
+func TestRedirectRefusedAndNotFollowed(t *testing.T) {
+	other := newServer(t, func(w http.ResponseWriter, r *http.Request) {})
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/steal?x=1", http.StatusFound)
+	})
+	req, _ := http.NewRequest("GET", s.URL+"/a", nil)
+	req.Header.Set("Authorization", "Bearer sekrit")
+	_, err := NewTransport(quick(nil)).Client().Do(req)
+	e := edgeError(t, err)
+	if e.Reason != ReasonRedirect || other.hits.Load() != 0 || s.hits.Load() != 1 {
+		t.Fatalf("reason %q, other host hit %d times, origin %d; want redirect, 0, 1", e.Reason, other.hits.Load(), s.hits.Load())
+	}
+	if want := "GET /a: HTTP 302 redirect to " + other.URL + "/steal refused: teamsync never follows an API's redirects, since credentials would travel with them (after 1 attempt in "; !strings.HasPrefix(e.Error(), want) {
+		t.Fatalf("error %q\nwant prefix %q", e.Error(), want)
+	}
+}
+
+func TestEmptyAndNullAnswersAreMalformed(t *testing.T) {
+	for _, body := range []string{"", "null", " null\n", "\n"} {
+		t.Run(body, func(t *testing.T) {
+			s := newServer(t, func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, body) })
+			_, _, err := send(t, NewTransport(quick(nil)), "GET", s.URL+"/page", "")
+			e := edgeError(t, err)
+			if e.Reason != ReasonMalformed || s.hits.Load() != 4 {
+				t.Fatalf("reason %q after %d attempts, want malformed after 4", e.Reason, s.hits.Load())
+			}
+			if !strings.HasPrefix(e.Error(), "GET /page: HTTP 200 with an empty or null body (gave up after 4 attempts") {
+				t.Fatalf("error %q", e.Error())
+			}
+		})
+	}
+	// A legitimate empty list, and a 204, are answers.
+	for _, c := range []struct {
+		status int
+		body   string
+	}{{200, "[]"}, {200, "{}"}, {204, ""}} {
+		s := newServer(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(c.status); _, _ = io.WriteString(w, c.body) })
+		resp, body, err := send(t, NewTransport(quick(nil)), "GET", s.URL, "")
+		if err != nil || resp.StatusCode != c.status || body != c.body {
+			t.Fatalf("%d %q: got %v %q %v", c.status, c.body, resp, body, err)
+		}
+	}
+}
+
+func TestURLRuleOnEveryRequest(t *testing.T) {
+	_, _, err := send(t, NewTransport(quick(nil)), "GET", "http://api.example.com/x", "")
+	e := edgeError(t, err)
+	if e.Reason != ReasonURL || e.Attempts != 0 {
+		t.Fatalf("reason %q attempts %d", e.Reason, e.Attempts)
+	}
+	if want := "GET /x: not sent: http://api.example.com must use https (http is allowed only to a loopback host such as 127.0.0.1 or localhost)"; e.Error() != want {
+		t.Fatalf("error %q, want %q", e.Error(), want)
+	}
+}
+
+func TestRateLimitWaitsAreNotHeldAgainstTheDeadline(t *testing.T) {
+	n := 0
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		n++
+		if n < 3 {
+			w.Header().Set("Retry-After", "60")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		_, _ = io.WriteString(w, "[]")
+	})
+	var slept []time.Duration
+	p := quick(nil)
+	p.Sleep = func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }
+	resp, _, err := send(t, NewTransport(p), "GET", s.URL, "")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("got %v %v", resp, err)
+	}
+	if len(slept) != 2 || slept[0] != time.Minute || slept[1] != time.Minute {
+		t.Fatalf("slept %v, want two 1m waits beyond the 2s deadline", slept)
+	}
+	// But not beyond MaxRateLimitWait.
+	n, slept = 0, nil
+	p.MaxRateLimitWait = 90 * time.Second
+	resp, _, err = send(t, NewTransport(p), "GET", s.URL, "")
+	if err != nil || resp.StatusCode != 429 || len(slept) != 1 {
+		t.Fatalf("got %v %v, slept %v; want the 429 back after one wait", resp, err, slept)
+	}
+}
+
+func TestContextCancelIsReturnedAsIs(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.URL, nil)
+	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
+	p := quick(nil)
+	p.AttemptTimeout = time.Minute
+	_, err := NewTransport(p).RoundTrip(req)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		t.Fatalf("a cancelled run is not an API failure: %v", err)
+	}
+}
+
+func TestErrorsAreRedacted(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "null") })
+	p := quick(nil)
+	p.Secrets = NewSecrets("pathsecret")
+	p.MaxRetries = -1
+	_, _, err := send(t, NewTransport(p), "GET", s.URL+"/u/pathsecret", "")
+	// http.Client quotes the URL around the edge's error; a client's
+	// boundary passes every error through its Secrets.
+	err = p.Secrets.Error(err)
+	if strings.Contains(err.Error(), "pathsecret") {
+		t.Fatalf("error leaks a secret: %v", err)
+	}
+	if !strings.Contains(err.Error(), "GET /u/[redacted]:") {
+		t.Fatalf("error %q", err.Error())
+	}
+}
+
+func TestBodyLimit(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(bytes.Repeat([]byte("a"), 2000)) })
+	p := quick(nil)
+	p.MaxBody, p.MaxRetries = 1000, -1
+	_, _, err := send(t, NewTransport(p), "GET", s.URL, "")
+	if e := edgeError(t, err); e.Reason != ReasonMalformed || !strings.Contains(e.Error(), "answer is larger than 1000 bytes") {
+		t.Fatalf("err %v", err)
+	}
+}
