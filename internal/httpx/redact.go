@@ -76,7 +76,6 @@ var credentialShapes = []struct {
 }{
 	{regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?s:.*?)(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\z)`), Redacted},
 	{regexp.MustCompile(`(?i)("private_key(?:_id)?"\s*:\s*)"(?:[^"\\]|\\.)*"`), `$1"` + Redacted + `"`},
-	{regexp.MustCompile(`(?i)\b(bearer|ssws|basic)(\s+|%20|\+)[A-Za-z0-9\-._~+/=%]+`), `$1$2` + Redacted},
 	{regexp.MustCompile(`(?i)\b((?:client_)?assertion|access_token|refresh_token|id_token|client_secret|token)(=|"\s*:\s*")[^&\s"',;]+`), `$1$2` + Redacted},
 	{regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*`), Redacted},
 	{regexp.MustCompile(`\bya29\.[A-Za-z0-9\-_.]+`), Redacted},
@@ -96,7 +95,30 @@ func (s *Secrets) Redact(text string) string {
 	for _, c := range credentialShapes {
 		text = c.re.ReplaceAllString(text, c.with)
 	}
-	return text
+	return authScheme.ReplaceAllStringFunc(text, redactScheme)
+}
+
+// authScheme finds an Authorization scheme and the word after it.
+var authScheme = regexp.MustCompile(`(?i)\b(bearer|ssws|basic)(\s+|%20|\+)([A-Za-z0-9\-._~+/=%]+)`)
+
+// redactScheme redacts the value after a scheme when it looks like a
+// credential rather than a word: it has a digit or one of -._~+/=%, or
+// capitals inside it as base64 has. So "SSWS 00ab-cd", "Bearer eyJ.x" and
+// "Basic dXNlcjpwYXNz" lose their value while a group called "Basic
+// Users" keeps its name.
+func redactScheme(m string) string {
+	sub := authScheme.FindStringSubmatch(m)
+	v := sub[3]
+	inner := 0
+	for _, r := range v[1:] {
+		if unicode.IsUpper(r) {
+			inner++
+		}
+	}
+	if !strings.ContainsAny(v, "0123456789-._~+/=%") && inner < 2 {
+		return m
+	}
+	return sub[1] + sub[2] + Redacted
 }
 
 // replaceWhole replaces each occurrence of v in text that is not part of a

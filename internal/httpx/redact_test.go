@@ -31,6 +31,8 @@ func TestRedact(t *testing.T) {
 		// Shapes, whoever holds them.
 		{"Authorization: SSWS 00abcDEF-ghi_jkl", "Authorization: SSWS " + Redacted},
 		{"authorization: bearer abc.def", "authorization: bearer " + Redacted},
+		{"group Basic Users", "group Basic Users"}, // a word, not a credential
+		{"Basic McDonald", "Basic McDonald"},
 		{"Basic dXNlcjpwYXNz", "Basic " + Redacted},
 		{"grant_type=jwt&assertion=eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln&x=1", "grant_type=jwt&assertion=" + Redacted + "&x=1"},
 		{"got eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln back", "got " + Redacted + " back"},
@@ -68,7 +70,7 @@ func TestRedactBeforeClip(t *testing.T) {
 func TestNilSecretsRedactsShapes(t *testing.T) {
 	var s *Secrets
 	s.Add("ignored")
-	if got := s.Redact("Bearer abc ignored"); got != "Bearer "+Redacted+" ignored" {
+	if got := s.Redact("Bearer abc1 ignored"); got != "Bearer "+Redacted+" ignored" {
 		t.Fatalf("got %q", got)
 	}
 }

@@ -294,7 +294,10 @@ func TestEmptyAndNullAnswersAreMalformed(t *testing.T) {
 		status int
 		body   string
 	}{{200, "[]"}, {200, "{}"}, {204, ""}} {
-		s := newServer(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(c.status); _, _ = io.WriteString(w, c.body) })
+		s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(c.status)
+			_, _ = io.WriteString(w, c.body)
+		})
 		resp, body, err := send(t, NewTransport(quick(nil)), "GET", s.URL, "")
 		if err != nil || resp.StatusCode != c.status || body != c.body {
 			t.Fatalf("%d %q: got %v %q %v", c.status, c.body, resp, body, err)
