@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/teamsync/teamsync/internal/httpx"
 )
 
 // Exit codes of SPEC section 1.
@@ -32,9 +34,13 @@ type exitCode int
 
 func (c exitCode) Error() string { return fmt.Sprintf("exit code %d", int(c)) }
 
-// globals are the flags every command takes.
+// globals are the flags every command takes, and what the process holds
+// across commands.
 type globals struct {
 	env
+	// secrets holds every credential the process has read, so logs,
+	// errors and output can be redacted of them.
+	secrets    *httpx.Secrets
 	configPath string
 	logFormat  string
 	logLevel   string
@@ -42,7 +48,7 @@ type globals struct {
 
 // run executes the command line and returns the process exit code.
 func run(ctx context.Context, args []string, e env) int {
-	g := &globals{env: e}
+	g := &globals{env: e, secrets: httpx.NewSecrets()}
 	root := newRoot(g)
 	root.SetArgs(args)
 	root.SetOut(e.stdout)
@@ -55,7 +61,7 @@ func run(ctx context.Context, args []string, e env) int {
 	case errors.As(err, &code):
 		return int(code)
 	default:
-		fmt.Fprintf(e.stderr, "teamsync: %v\n", err)
+		fmt.Fprintf(e.stderr, "teamsync: %s\n", g.secrets.Redact(err.Error()))
 		return exitError
 	}
 }
@@ -96,18 +102,22 @@ func (g *globals) config() string {
 	return "mapping.yaml"
 }
 
-// logger builds the one logger the run uses, writing to stderr.
+// logger builds the one logger the run uses, writing to stderr. Every line
+// is redacted of the process's secrets.
 func (g *globals) logger() (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
 		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", g.logLevel)
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler
 	switch strings.ToLower(g.logFormat) {
 	case "text":
-		return slog.New(slog.NewTextHandler(g.stderr, opts)), nil
+		h = slog.NewTextHandler(g.stderr, opts)
 	case "json":
-		return slog.New(slog.NewJSONHandler(g.stderr, opts)), nil
+		h = slog.NewJSONHandler(g.stderr, opts)
+	default:
+		return nil, fmt.Errorf("--log-format %q: want text or json", g.logFormat)
 	}
-	return nil, fmt.Errorf("--log-format %q: want text or json", g.logFormat)
+	return slog.New(httpx.RedactHandler(h, g.secrets)), nil
 }
