@@ -1,15 +1,22 @@
 package oktasim
 
 import (
+	"bytes"
+	"encoding/json"
+	"maps"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
+	"strings"
 	"time"
 )
 
 // Fault makes the server misbehave on chosen requests to one path. Exactly
-// one of Status, Malformed, Hangup and Stall should be set.
+// one of Status, Malformed, Hangup, Stall, EchoAuthorization, NullPage,
+// PageAsObject, MemberStatus and NoMemberStatus should be set.
 type Fault struct {
-	// Path is the URL path it applies to, e.g. "/api/v1/groups/00g…/users".
+	// Path is the URL path it applies to, e.g. "/api/v1/groups/00g…/users";
+	// empty means every path.
 	Path string
 	// Nth is the first request to Path it applies to, counting from 1 as
 	// Requests does; 0 means every request.
@@ -34,6 +41,32 @@ type Fault struct {
 	// before the body.
 	Stall        <-chan struct{}
 	AfterHeaders bool
+	// EchoAuthorization answers 401 with Okta's E0000011 body, its
+	// errorSummary quoting the request's Authorization header and one
+	// errorCause quoting the credential alone, as a proxy or WAF that
+	// echoes the request might.
+	EchoAuthorization bool
+
+	// The faults below let the request through (authentication, rate
+	// limit, routing) and then reshape a 200 list answer: the page still
+	// carries its Link headers, so a client that trusts it reads on.
+
+	// NullPage replaces the page with the JSON literal null.
+	NullPage bool
+	// PageAsObject replaces the page with its first item alone, a JSON
+	// object where an array belongs ({} when the page is empty).
+	PageAsObject bool
+	// MemberStatus replaces the status of every item on the page with
+	// this value, which need not be one Okta documents.
+	MemberStatus string
+	// NoMemberStatus drops the status of every item on the page.
+	NoMemberStatus bool
+}
+
+// reshapes reports whether f lets the request through and rewrites the
+// answer.
+func (f Fault) reshapes() bool {
+	return f.NullPage || f.PageAsObject || f.MemberStatus != "" || f.NoMemberStatus
 }
 
 // Inject adds a fault. Faults are checked in the order they were added;
@@ -54,7 +87,7 @@ func (s *Server) ClearFaults() {
 // faultLocked returns the fault for the nth request to path.
 func (s *Server) faultLocked(path string, n int) (Fault, bool) {
 	for _, f := range s.faults {
-		if f.Path != path {
+		if f.Path != "" && f.Path != path {
 			continue
 		}
 		times := max(f.Times, 1)
@@ -99,6 +132,16 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault, now
 		}
 		panic(http.ErrAbortHandler) // closes the connection without a reply
 	}
+	if f.EchoAuthorization {
+		auth := r.Header.Get("Authorization")
+		_, cred, _ := strings.Cut(auth, " ")
+		writeJSON(w, http.StatusUnauthorized, errorJSON{
+			ErrorCode: "E0000011", ErrorSummary: "Invalid token provided: Authorization: " + auth,
+			ErrorLink: "E0000011", ErrorID: "oae" + h.Get("X-Okta-Request-Id"),
+			ErrorCauses: []map[string]any{{"errorSummary": "rejected credential " + cred}},
+		})
+		return
+	}
 	if f.Malformed {
 		h.Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
@@ -110,4 +153,45 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault, now
 		status = http.StatusInternalServerError
 	}
 	writeError(w, status, h.Get("X-Okta-Request-Id"))
+}
+
+// serveReshaped serves r as usual into a buffer and sends the answer with
+// its 200 list body reshaped by f. Other answers (errors, 429s) go out as
+// they came.
+func (s *Server) serveReshaped(w http.ResponseWriter, r *http.Request, f Fault) {
+	rec := httptest.NewRecorder()
+	maps.Copy(rec.Header(), w.Header())
+	s.mux.ServeHTTP(rec, r)
+	body := rec.Body.Bytes()
+	var items []map[string]any
+	if rec.Code == http.StatusOK && json.Unmarshal(body, &items) == nil {
+		body = reshape(items, f)
+	}
+	maps.Copy(w.Header(), rec.Header())
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(body)
+}
+
+func reshape(items []map[string]any, f Fault) []byte {
+	var v any = items
+	switch {
+	case f.NullPage:
+		v = nil
+	case f.PageAsObject:
+		v = map[string]any{}
+		if len(items) > 0 {
+			v = items[0]
+		}
+	default:
+		for _, it := range items {
+			if f.NoMemberStatus {
+				delete(it, "status")
+			} else {
+				it["status"] = f.MemberStatus
+			}
+		}
+	}
+	var buf bytes.Buffer
+	_ = json.NewEncoder(&buf).Encode(v)
+	return buf.Bytes()
 }

@@ -207,7 +207,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Date", now.UTC().Format(http.TimeFormat))
 	h.Set("X-Okta-Request-Id", reqID)
 
-	if faulted {
+	if faulted && !fault.reshapes() {
 		s.serveFault(w, r, fault, now)
 		return
 	}
@@ -224,6 +224,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(reset, 10))
 	if limited {
 		writeError(w, http.StatusTooManyRequests, reqID)
+		return
+	}
+	if faulted {
+		s.serveReshaped(w, r, fault)
 		return
 	}
 	s.mux.ServeHTTP(w, r)

@@ -629,3 +629,97 @@ func TestLongRequestURI(t *testing.T) {
 		t.Errorf("Requests = %d, want 2 (refused requests count)", n)
 	}
 }
+
+func TestEchoAuthorizationFault(t *testing.T) {
+	sim, srv, _ := start(t, groupsNamed("Eng"), oktasim.Options{})
+	sim.Inject(oktasim.Fault{EchoAuthorization: true})
+	var e struct {
+		wireError
+		ErrorCauses []map[string]string `json:"errorCauses"`
+	}
+	resp := get(t, srv.URL+"/api/v1/groups", "SSWS "+token, &e)
+	if resp.StatusCode != http.StatusUnauthorized || e.ErrorCode != "E0000011" {
+		t.Fatalf("status %d code %q, want 401 E0000011", resp.StatusCode, e.ErrorCode)
+	}
+	if want := "Invalid token provided: Authorization: SSWS " + token; e.ErrorSummary != want {
+		t.Errorf("errorSummary %q, want %q", e.ErrorSummary, want)
+	}
+	if len(e.ErrorCauses) != 1 || !strings.HasSuffix(e.ErrorCauses[0]["errorSummary"], " "+token) {
+		t.Errorf("errorCauses %v, want one quoting the credential alone", e.ErrorCauses)
+	}
+}
+
+func TestReshapingFaults(t *testing.T) {
+	// Each fault lets the request through and rewrites the 200 page; the
+	// Link headers stay, so the page still says there is another.
+	st := oktasim.State{Groups: []oktasim.Group{{Name: "Eng", Users: []oktasim.User{
+		{Email: "a@acme.com"}, {Email: "b@acme.com", Status: "SUSPENDED"}, {Email: "c@acme.com"},
+	}}}}
+	tests := []struct {
+		name  string
+		fault oktasim.Fault
+		check func(t *testing.T, body []byte)
+	}{
+		{"null page", oktasim.Fault{NullPage: true}, func(t *testing.T, body []byte) {
+			if strings.TrimSpace(string(body)) != "null" {
+				t.Errorf("body %s, want null", body)
+			}
+		}},
+		{"page as object", oktasim.Fault{PageAsObject: true}, func(t *testing.T, body []byte) {
+			var u wireUser
+			if err := json.Unmarshal(body, &u); err != nil || !strings.HasPrefix(u.ID, "00u") {
+				t.Errorf("body %s, want one user object: %v", body, err)
+			}
+		}},
+		{"unknown status", oktasim.Fault{MemberStatus: "DELETED"}, func(t *testing.T, body []byte) {
+			var page []wireUser
+			if err := json.Unmarshal(body, &page); err != nil || len(page) != 2 {
+				t.Fatalf("body %s: %v", body, err)
+			}
+			for _, u := range page {
+				if u.Status != "DELETED" {
+					t.Errorf("user %s status %q, want DELETED", u.ID, u.Status)
+				}
+			}
+		}},
+		{"no status", oktasim.Fault{NoMemberStatus: true}, func(t *testing.T, body []byte) {
+			var page []map[string]any
+			if err := json.Unmarshal(body, &page); err != nil || len(page) != 2 {
+				t.Fatalf("body %s: %v", body, err)
+			}
+			for _, u := range page {
+				if _, ok := u["status"]; ok {
+					t.Errorf("user %v has a status, want none", u["id"])
+				}
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sim, srv, _ := start(t, st, oktasim.Options{})
+			id, _ := sim.GroupID("Eng")
+			path := "/api/v1/groups/" + id + "/users"
+			f := tt.fault
+			f.Path = path
+			sim.Inject(f)
+			var raw json.RawMessage
+			resp := get(t, srv.URL+path+"?limit=2", "SSWS "+token, &raw)
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" {
+				t.Fatalf("status %d, Content-Type %q: want a 200 JSON answer", resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
+			if links(t, resp.Header)["next"] == "" {
+				t.Error("the reshaped page lost its next link")
+			}
+			if resp.Header.Get("X-Rate-Limit-Remaining") == "" {
+				t.Error("the reshaped page lost its rate-limit headers")
+			}
+			tt.check(t, raw)
+
+			// A refused request is not reshaped: the 401 goes out as it is.
+			var e wireError
+			if resp := get(t, srv.URL+path, "SSWS nope", &e); resp.StatusCode != http.StatusUnauthorized || e.ErrorCode != "E0000011" {
+				t.Errorf("wrong token: status %d code %q, want 401 E0000011", resp.StatusCode, e.ErrorCode)
+			}
+		})
+	}
+}
