@@ -1,6 +1,9 @@
 package bksim
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // Fault makes matching requests fail. Faults are checked in the order they
 // were injected after a request has been parsed and validated; the first
@@ -31,6 +34,18 @@ type Fault struct {
 	// AfterExecute runs the request for real and then answers with the
 	// fault, as when a response is lost after the write took effect.
 	AfterExecute bool
+	// Empty answers Status (default 200) with a zero-length body.
+	Empty bool
+	// Location answers Status (default 307 Temporary Redirect) with this
+	// Location header and no body: a redirect, for example to another host.
+	Location string
+	// EchoAuthorization appends the request's Authorization header to the
+	// error message, as a careless proxy or error page might.
+	EchoAuthorization bool
+	// Stall holds the answer back this long, or until the client hangs up,
+	// before sending it: an API that stopped answering. With AfterExecute
+	// the request has run by then. Other requests are not held up.
+	Stall time.Duration
 }
 
 // busyMessage is the transient error Buildkite sends inside a 200 body.

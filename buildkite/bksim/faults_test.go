@@ -1,13 +1,17 @@
 package bksim_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/teamsync/teamsync/buildkite/bksim"
 	"github.com/teamsync/teamsync/buildkite/bksim/bksimtest"
@@ -73,6 +77,34 @@ func TestFaults(t *testing.T) {
 			fault:   bksim.Fault{},
 			queries: []string{orgQuery},
 			want:    []outcome{{200, `{"data":null,"errors":[{"message":"Buildkite is currently busy, please try again."}]}`}},
+			faults:  1,
+		},
+		{
+			name:    "zero-length body",
+			fault:   bksim.Fault{Empty: true},
+			queries: []string{orgQuery},
+			want:    []outcome{{200, ``}},
+			faults:  1,
+		},
+		{
+			name:    "200 null",
+			fault:   bksim.Fault{Body: `null`},
+			queries: []string{orgQuery},
+			want:    []outcome{{200, `null`}},
+			faults:  1,
+		},
+		{
+			name:    "an error that echoes the Authorization header",
+			fault:   bksim.Fault{Status: 401, EchoAuthorization: true},
+			queries: []string{orgQuery},
+			want:    []outcome{{401, `{"errors":[{"message":"Unauthorized (Authorization: Bearer test-token)"}]}`}},
+			faults:  1,
+		},
+		{
+			name:    "a redirect to another host",
+			fault:   bksim.Fault{Field: "organization", Location: "https://elsewhere.example/v1"},
+			queries: []string{orgQuery},
+			want:    []outcome{{307, ``}},
 			faults:  1,
 		},
 		{
@@ -145,5 +177,40 @@ func TestFaultAfterExecute(t *testing.T) {
 	st := srv.State()
 	if got, want := teamOf(&st, "mobile").Members, []bksim.TeamMember{{Email: "carol@acme.com", Role: "member"}, {Email: "dave@acme.com", Role: "member"}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("mobile members %+v, want %+v", got, want)
+	}
+}
+
+// A stall holds one answer back until the client gives up, without
+// holding up other requests; with AfterExecute the write has happened.
+func TestFaultStall(t *testing.T) {
+	srv, hs := bksimtest.Start(t, mustLoad(t, "testdata/acme.yaml"))
+	id := lookupIDs(t, hs.URL)
+	srv.Inject(bksim.Fault{Field: "teamMemberCreate", Status: 502, AfterExecute: true, Stall: time.Minute})
+	add := fmt.Sprintf(`mutation { teamMemberCreate(input: {teamID: %q, userID: %q, role: MEMBER}) { teamMemberEdge { node { role } } } }`, id.Teams["mobile"], id.Users["dave@acme.com"])
+	body, _ := json.Marshal(map[string]any{"query": add})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, hs.URL, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer test-token")
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	// While the write stalls, a read is answered at once.
+	time.Sleep(50 * time.Millisecond)
+	if r := gql(t, hs.URL, `{ organization(slug: "acme") { slug } }`, nil); r.Status != 200 || len(r.Errors) > 0 {
+		t.Errorf("a read during the stall: %d %q", r.Status, r.messages())
+	}
+	if err := <-done; !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("the stalled request ended with %v, want the client's deadline", err)
+	}
+	st := srv.State()
+	if got := teamOf(&st, "mobile").Members; len(got) != 2 {
+		t.Errorf("the stalled write did not take effect: %+v", got)
 	}
 }

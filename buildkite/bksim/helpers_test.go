@@ -59,6 +59,9 @@ func send(t testing.TB, method, url, auth string, body []byte) result {
 }
 
 // rawSend makes one request and returns the status, headers and body as is.
+// noRedirects shows a redirect as the answer it is.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
 func rawSend(t testing.TB, method, url, auth string, body []byte) (int, http.Header, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, bytes.NewReader(body))
@@ -69,7 +72,7 @@ func rawSend(t testing.TB, method, url, auth string, body []byte) (int, http.Hea
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := noRedirects.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

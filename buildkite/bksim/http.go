@@ -43,6 +43,9 @@ type reply struct {
 	status    int
 	body      gqlResponse
 	raw       string // a fault's verbatim body, sent instead of body
+	empty     bool   // send no body at all
+	location  string // a Location header
+	stall     time.Duration
 	fault     *Fault // the fault that answered, for its headers
 	requested int
 	actual    int
@@ -57,7 +60,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	includeStats := strings.EqualFold(r.Header.Get("Buildkite-Include-Query-Stats"), "true")
 	// The answer is built under the lock and written after it is released,
 	// so a client that stops reading cannot stall every other request.
-	status, header, payload := s.answer(r, body, readErr, includeStats)
+	status, header, payload, stall := s.answer(r, body, readErr, includeStats)
+	if stall > 0 {
+		t := time.NewTimer(stall)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+		}
+		t.Stop()
+	}
 	for k, v := range header {
 		w.Header()[k] = v
 	}
@@ -65,8 +76,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(payload)
 }
 
-// answer handles one request under s.mu and returns what to send.
-func (s *Server) answer(r *http.Request, body []byte, readErr error, includeStats bool) (int, http.Header, []byte) {
+// answer handles one request under s.mu and returns what to send, and how
+// long to hold it back first.
+func (s *Server) answer(r *http.Request, body []byte, readErr error, includeStats bool) (int, http.Header, []byte, time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stats.Requests++
@@ -84,13 +96,19 @@ func (s *Server) answer(r *http.Request, body []byte, readErr error, includeStat
 		h.Set("Allow", http.MethodPost)
 	}
 	s.log.Debug("bksim: request", "status", rep.status, "errors", len(rep.body.Errors), "requested", rep.requested, "actual", rep.actual)
+	if rep.location != "" {
+		h.Set("Location", rep.location)
+	}
+	if rep.empty {
+		return rep.status, h, nil, rep.stall
+	}
 	if rep.raw != "" {
 		ct := "application/json; charset=utf-8"
 		if strings.HasPrefix(strings.TrimSpace(rep.raw), "<") {
 			ct = "text/html; charset=utf-8"
 		}
 		h.Set("Content-Type", ct)
-		return rep.status, h, []byte(rep.raw)
+		return rep.status, h, []byte(rep.raw), rep.stall
 	}
 	if includeStats && rep.body.Data != nil {
 		rep.body.Stats = &queryStats{RequestedComplexity: rep.requested, ActualComplexity: rep.actual}
@@ -100,7 +118,7 @@ func (s *Server) answer(r *http.Request, body []byte, readErr error, includeStat
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(rep.body)
-	return rep.status, h, buf.Bytes()
+	return rep.status, h, buf.Bytes(), rep.stall
 }
 
 func errorReply(status int, format string, args ...any) reply {
@@ -108,7 +126,8 @@ func errorReply(status int, format string, args ...any) reply {
 }
 
 // handle does the work of ServeHTTP under s.mu and says what to answer.
-func (s *Server) handle(r *http.Request, body []byte, readErr error, now time.Time) reply {
+// A fault's stall applies to whatever the request is answered.
+func (s *Server) handle(r *http.Request, body []byte, readErr error, now time.Time) (rep reply) {
 	if r.Method != http.MethodPost {
 		return errorReply(http.StatusMethodNotAllowed, "Only POST requests are supported")
 	}
@@ -144,8 +163,14 @@ func (s *Server) handle(r *http.Request, body []byte, readErr error, now time.Ti
 	fault := s.dueFault(fields)
 	if fault != nil {
 		s.stats.Faults++
+		defer func() { rep.stall = fault.Stall }()
+		if fault.EchoAuthorization {
+			f := *fault
+			f.Message = s.faultMessage(fault) + " (Authorization: " + r.Header.Get("Authorization") + ")"
+			fault = &f
+		}
 		if !fault.AfterExecute {
-			if fault.Status == 0 && fault.Body == "" && fault.Field != "" {
+			if fault.Status == 0 && fault.Body == "" && !fault.Empty && fault.Location == "" && fault.Field != "" {
 				ex.failField, ex.failMessage = fault.Field, s.faultMessage(fault)
 			} else {
 				return s.faultReply(fault, 0, 0)
@@ -202,6 +227,12 @@ func (s *Server) authError(header string) string {
 func (s *Server) faultReply(f *Fault, requested, actual int) reply {
 	rep := reply{fault: f, requested: requested, actual: actual}
 	switch {
+	case f.Location != "":
+		rep.status = orDefaultInt(f.Status, http.StatusTemporaryRedirect)
+		rep.location, rep.empty = f.Location, true
+	case f.Empty:
+		rep.status = orDefaultInt(f.Status, http.StatusOK)
+		rep.empty = true
 	case f.Body != "":
 		rep.status = orDefaultInt(f.Status, http.StatusOK)
 		rep.raw = f.Body
