@@ -1,13 +1,13 @@
 package apply
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
-	"github.com/teamsync/teamsync/sync/config"
 	"github.com/teamsync/teamsync/sync/model"
 	"github.com/teamsync/teamsync/sync/plan"
 )
@@ -46,12 +46,11 @@ func phases() [5]plan.Action {
 // org, the snapshot the plan was made from, and from teams created on the
 // way. Cancelling ctx stops new changes from starting; the one in flight
 // finishes.
-func (a *Applier) Apply(ctx context.Context, m *config.Mapping, org *model.Org, p *plan.Plan) *plan.Plan {
+func (a *Applier) Apply(ctx context.Context, org *model.Org, p *plan.Plan) *plan.Plan {
 	out := *p
 	out.Changes = make([]plan.Change, len(p.Changes))
 	copy(out.Changes, p.Changes)
 	run := &runState{
-		m:       m,
 		org:     org,
 		teamIDs: make(map[string]string),
 		failed:  make(map[string]bool),
@@ -111,7 +110,6 @@ func (a *Applier) logger() *slog.Logger {
 
 // runState is what one Apply learns as it goes.
 type runState struct {
-	m       *config.Mapping
 	org     *model.Org
 	teamIDs map[string]string // slug → team ID, including teams created in this run
 	failed  map[string]bool   // slugs whose creation failed
@@ -158,12 +156,9 @@ func (a *Applier) one(ctx context.Context, run *runState, c plan.Change) error {
 }
 
 func (a *Applier) createTeam(ctx context.Context, run *runState, c plan.Change) error {
-	spec := model.NewTeam{Name: c.Team, Privacy: "secret"}
-	for _, t := range run.m.Teams {
-		if t.Slug == c.Team {
-			spec = model.NewTeam{Name: t.Name, Privacy: t.Privacy}
-		}
-	}
+	// A change without a name or privacy (a plan saved by an older
+	// teamsync) creates a secret team named after its slug.
+	spec := model.NewTeam{Name: cmp.Or(c.Name, c.Team), Privacy: cmp.Or(c.Privacy, "secret")}
 	id, err := a.Writer.CreateTeam(ctx, run.org.ID, spec)
 	if err != nil {
 		run.failed[c.Team] = true

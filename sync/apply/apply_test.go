@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/teamsync/teamsync/sync/config"
 	"github.com/teamsync/teamsync/sync/model"
 	"github.com/teamsync/teamsync/sync/plan"
 )
@@ -52,11 +51,7 @@ func (r *recorder) Invite(ctx context.Context, orgID, email string, teams []mode
 	return r.do(ctx, fmt.Sprintf("invite %s %s %v", orgID, email, teams))
 }
 
-func fixture() (*config.Mapping, *model.Org, *plan.Plan) {
-	m := &config.Mapping{Teams: []config.Team{
-		{Slug: "web", Name: "Web"},
-		{Slug: "sec", Name: "Sec", Privacy: "visible", Create: true},
-	}}
+func fixture() (*model.Org, *plan.Plan) {
 	org := &model.Org{
 		ID: "O1",
 		Members: map[string]model.Member{
@@ -70,19 +65,19 @@ func fixture() (*config.Mapping, *model.Org, *plan.Plan) {
 	}
 	p := &plan.Plan{Changes: []plan.Change{
 		{Action: plan.ActionAddMember, Team: "sec", Email: "alice@acme.com", Role: model.RoleMaintainer},
-		{Action: plan.ActionCreateTeam, Team: "sec"},
+		{Action: plan.ActionCreateTeam, Team: "sec", Name: "Sec", Privacy: "visible"},
 		{Action: plan.ActionAddMember, Team: "web", Email: "alice@acme.com", Role: model.RoleMember},
 		{Action: plan.ActionRemoveMember, Team: "web", Email: "carol@acme.com", Role: model.RoleMember},
 		{Action: plan.ActionUpdateRole, Team: "web", Email: "bob@acme.com", FromRole: model.RoleMember, Role: model.RoleMaintainer},
 		{Action: plan.ActionInvite, Email: "newbie@acme.com", Teams: []model.TeamRole{{Team: "sec", Role: model.RoleMember}, {Team: "web", Role: model.RoleMaintainer}}},
 	}}
-	return m, org, p
+	return org, p
 }
 
 func TestApplyOrderAndIDs(t *testing.T) {
-	m, org, p := fixture()
+	org, p := fixture()
 	w := &recorder{}
-	got := (&Applier{Writer: w}).Apply(context.Background(), m, org, p)
+	got := (&Applier{Writer: w}).Apply(context.Background(), org, p)
 	want := []string{
 		"create O1 Sec visible",
 		"add T-sec U-alice maintainer",
@@ -108,14 +103,14 @@ func TestApplyOrderAndIDs(t *testing.T) {
 }
 
 func TestApplyContinuesPastFailures(t *testing.T) {
-	m, org, p := fixture()
+	org, p := fixture()
 	w := &recorder{fail: map[string]error{
 		"create O1 Sec visible":    errors.New("buildkite: teamCreate: boom"),
 		"remove TM-carol":          fmt.Errorf("buildkite: teamMemberDelete: %w", model.ErrNotFound),
 		"add T-web U-alice member": fmt.Errorf("buildkite: teamMemberCreate: %w", model.ErrAlreadyExists),
 		"update TM-bob maintainer": fmt.Errorf("buildkite: teamMemberUpdate: %w", model.ErrNotFound),
 	}}
-	got := (&Applier{Writer: w}).Apply(context.Background(), m, org, p)
+	got := (&Applier{Writer: w}).Apply(context.Background(), org, p)
 	status := map[string]string{}
 	for _, c := range got.Changes {
 		status[string(c.Action)+" "+c.Team+" "+c.Email] = string(c.Status) + " " + c.Error
@@ -137,7 +132,7 @@ func TestApplyContinuesPastFailures(t *testing.T) {
 }
 
 func TestApplyStopsStartingChangesWhenCancelled(t *testing.T) {
-	m, org, p := fixture()
+	org, p := fixture()
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &recorder{}
 	w.onCall = func() {
@@ -146,7 +141,7 @@ func TestApplyStopsStartingChangesWhenCancelled(t *testing.T) {
 		}
 	}
 	var seen []plan.Change
-	got := (&Applier{Writer: w, OnChange: func(c plan.Change) { seen = append(seen, c) }}).Apply(ctx, m, org, p)
+	got := (&Applier{Writer: w, OnChange: func(c plan.Change) { seen = append(seen, c) }}).Apply(ctx, org, p)
 	if len(w.calls) != 2 {
 		t.Fatalf("writes after cancel: %v", w.calls)
 	}
@@ -168,14 +163,30 @@ func TestApplyStopsStartingChangesWhenCancelled(t *testing.T) {
 	}
 }
 
+// TestApplyCreateTeamDefaults: a create_team change without a name or
+// privacy, as a plan saved by an older teamsync has, creates a secret team
+// named after its slug.
+func TestApplyCreateTeamDefaults(t *testing.T) {
+	org, _ := fixture()
+	w := &recorder{}
+	p := &plan.Plan{Changes: []plan.Change{{Action: plan.ActionCreateTeam, Team: "ops"}}}
+	got := (&Applier{Writer: w}).Apply(context.Background(), org, p)
+	if want := []string{"create O1 ops secret"}; !reflect.DeepEqual(w.calls, want) {
+		t.Fatalf("calls = %q, want %q", w.calls, want)
+	}
+	if got.Changes[0].Status != plan.StatusApplied {
+		t.Errorf("status %q, error %q", got.Changes[0].Status, got.Changes[0].Error)
+	}
+}
+
 func TestApplyUnknownMember(t *testing.T) {
-	m, org, _ := fixture()
+	org, _ := fixture()
 	p := &plan.Plan{Changes: []plan.Change{
 		{Action: plan.ActionAddMember, Team: "web", Email: "ghost@acme.com", Role: model.RoleMember},
 		{Action: plan.ActionRemoveMember, Team: "web", Email: "ghost@acme.com"},
 		{Action: plan.ActionAddMember, Team: "nope", Email: "alice@acme.com", Role: model.RoleMember},
 	}}
-	got := (&Applier{Writer: &recorder{}}).Apply(context.Background(), m, org, p)
+	got := (&Applier{Writer: &recorder{}}).Apply(context.Background(), org, p)
 	var errs []string
 	for _, c := range got.Changes {
 		errs = append(errs, c.Error)

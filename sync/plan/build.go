@@ -58,7 +58,9 @@ func Build(m *config.Mapping, reads map[string]GroupRead, org *model.Org, opts O
 				errs = append(errs, Error{Team: slug, Source: SourceBuildkite, Message: MsgTeamMissing})
 				continue
 			}
-			d.Changes = append(d.Changes, Change{Action: ActionCreateTeam, Team: slug})
+			// The change carries everything the write needs, so the
+			// applier does not go back to the mapping.
+			d.Changes = append(d.Changes, Change{Action: ActionCreateTeam, Team: slug, Name: t.Name, Privacy: t.Privacy})
 		}
 		policy := policyOf(t, m.Sync)
 		d.Teams[slug] = TeamFacts{

@@ -71,6 +71,8 @@ type Plan struct {
 type Change struct {
 	Action   Action           `json:"action"`
 	Team     string           `json:"team,omitempty"`
+	Name     string           `json:"name,omitempty"`    // create_team only: the new team's name
+	Privacy  string           `json:"privacy,omitempty"` // create_team only: secret or visible
 	Email    string           `json:"email,omitempty"`
 	FromRole model.Role       `json:"from_role,omitempty"`
 	Role     model.Role       `json:"role,omitempty"`

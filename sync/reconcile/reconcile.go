@@ -81,7 +81,7 @@ func (r *Runner) Apply(ctx context.Context, m *config.Mapping, opts plan.Options
 		return nil, err
 	}
 	a := &apply.Applier{Writer: clients.Buildkite, Logger: r.logger(), OnChange: r.OnChange}
-	done := a.Apply(ctx, m, org, p)
+	done := a.Apply(ctx, org, p)
 	return &Result{Plan: done, Duration: time.Since(start)}, nil
 }
 
