@@ -14,13 +14,12 @@ import (
 	"github.com/teamsync/teamsync/internal/httpx"
 )
 
-// Defaults applied by New to zero Config fields.
+// Defaults applied by New to zero Config fields. The timeouts default to
+// the edge's (httpx.DefaultAttemptTimeout, httpx.DefaultDeadline).
 const (
 	DefaultHeadroom   = 0.2
-	DefaultMaxRetries = 4
+	DefaultMaxRetries = httpx.DefaultMaxRetries
 	DefaultMaxBackoff = 30 * time.Second
-	// DefaultAttemptTimeout bounds one HTTP attempt, answer and body.
-	DefaultAttemptTimeout = time.Minute
 )
 
 // User-email attributes: which profile attribute is matched to Buildkite.
@@ -50,34 +49,43 @@ type Config struct {
 	// UserEmail is the profile attribute used as the member's email:
 	// "email" (default) or "login".
 	UserEmail string
-	// HTTPClient supplies the base transport (tests); its Timeout is not
-	// used, since one read may wait out a rate-limit window (AttemptTimeout
-	// bounds each attempt instead). Nil means a clone of
-	// http.DefaultTransport.
+	// HTTPClient supplies the base transport (tests, metrics); its Timeout
+	// is not used (AttemptTimeout and Deadline bound each request instead).
+	// Nil means a clone of http.DefaultTransport.
 	HTTPClient *http.Client
+	// Secrets is the run's set of credentials to redact. New adds the
+	// token or the private key to it, and the OAuth client assertions and
+	// access tokens as the source sees them; every error the source
+	// returns and every retry line it logs is redacted with it. Nil means
+	// a set of the source's own.
+	Secrets *httpx.Secrets
 	// Headroom is the fraction of X-Rate-Limit-Limit left for other
 	// clients: when X-Rate-Limit-Remaining falls below it, the next request
 	// waits for X-Rate-Limit-Reset. 0 means DefaultHeadroom; negative turns
 	// pacing off.
 	Headroom float64
-	// MaxRetries is how many times one request is retried after a 429, a
-	// 5xx or a transport error. 0 means DefaultMaxRetries; negative means
-	// no retries.
+	// MaxRetries is how many times one request is sent again after a 429,
+	// a 5xx, a malformed answer, a timeout or a dropped connection. 0 means
+	// DefaultMaxRetries; negative means no retries.
 	MaxRetries int
-	// MaxBackoff caps each wait between retries (default DefaultMaxBackoff).
+	// MaxBackoff caps each wait between retries, and each wait for a rate
+	// limit to reset (default DefaultMaxBackoff).
 	MaxBackoff time.Duration
 	// AttemptTimeout bounds each HTTP attempt, from sending the request to
-	// the last byte of the answer, so a stalled connection fails (and is
-	// retried) instead of hanging a run that has no deadline of its own.
-	// Retry and pacing waits do not count against it. 0 means
-	// DefaultAttemptTimeout; negative means no bound.
+	// the last byte of the answer; 0 means httpx.DefaultAttemptTimeout.
 	AttemptTimeout time.Duration
+	// Deadline bounds one request with all its attempts and the backoff
+	// between them (waits for a rate limit to reset aside), so a hung Okta
+	// fails a run within about one Deadline: once a request has given up
+	// for want of an answer, later requests of the source fail at once. 0
+	// means httpx.DefaultDeadline.
+	Deadline time.Duration
 	// Sleep waits for d or until ctx ends (default: a timer). Now is the
 	// clock (default time.Now). Both are injectable for tests.
 	Sleep func(ctx context.Context, d time.Duration) error
 	Now   func() time.Time
 	// Logger receives retry, pacing and skipped-member lines (default:
-	// discard).
+	// discard). Retry lines come from the edge, with api=okta.
 	Logger *slog.Logger
 }
 
@@ -116,15 +124,11 @@ func (c Config) withDefaults() (Config, bool, error) {
 	if c.Headroom >= 1 {
 		return c, false, fmt.Errorf("okta: headroom %v: want a fraction below 1", c.Headroom)
 	}
-	c.MaxRetries = backoff.Retries(c.MaxRetries, DefaultMaxRetries)
 	if c.MaxBackoff <= 0 {
 		c.MaxBackoff = DefaultMaxBackoff
 	}
-	switch {
-	case c.AttemptTimeout == 0:
-		c.AttemptTimeout = DefaultAttemptTimeout
-	case c.AttemptTimeout < 0:
-		c.AttemptTimeout = 0
+	if c.Secrets == nil {
+		c.Secrets = httpx.NewSecrets()
 	}
 	if c.Sleep == nil {
 		c.Sleep = backoff.Sleep
@@ -139,27 +143,21 @@ func (c Config) withDefaults() (Config, bool, error) {
 }
 
 // cleanOrgURL trims trailing slashes (the SDK joins paths by string
-// concatenation) and accepts https, or http for loopback hosts only.
+// concatenation) and checks raw is a URL a credential may go to
+// (httpx.CheckURL) and has the shape of an org URL. It reports whether
+// the URL is plain http (to a loopback host), which the SDK must be told.
+// Errors quote raw only once it is known to carry no password.
 func cleanOrgURL(raw string) (string, bool, error) {
 	s := strings.TrimRight(strings.TrimSpace(raw), "/")
 	if s == "" {
 		return "", false, errors.New("okta: org_url is empty")
 	}
+	if err := httpx.CheckURL(s); err != nil {
+		return "", false, fmt.Errorf("okta: org_url %w", err)
+	}
 	u, err := url.Parse(s)
-	if err != nil {
-		return "", false, fmt.Errorf("okta: org_url %q: %w", raw, err)
+	if err != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return "", false, fmt.Errorf("okta: org_url %q: want scheme://host with no query or fragment", raw)
 	}
-	if u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", false, fmt.Errorf("okta: org_url %q: want scheme://host with no credentials, query or fragment", raw)
-	}
-	switch u.Scheme {
-	case "https":
-		return s, false, nil
-	case "http":
-		if httpx.IsLoopbackHost(u.Hostname()) {
-			return s, true, nil
-		}
-		return "", false, fmt.Errorf("okta: org_url %q: http:// is accepted only for loopback hosts", raw)
-	}
-	return "", false, fmt.Errorf("okta: org_url %q: want https://", raw)
+	return s, strings.EqualFold(u.Scheme, "http"), nil
 }

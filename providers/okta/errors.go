@@ -3,7 +3,6 @@ package okta
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -107,26 +106,4 @@ func clean(resp *oktasdk.Response, err error) error {
 		return ue.Err
 	}
 	return err
-}
-
-// retryError is what the transport returns when retries run out without a
-// response the SDK can use.
-type retryError struct {
-	attempts int
-	err      error
-}
-
-func (e *retryError) Error() string {
-	if e.attempts == 1 {
-		return fmt.Sprintf("%v (no retries allowed)", e.err)
-	}
-	return fmt.Sprintf("%v (gave up after %d attempts)", e.err, e.attempts)
-}
-
-// Unwrap hides io.EOF: the SDK retries any error that is io.EOF, forever.
-func (e *retryError) Unwrap() error {
-	if errors.Is(e.err, io.EOF) {
-		return nil
-	}
-	return e.err
 }

@@ -8,6 +8,8 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -157,8 +159,11 @@ func TestOAuthTokenEndpointUnreachable(t *testing.T) {
 	cfg.MaxRetries = 1
 	e.sim.Inject(oktasim.Fault{Path: "/oauth2/v1/token", Hangup: true})
 	_, err := e.source(t, cfg).Members(context.Background(), ref("Eng"))
-	if want := `okta: find group "Eng": EOF (gave up after 2 attempts)`; err == nil || err.Error() != want {
-		t.Fatalf("error %v, want %q", err, want)
+	if want := `okta: find group "Eng": POST /oauth2/v1/token: EOF (gave up after 2 attempts in `; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("error %v, want %q…", err, want)
+	}
+	if errors.Is(err, io.EOF) {
+		t.Errorf("error %v unwraps to io.EOF, which the SDK retries without limit", err)
 	}
 	if strings.Contains(e.logs.String(), "client_assertion") {
 		t.Errorf("logs quote the client assertion:\n%s", e.logs)

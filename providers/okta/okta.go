@@ -1,10 +1,12 @@
 // Package okta is teamsync's Okta source: it resolves a group named in
 // mapping.yaml (by ID or exact name) and reads all of its members through
 // the Okta SDK, returning them as providers.Member values; its Prepare
-// resolves a run's group names many to a search first. It owns the
-// HTTP behaviour under the SDK: a timeout per attempt, retries for 429, 5xx
-// and transport errors, and pacing that leaves rate-limit headroom for the
-// org's other clients.
+// resolves a run's group names many to a search first. A read that is not
+// whole and well formed is an error, never a shorter list (see
+// docs/semantics.md). Under the SDK, requests go through the edge every
+// API shares (internal/httpx: timeouts, retries, the breaker, redaction);
+// this package adds only Okta's own: how its answers read and pacing that
+// leaves rate-limit headroom for the org's other clients.
 // Its simulator, for tests and the demo, is the oktasim package below it.
 package okta
 
@@ -21,6 +23,7 @@ import (
 	oktasdk "github.com/okta/okta-sdk-golang/v2/okta"
 	"github.com/okta/okta-sdk-golang/v2/okta/query"
 
+	"github.com/teamsync/teamsync/internal/httpx"
 	"github.com/teamsync/teamsync/providers"
 )
 
@@ -32,6 +35,7 @@ const pageSize = 200
 type source struct {
 	client    *oktasdk.Client
 	userEmail string
+	secrets   *httpx.Secrets
 	log       *slog.Logger
 	// names is what Prepare resolved.
 	names nameCache
@@ -52,8 +56,9 @@ var _ providers.Provider = (*source)(nil)
 func New(ctx context.Context, cfg Config) (providers.Provider, error) {
 	c, plainHTTP, err := cfg.withDefaults()
 	if err != nil {
-		return nil, err
+		return nil, c.Secrets.Error(err)
 	}
+	c.Secrets.Add(c.Token, string(c.PrivateKey))
 	c.Logger = c.Logger.With("provider", "okta")
 	var base http.RoundTripper
 	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
@@ -70,7 +75,7 @@ func New(ctx context.Context, cfg Config) (providers.Provider, error) {
 		oktasdk.WithCacheTtl(0),
 		oktasdk.WithCacheTti(0),
 		oktasdk.WithConnectionTimeout(0), // only used without our client
-		oktasdk.WithRequestTimeout(0),    // the transport bounds each attempt
+		oktasdk.WithRequestTimeout(0),    // the edge bounds each request
 		oktasdk.WithRateLimitMaxRetries(0),
 		oktasdk.WithRateLimitMaxBackOff(int64(c.MaxBackoff / time.Second)),
 		oktasdk.WithTestingDisableHttpsCheck(plainHTTP),
@@ -88,7 +93,7 @@ func New(ctx context.Context, cfg Config) (providers.Provider, error) {
 	if c.oauth() {
 		signer, err := signerFromPEM(c.PrivateKey, c.PrivateKeyID)
 		if err != nil {
-			return nil, err
+			return nil, c.Secrets.Error(err)
 		}
 		opts = append(opts,
 			oktasdk.WithAuthorizationMode("PrivateKey"),
@@ -108,15 +113,21 @@ func New(ctx context.Context, cfg Config) (providers.Provider, error) {
 	}
 	_, client, err := oktasdk.NewClient(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("okta: configure client: %w", err)
+		return nil, c.Secrets.Error(fmt.Errorf("okta: configure client: %w", err))
 	}
-	return &source{client: client, userEmail: c.UserEmail, log: c.Logger}, nil
+	return &source{client: client, userEmail: c.UserEmail, secrets: c.Secrets, log: c.Logger}, nil
 }
 
 // Members returns every member of the group ref names, in every status,
-// with Active set per SPEC section 3, sorted by email. A read that fails
-// at any page is an error, never a short list.
+// with Active set as activeStatus says, sorted by email. A read that fails
+// at any page is an error, never a short list. Its errors are redacted
+// with the source's Secrets.
 func (s *source) Members(ctx context.Context, ref providers.GroupRef) ([]providers.Member, error) {
+	members, err := s.members(ctx, ref)
+	return members, s.secrets.Error(err)
+}
+
+func (s *source) members(ctx context.Context, ref providers.GroupRef) ([]providers.Member, error) {
 	if ref.Source != providers.SourceOkta {
 		return nil, fmt.Errorf("okta: group source is %q, want %q", ref.Source, providers.SourceOkta)
 	}
@@ -163,18 +174,21 @@ func (s *source) listUsers(ctx context.Context, groupID string) ([]*oktasdk.User
 	return users, pages, nil
 }
 
-// pageError says which page failed, unless err is Okta's own answer, which
-// reads best unadorned: "<summary> (<code>)".
+// pageError says which page failed, unless err is Okta's own final
+// answer, which reads best unadorned: "<summary> (<code>)".
 func pageError(page int, err error) error {
-	var ae *APIError
-	if errors.As(err, &ae) {
+	var (
+		ae *APIError
+		he *httpx.Error
+	)
+	if errors.As(err, &ae) && !errors.As(err, &he) {
 		return err
 	}
 	return fmt.Errorf("page %d: %w", page, err)
 }
 
 // toMembers converts users, dropping repeats (a user seen on two pages when
-// membership changed mid-read). A member who counts (SPEC section 3) but
+// membership changed mid-read). A member who counts (activeStatus) but
 // lacks the email attribute fails the group: they cannot be matched to a
 // Buildkite user, and a list without them would read as the whole group,
 // so the planner would remove them from the team. An inactive member
@@ -203,8 +217,8 @@ func (s *source) toMembers(ctx context.Context, group string, users []*oktasdk.U
 	return members, nil
 }
 
-// activeStatus reports whether an Okta user status counts as a member
-// (SPEC section 3): still employed, even if locked out or mid-recovery.
+// activeStatus reports whether an Okta user status counts as a member:
+// still employed, even if locked out or mid-recovery.
 // STAGED and PROVISIONED users have never signed in; SUSPENDED and
 // DEPROVISIONED ones are gone.
 func activeStatus(status string) bool {

@@ -3,12 +3,14 @@ package okta_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/teamsync/teamsync/internal/httpx"
 	"github.com/teamsync/teamsync/providers/okta"
 	"github.com/teamsync/teamsync/providers/okta/oktasim"
 )
@@ -87,7 +89,8 @@ func TestRetriesOddAndServerErrors(t *testing.T) {
 
 func TestUnreadablePageIsAnError(t *testing.T) {
 	// A failing page makes the whole group unknown: an error, never the
-	// members read so far.
+	// members read so far. Requests: search sim-1, page 1 sim-2, page 2
+	// sim-3 on.
 	tests := []struct {
 		name    string
 		fault   oktasim.Fault
@@ -95,27 +98,29 @@ func TestUnreadablePageIsAnError(t *testing.T) {
 		want    string
 	}{
 		{
+			// Okta's own last answer reads best unadorned.
 			name:  "500 on page 2 until retries run out",
 			fault: oktasim.Fault{Nth: 2, Times: 5, Status: http.StatusInternalServerError},
-			// Requests: search sim-1, page 1 sim-2, page 2 sim-3…sim-7.
-			want: `okta: list members of group "Eng": Internal Server Error, x-okta-request-id=sim-7 (E0000009)`,
+			want:  `okta: list members of group "Eng": Internal Server Error, x-okta-request-id=sim-7 (E0000009)`,
 		},
 		{
 			name:    "429 on page 2 until retries run out",
 			fault:   oktasim.Fault{Nth: 2, Times: 3, Status: http.StatusTooManyRequests},
 			retries: 2,
-			want:    `okta: list members of group "Eng": API call exceeded rate limit due to too many requests. (E0000047) (gave up after 3 attempts)`,
+			want: `okta: list members of group "Eng": page 2: GET /api/v1/groups/{id}/users: ` +
+				`API call exceeded rate limit due to too many requests. (E0000047) (gave up after 3 attempts in `,
 		},
 		{
 			name:    "429 with retries off",
 			fault:   oktasim.Fault{Nth: 1, Status: http.StatusTooManyRequests, NoRateHeaders: true},
 			retries: -1,
-			want:    `okta: list members of group "Eng": API call exceeded rate limit due to too many requests. (E0000047) (no retries allowed)`,
+			want: `okta: list members of group "Eng": page 1: GET /api/v1/groups/{id}/users: ` +
+				`API call exceeded rate limit due to too many requests. (E0000047) (after 1 attempt in 0s)`,
 		},
 		{
-			name:  "malformed page 2",
-			fault: oktasim.Fault{Nth: 2, Malformed: true},
-			want:  `okta: list members of group "Eng": page 2: unexpected EOF`,
+			name:  "truncated page 2",
+			fault: oktasim.Fault{Nth: 2, Times: 5, Malformed: true},
+			want:  `okta: list members of group "Eng": page 2: GET /api/v1/groups/{id}/users: the answer is not valid JSON (gave up after 5 attempts in `,
 		},
 		{
 			name:  "404: group deleted mid-read",
@@ -148,8 +153,8 @@ func TestUnreadablePageIsAnError(t *testing.T) {
 }
 
 func TestDroppedConnectionGivesUp(t *testing.T) {
-	// The SDK alone retries io.EOF without limit; the transport must give
-	// up and hide the EOF from it.
+	// The SDK alone retries io.EOF without limit; the edge must give up
+	// and the error must not unwrap to io.EOF.
 	e := newEnv(t, oneGroup("Eng", people(5, "acme.com")), oktasim.Options{})
 	path := usersPath(t, e, "Eng")
 	e.sim.Inject(oktasim.Fault{Path: path, Hangup: true})
@@ -158,8 +163,15 @@ func TestDroppedConnectionGivesUp(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	_, err := e.source(t, cfg).Members(ctx, ref("Eng"))
-	if want := `okta: list members of group "Eng": page 1: EOF (gave up after 3 attempts)`; err == nil || err.Error() != want {
-		t.Fatalf("error %v, want %q", err, want)
+	if want := `okta: list members of group "Eng": page 1: GET /api/v1/groups/{id}/users: EOF (gave up after 3 attempts in `; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("error %v, want %q…", err, want)
+	}
+	if errors.Is(err, io.EOF) {
+		t.Errorf("error %v unwraps to io.EOF", err)
+	}
+	var he *httpx.Error
+	if !errors.As(err, &he) || he.Reason != httpx.ReasonConnection {
+		t.Errorf("error %v: want an *httpx.Error with reason %q", err, httpx.ReasonConnection)
 	}
 	if n := e.sim.Requests(path); n != 3 {
 		t.Errorf("%d requests reached the server, want 3 attempts", n)
@@ -256,9 +268,13 @@ func TestStalledAttemptTimesOut(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			got, err := e.source(t, cfg).Members(ctx, ref("Eng"))
-			want := `okta: list members of group "Eng": page 1: request timed out after 20ms (gave up after 2 attempts)`
-			if err == nil || err.Error() != want {
-				t.Fatalf("members %v, error %v\nwant error %s", emails(got), err, want)
+			want := `okta: list members of group "Eng": page 1: GET /api/v1/groups/{id}/users: timed out`
+			if err == nil || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "(gave up after 2 attempts in ") {
+				t.Fatalf("members %v, error %v\nwant error %s… (gave up after 2 attempts…)", emails(got), err, want)
+			}
+			var he *httpx.Error
+			if !errors.As(err, &he) || !he.Timeout() {
+				t.Errorf("error %v: want an *httpx.Error that is a timeout", err)
 			}
 			if n := e.sim.Requests(path); n != 2 {
 				t.Errorf("%d requests reached the server, want 2 attempts", n)

@@ -1,8 +1,10 @@
 package okta
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -23,25 +25,30 @@ const (
 	// maxPaceWait bounds a pacing wait: Okta's windows last a minute, so a
 	// reset further away than this is a bad header.
 	maxPaceWait = time.Minute + time.Second
-	// errorBodyLimit bounds how much of an error body is read.
-	errorBodyLimit = 64 << 10
+	// tokenPath is the OAuth token endpoint the SDK posts to.
+	tokenPath = "/oauth2/v1/token"
 )
 
-// transport is the http.RoundTripper under the Okta SDK. It owns every
-// retry (the SDK's own are turned off: it retries only 429s, gives up when
-// Date or X-Rate-Limit-Reset is missing, and retries io.EOF without
-// limit) and paces requests to leave rate-limit headroom for other
-// clients of the org.
+// transport is the http.RoundTripper under the Okta SDK: a thin Okta layer
+// over the edge (httpx.Transport), which owns timeouts, retries and their
+// log lines, redirects, empty answers and the breaker. What this package
+// adds is Okta's own: how its answers read (classify: 429s and their
+// reset, 5xx, pages that are not JSON arrays), which requests may be sent
+// twice, what a request is called, pacing that leaves rate-limit headroom
+// for the org's other clients, and the OAuth credentials it sees going
+// past, which it adds to the run's Secrets.
+//
+// The SDK's own retries are off: it retries only 429s, gives up when Date
+// or X-Rate-Limit-Reset is missing, and retries io.EOF without limit, so
+// no error this transport returns unwraps to io.EOF.
 type transport struct {
-	base           http.RoundTripper
-	headroom       float64 // negative: no pacing
-	maxRetries     int
-	maxBackoff     time.Duration
-	attemptTimeout time.Duration // 0: none
-	sleep          func(ctx context.Context, d time.Duration) error
-	now            func() time.Time
-	jitter         func(n int64) int64 // uniform in [0, n)
-	log            *slog.Logger
+	edge       *httpx.Transport
+	secrets    *httpx.Secrets
+	headroom   float64 // negative: no pacing
+	maxBackoff time.Duration
+	sleep      func(ctx context.Context, d time.Duration) error
+	now        func() time.Time
+	log        *slog.Logger
 
 	mu      sync.Mutex
 	budgets map[string]budget // by bucketOf(path)
@@ -53,111 +60,154 @@ type budget struct {
 	resetAt          time.Time // on our clock
 }
 
+// newTransport builds the Okta layer and the edge under it for c, which
+// withDefaults has filled in.
 func newTransport(base http.RoundTripper, c Config) *transport {
-	return &transport{
-		base:           base,
-		headroom:       c.Headroom,
-		maxRetries:     c.MaxRetries,
-		maxBackoff:     c.MaxBackoff,
-		attemptTimeout: c.AttemptTimeout,
-		sleep:          c.Sleep,
-		now:            c.Now,
-		jitter:         rand.Int64N,
-		log:            c.Logger,
-		budgets:        map[string]budget{},
+	t := &transport{
+		secrets:    c.Secrets,
+		headroom:   c.Headroom,
+		maxBackoff: c.MaxBackoff,
+		sleep:      c.Sleep,
+		now:        c.Now,
+		log:        c.Logger,
+		budgets:    map[string]budget{},
 	}
+	maxBackoff := c.MaxBackoff
+	t.edge = httpx.NewTransport(httpx.Policy{
+		API:            "okta",
+		Base:           base,
+		AttemptTimeout: c.AttemptTimeout,
+		Deadline:       c.Deadline,
+		MaxRetries:     c.MaxRetries,
+		Backoff: func(n int) time.Duration {
+			return backoff.Exponential(n, baseBackoff, maxBackoff, backoff.UpperHalf(rand.Int64N))
+		},
+		Resendable: resendable,
+		Classify:   t.classify,
+		Operation:  operation,
+		Secrets:    c.Secrets,
+		Logger:     c.Logger,
+		Sleep:      c.Sleep,
+		Now:        c.Now,
+	})
+	return t
 }
 
-// RoundTrip sends req, retrying 429s (until X-Rate-Limit-Reset when the
-// headers allow, else with backoff), 5xx answers and transport errors
-// (with backoff and jitter), at most maxRetries times; an attempt that
-// outlasts attemptTimeout is a transport error. When retries run out on a
-// 5xx the answer is returned for the SDK to turn into an Okta error; on a
-// 429 or a transport error a *retryError is returned.
+// RoundTrip paces req, then sends it through the edge.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	bucket := bucketOf(req.URL.Path)
-	rewindable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-	var retryFor string
-	for attempt := 0; ; attempt++ {
-		if err := t.pace(ctx, bucket); err != nil {
-			return nil, err
+	if err := t.pace(req.Context(), bucketOf(req.URL.Path)); err != nil {
+		return nil, err
+	}
+	if isTokenRequest(req) {
+		// The SDK signs the assertion and puts it in the query string,
+		// where any error quoting the URL would show it.
+		t.secrets.Add(req.URL.Query().Get("client_assertion"))
+	}
+	resp, err := t.edge.RoundTrip(req)
+	if err != nil {
+		return nil, withoutEOF(err)
+	}
+	return resp, nil
+}
+
+// classify reads one Okta answer for the edge, and records its rate-limit
+// headers for pacing.
+func (t *transport) classify(req *http.Request, resp *http.Response, body []byte) httpx.Verdict {
+	t.observe(bucketOf(req.URL.Path), resp)
+	switch code := resp.StatusCode; {
+	case code == http.StatusTooManyRequests:
+		// The SDK, left to read a final 429 itself, would lose Okta's
+		// error: Err carries it instead.
+		return httpx.Verdict{Reason: httpx.ReasonRateLimit, Retry: true, NotRun: true, RateLimit: true,
+			Wait: t.rateLimitWait(resp), Err: rateLimitError(body)}
+	case retryableStatus(code):
+		// The SDK reads a final 5xx into Okta's error.
+		return httpx.Verdict{Reason: httpx.ReasonServer, Retry: true}
+	case code >= 200 && code < 300:
+		if err := checkShape(req, body); err != nil {
+			return httpx.Verdict{Reason: httpx.ReasonMalformed, Retry: true, Err: err}
 		}
-		r, err := t.attemptRequest(req, attempt, retryFor)
-		if err != nil {
-			return nil, err
+		if isTokenRequest(req) {
+			t.addAccessToken(body)
 		}
-		resp, err := t.send(r)
-		last := attempt >= t.maxRetries || !rewindable
-		var (
-			wait   time.Duration
-			reason string
-		)
-		switch {
-		case err != nil:
-			if ctx.Err() != nil {
-				return nil, err
-			}
-			if last {
-				return nil, &retryError{attempts: attempt + 1, err: err}
-			}
-			wait, reason = t.backoff(attempt), "transport error"
-		case resp.StatusCode == http.StatusTooManyRequests:
-			t.observe(bucket, resp)
-			if last {
-				return nil, &retryError{attempts: attempt + 1, err: rateLimitError(resp)}
-			}
-			wait, reason = t.rateLimitWait(resp, attempt), "rate limited"
-			retryFor = resp.Header.Get("X-Okta-Request-Id")
-			drain(resp)
-		case retryableStatus(resp.StatusCode):
-			t.observe(bucket, resp)
-			if last {
-				return resp, nil
-			}
-			wait, reason = t.backoff(attempt), resp.Status
-			drain(resp)
-		default:
-			t.observe(bucket, resp)
-			return resp, nil
-		}
-		t.log.Warn("okta: retrying request", "method", req.Method, "path", req.URL.Path,
-			"reason", reason, "attempt", attempt+1, "wait", wait)
-		if err := t.sleep(ctx, wait); err != nil {
-			return nil, err
-		}
+	}
+	return httpx.Verdict{}
+}
+
+// checkShape refuses a 2xx answer that is not JSON, or a listing that is
+// not a JSON array: decoded by the SDK, the first would fail with the
+// SDK's words and the second could read as an empty page. Empty and null
+// answers are left to the edge, which refuses them for every API.
+func checkShape(req *http.Request, body []byte) error {
+	b := bytes.TrimSpace(body)
+	if len(b) == 0 || bytes.Equal(b, []byte("null")) {
+		return nil
+	}
+	if !json.Valid(b) {
+		return errors.New("the answer is not valid JSON")
+	}
+	if isListing(req) && b[0] != '[' {
+		return errors.New("the answer is not a JSON array of items")
+	}
+	return nil
+}
+
+// isListing reports whether req lists groups or a group's members, whose
+// answers are JSON arrays.
+func isListing(req *http.Request) bool {
+	switch b := bucketOf(req.URL.Path); b {
+	case "/api/v1/groups", "/api/v1/groups/{id}/users":
+		return req.Method == http.MethodGet
+	}
+	return false
+}
+
+// addAccessToken adds the access token in a token answer to the secrets.
+func (t *transport) addAccessToken(body []byte) {
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if json.Unmarshal(body, &tok) == nil {
+		t.secrets.Add(tok.AccessToken)
 	}
 }
 
-// send makes one attempt under the attempt timeout (see httpx.Timeout: a
-// connection that stalls mid-body fails the attempt too).
-func (t *transport) send(req *http.Request) (*http.Response, error) {
-	if t.attemptTimeout <= 0 {
-		return t.base.RoundTrip(req)
-	}
-	return (&httpx.Timeout{Base: t.base, After: t.attemptTimeout}).RoundTrip(req)
+// resendable reports whether req is harmless to send twice: every read,
+// and the OAuth token request, which only mints a token.
+func resendable(req *http.Request) bool {
+	return req.Method == http.MethodGet || req.Method == http.MethodHead || isTokenRequest(req)
 }
 
-// attemptRequest is req for the first attempt and a copy with a fresh
-// body (and Okta's retry headers after a 429) for later ones.
-func (t *transport) attemptRequest(req *http.Request, attempt int, retryFor string) (*http.Request, error) {
-	if attempt == 0 {
-		return req, nil
-	}
-	r := req.Clone(req.Context())
-	if req.GetBody != nil {
-		body, err := req.GetBody()
-		if err != nil {
-			return nil, err
-		}
-		r.Body = body
-	}
-	if retryFor != "" {
-		r.Header.Set("X-Okta-Retry-For", retryFor)
-		r.Header.Set("X-Okta-Retry-Count", strconv.Itoa(attempt))
-	}
-	return r, nil
+func isTokenRequest(req *http.Request) bool {
+	return req.Method == http.MethodPost && req.URL.Path == tokenPath
 }
+
+// operation names req in logs and errors by method and path shape, so
+// one group's read is named like every other's: "GET
+// /api/v1/groups/{id}/users".
+func operation(req *http.Request) string {
+	return req.Method + " " + bucketOf(req.URL.Path)
+}
+
+// withoutEOF returns err, but with any io.EOF in it hidden: the SDK
+// retries an error that is io.EOF without limit.
+func withoutEOF(err error) error {
+	if !errors.Is(err, io.EOF) {
+		return err
+	}
+	var he *httpx.Error
+	if errors.As(err, &he) {
+		c := *he
+		c.Err = eofHidden{he.Err}
+		return &c
+	}
+	return eofHidden{err}
+}
+
+// eofHidden reads as its error but does not unwrap to it.
+type eofHidden struct{ err error }
+
+func (e eofHidden) Error() string { return e.err.Error() }
 
 // pace waits for the bucket's reset when its remaining budget has fallen
 // below the headroom.
@@ -210,23 +260,18 @@ func (t *transport) resetAt(h http.Header) (time.Time, bool) {
 }
 
 // rateLimitWait is how long to wait after a 429: until the reset plus a
-// second, as Okta advises, or a backoff when the headers do not say.
-func (t *transport) rateLimitWait(resp *http.Response, attempt int) time.Duration {
+// second, as Okta advises, capped by maxBackoff; 0 (the edge's backoff)
+// when the headers do not say.
+func (t *transport) rateLimitWait(resp *http.Response) time.Duration {
 	at, ok := t.resetAt(resp.Header)
 	if !ok {
-		return t.backoff(attempt)
+		return 0
 	}
 	d := at.Sub(t.now())
 	if d < 0 {
-		return t.backoff(attempt)
+		return 0
 	}
 	return min(d+time.Second, t.maxBackoff)
-}
-
-// backoff is an exponential wait with jitter: uniformly random in the
-// upper half of min(maxBackoff, baseBackoff·2^attempt).
-func (t *transport) backoff(attempt int) time.Duration {
-	return backoff.Exponential(attempt, baseBackoff, t.maxBackoff, backoff.UpperHalf(t.jitter))
 }
 
 func retryableStatus(code int) bool {
@@ -238,17 +283,15 @@ func retryableStatus(code int) bool {
 	return false
 }
 
-// rateLimitError reads Okta's error out of a final 429, which the SDK
-// would otherwise discard.
-func rateLimitError(resp *http.Response) *APIError {
-	defer resp.Body.Close()
-	e := &APIError{Status: resp.StatusCode}
-	var body struct {
+// rateLimitError reads Okta's error out of a 429's body.
+func rateLimitError(body []byte) *APIError {
+	e := &APIError{Status: http.StatusTooManyRequests}
+	var b struct {
 		ErrorCode    string `json:"errorCode"`
 		ErrorSummary string `json:"errorSummary"`
 	}
-	if json.NewDecoder(io.LimitReader(resp.Body, errorBodyLimit)).Decode(&body) == nil {
-		e.Code, e.Summary = body.ErrorCode, body.ErrorSummary
+	if json.Unmarshal(body, &b) == nil {
+		e.Code, e.Summary = b.ErrorCode, b.ErrorSummary
 	}
 	if e.Code == "" {
 		e.Code = "E0000047"
@@ -257,11 +300,6 @@ func rateLimitError(resp *http.Response) *APIError {
 		e.Summary = "API call exceeded rate limit due to too many requests."
 	}
 	return e
-}
-
-func drain(resp *http.Response) {
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, errorBodyLimit))
-	_ = resp.Body.Close()
 }
 
 // bucketOf names a path's rate-limit bucket by its shape: IDs become
