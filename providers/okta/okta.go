@@ -120,8 +120,9 @@ func New(ctx context.Context, cfg Config) (providers.Provider, error) {
 
 // Members returns every member of the group ref names, in every status,
 // with Active set as activeStatus says, sorted by email. A read that fails
-// at any page is an error, never a short list. Its errors are redacted
-// with the source's Secrets.
+// at any page, or a page that is not a well-formed list of users in
+// statuses Okta documents, is an error, never a short list. Its errors
+// are redacted with the source's Secrets.
 func (s *source) Members(ctx context.Context, ref providers.GroupRef) ([]providers.Member, error) {
 	members, err := s.members(ctx, ref)
 	return members, s.secrets.Error(err)
@@ -188,16 +189,30 @@ func pageError(page int, err error) error {
 }
 
 // toMembers converts users, dropping repeats (a user seen on two pages when
-// membership changed mid-read). A member who counts (activeStatus) but
-// lacks the email attribute fails the group: they cannot be matched to a
-// Buildkite user, and a list without them would read as the whole group,
-// so the planner would remove them from the team. An inactive member
-// without it is skipped, since they could not be desired anyway.
+// membership changed mid-read). Anything that makes the list less than
+// the group fails the group instead:
+//   - an entry that is null or has no id, or a user whose status is
+//     missing or not one Okta documents: nothing says whether they count;
+//   - a member who counts but lacks the email attribute: they cannot be
+//     matched to a Buildkite user, and a list without them would read as
+//     the whole group, so the planner would remove them from the team.
+//
+// An inactive member without the email attribute is skipped, since they
+// could not be desired anyway.
 func (s *source) toMembers(ctx context.Context, group string, users []*oktasdk.User) ([]providers.Member, error) {
 	members := make([]providers.Member, 0, len(users))
 	seen := map[string]bool{}
-	for _, u := range users {
-		if u == nil || seen[u.Id] {
+	for i, u := range users {
+		switch {
+		case u == nil:
+			return nil, fmt.Errorf("user %d of the listing is null", i+1)
+		case u.Id == "":
+			return nil, fmt.Errorf("user %d of the listing has no id (status %q)", i+1, u.Status)
+		case u.Status == "":
+			return nil, fmt.Errorf("user %s has no status", u.Id)
+		case !knownStatus(u.Status):
+			return nil, fmt.Errorf("user %s has status %q, which is not one Okta documents", u.Id, u.Status)
+		case seen[u.Id]:
 			continue
 		}
 		seen[u.Id] = true
@@ -217,10 +232,22 @@ func (s *source) toMembers(ctx context.Context, group string, users []*oktasdk.U
 	return members, nil
 }
 
+// knownStatus reports whether status is in Okta's documented UserStatus
+// set. A status outside it (absent, or one added after this was written)
+// says nothing about whether the person still works here.
+func knownStatus(status string) bool {
+	switch status {
+	case "STAGED", "PROVISIONED", "ACTIVE", "RECOVERY", "LOCKED_OUT",
+		"PASSWORD_EXPIRED", "SUSPENDED", "DEPROVISIONED":
+		return true
+	}
+	return false
+}
+
 // activeStatus reports whether an Okta user status counts as a member:
-// still employed, even if locked out or mid-recovery.
-// STAGED and PROVISIONED users have never signed in; SUSPENDED and
-// DEPROVISIONED ones are gone.
+// still employed, even if locked out, mid-recovery or with an expired
+// password. STAGED and PROVISIONED users have never signed in; SUSPENDED
+// and DEPROVISIONED ones are gone.
 func activeStatus(status string) bool {
 	switch status {
 	case "ACTIVE", "PASSWORD_EXPIRED", "LOCKED_OUT", "RECOVERY":
