@@ -42,17 +42,18 @@ Exit codes: 0 all applied, 1 any error, 3 a guard held changes back.`,
 			}
 			res, err := s.runner.Apply(cmd.Context(), s.mapping, s.opts)
 			if err != nil {
-				return errors.Join(err, trail.Run(runID, audit.TriggerCLI, plan.Summary{}, 0, audit.ResultError), trail.Close())
+				return errors.Join(err, trail.Run(runID, audit.TriggerCLI, plan.Summary{}, 0, audit.RunResult(cmd.Context(), nil, err)), trail.Close())
 			}
 			// What was written is shown even if the audit trail fails, and
 			// the run line is written even if showing it fails.
 			renderErr := plan.Render(g.stdout, res.Plan, f.format)
-			if err := errors.Join(renderErr, trail.Run(runID, audit.TriggerCLI, res.Plan.Summary, res.Duration, audit.Result(res.Plan)), trail.Close()); err != nil {
+			result := audit.RunResult(cmd.Context(), res.Plan, nil)
+			if err := errors.Join(renderErr, trail.Run(runID, audit.TriggerCLI, res.Plan.Summary, res.Duration, result), trail.Close()); err != nil {
 				return err
 			}
 			s.logSummary(res)
-			switch audit.Result(res.Plan) {
-			case audit.ResultError:
+			switch result {
+			case audit.ResultError, audit.ResultCancelled:
 				return exitCode(exitError)
 			case audit.ResultHeld:
 				return exitCode(exitHeld)

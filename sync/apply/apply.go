@@ -17,8 +17,9 @@ import (
 // deadline instead of the run's.
 const ChangeTimeout = 2 * time.Minute
 
-// ErrCancelled is recorded on changes not attempted because the run was
-// cancelled before their turn.
+// ErrCancelled is the error of the changes skipped because the run was
+// cancelled before their turn. Callers tell such changes by their status,
+// plan.StatusSkipped, not by this text.
 var ErrCancelled = errors.New("not attempted: the run was cancelled")
 
 // Applier executes plans through a Writer.
@@ -27,7 +28,8 @@ type Applier struct {
 	Logger *slog.Logger
 	// OnChange, when set, is called after each change is attempted, with its
 	// status and error filled in (the audit log hooks in here). Changes
-	// not attempted because the run was cancelled are not reported.
+	// skipped because the run was cancelled are not reported: nothing was
+	// written.
 	OnChange func(plan.Change)
 }
 
@@ -45,7 +47,7 @@ func phases() [5]plan.Action {
 // changes are never applied. The Buildkite IDs the writes need come from
 // org, the snapshot the plan was made from, and from teams created on the
 // way. Cancelling ctx stops new changes from starting; the one in flight
-// finishes.
+// finishes, and the rest are StatusSkipped with ErrCancelled.
 func (a *Applier) Apply(ctx context.Context, org *model.Org, p *plan.Plan) *plan.Plan {
 	out := *p
 	out.Changes = make([]plan.Change, len(p.Changes))
@@ -67,7 +69,7 @@ func (a *Applier) Apply(ctx context.Context, org *model.Org, p *plan.Plan) *plan
 			if ctx.Err() != nil {
 				// Never attempted: not an applied or failed change for the
 				// audit log or metrics, only for the returned plan.
-				c.Status, c.Error = plan.StatusFailed, ErrCancelled.Error()
+				c.Status, c.Error = plan.StatusSkipped, ErrCancelled.Error()
 				continue
 			}
 			wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ChangeTimeout)

@@ -145,12 +145,14 @@ func TestApplyStopsStartingChangesWhenCancelled(t *testing.T) {
 	if len(w.calls) != 2 {
 		t.Fatalf("writes after cancel: %v", w.calls)
 	}
-	if got.Summary.Applied != 2 || got.Summary.Failed != 4 {
+	if got.Summary.Applied != 2 || got.Summary.Failed != 0 || got.Summary.Skipped != 4 {
 		t.Fatalf("summary = %+v", got.Summary)
 	}
+	// The changes never attempted are skipped, not failed: nothing was
+	// written, and the caller tells them by their status.
 	for _, c := range got.Changes {
-		if c.Status == plan.StatusFailed && c.Error != ErrCancelled.Error() {
-			t.Errorf("%s %s: error %q", c.Action, c.Email, c.Error)
+		if c.Status != plan.StatusApplied && (c.Status != plan.StatusSkipped || c.Error != ErrCancelled.Error()) {
+			t.Errorf("%s %s: status %q, error %q", c.Action, c.Email, c.Status, c.Error)
 		}
 	}
 	// The write in flight when the cancel came still had a live context.

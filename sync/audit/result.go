@@ -1,9 +1,14 @@
 package audit
 
-import "github.com/teamsync/teamsync/sync/plan"
+import (
+	"context"
+
+	"github.com/teamsync/teamsync/sync/plan"
+)
 
 // Results name how a run ended, as written in the run line's "result"
-// field. The daemon's metrics use the same words for their result label.
+// field. The daemon's metrics use the same words for their result label,
+// except that a cancelled run counts there as an error.
 const (
 	// ResultSuccess: every planned change was applied and every read
 	// succeeded.
@@ -13,8 +18,8 @@ const (
 	ResultHeld = "held"
 	// ResultError: a read or a change failed, or the run could not plan.
 	ResultError = "error"
-	// ResultCancelled: shutdown cut the run short before it could finish;
-	// only the daemon writes it, since it alone knows why a run stopped.
+	// ResultCancelled: SIGINT or SIGTERM cut the run short before it could
+	// finish (see RunResult).
 	ResultCancelled = "cancelled"
 )
 
@@ -22,10 +27,11 @@ const (
 // planned): ResultError if it has read errors or failed changes,
 // ResultHeld if a guard held changes back, else ResultSuccess. A nil plan
 // means the run never got as far as planning, which is ResultError.
-// Cancellation is the caller's to decide: a plan cannot tell.
+// Skipped changes are not failures; whether the run was cancelled is
+// RunResult's to say, since that needs the run's context.
 func Result(p *plan.Plan) string {
 	switch {
-	case p == nil || len(p.Errors) > 0 || p.Summary.Failed > 0 || anyFailed(p.Changes):
+	case p == nil || len(p.Errors) > 0 || p.Summary.Failed > 0 || anyStatus(p.Changes, plan.StatusFailed):
 		return ResultError
 	case p.HeldByGuard():
 		return ResultHeld
@@ -33,12 +39,29 @@ func Result(p *plan.Plan) string {
 	return ResultSuccess
 }
 
-// anyFailed looks at the changes themselves as well as the summary, so a
-// plan whose summary was not recounted after apply is not taken for a
-// success.
-func anyFailed(cs []plan.Change) bool {
+// RunResult is the result word for a whole run, which the CLI's apply and
+// the daemon both write: the run's context ctx, the plan p it ended with
+// (nil if it never planned) and the error it returned. A run whose context
+// was cancelled is ResultCancelled if that cut it short: it returned an
+// error, a change failed, or the applier skipped changes it never reached.
+// A run that finished all its work before the cancel took effect keeps
+// its result. Otherwise it is Result(p), or ResultError when err is set.
+func RunResult(ctx context.Context, p *plan.Plan, err error) string {
+	r := Result(p)
+	if err != nil {
+		r = ResultError
+	}
+	if ctx.Err() != nil && (r == ResultError || (p != nil && anyStatus(p.Changes, plan.StatusSkipped))) {
+		return ResultCancelled
+	}
+	return r
+}
+
+// anyStatus looks at the changes themselves as well as the summary, so a
+// plan whose summary was not recounted after apply is not misread.
+func anyStatus(cs []plan.Change, s plan.Status) bool {
 	for _, c := range cs {
-		if c.Status == plan.StatusFailed {
+		if c.Status == s {
 			return true
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/teamsync/teamsync/sync/apply"
 	"github.com/teamsync/teamsync/sync/plan"
 )
 
@@ -14,7 +13,7 @@ func TestClassify(t *testing.T) {
 	live := context.Background()
 	stopped, cancel := context.WithCancel(context.Background())
 	cancel()
-	notAttempted := plan.Change{Action: plan.ActionAddMember, Team: "t", Email: "a@acme.com", Status: plan.StatusFailed, Error: apply.ErrCancelled.Error()}
+	notAttempted := plan.Change{Action: plan.ActionAddMember, Team: "t", Email: "a@acme.com", Status: plan.StatusSkipped, Error: "not attempted: the run was cancelled"}
 	applied := plan.Change{Action: plan.ActionAddMember, Team: "t", Email: "b@acme.com", Status: plan.StatusApplied}
 	held := plan.Change{Action: plan.ActionRemoveMember, Team: "t", Email: "c@acme.com", Guard: plan.GuardMaxRemovals}
 	tests := []struct {

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/teamsync/teamsync/sync/apply"
 	"github.com/teamsync/teamsync/sync/audit"
 	"github.com/teamsync/teamsync/sync/config"
 	"github.com/teamsync/teamsync/sync/metrics"
@@ -104,7 +103,7 @@ func (d *daemon) run(ctx context.Context, id, trigger string, teams []string) {
 			"applied", sum.Applied, "failed", sum.Failed, "held", sum.Held,
 			"unplaced", sum.Unplaced, "errors", sum.Errors}
 		if n := notAttempted(out.plan); n > 0 {
-			// Part of "failed" in the summary, but never written.
+			// Skipped: never written, so not in "failed".
 			attrs = append(attrs, "not_attempted", n)
 		}
 		log.Info("reconcile finished", attrs...)
@@ -123,33 +122,24 @@ type runOutcome struct {
 	took    time.Duration
 }
 
-// classify names a run's result with audit.Result, as the CLI's apply
-// does; a run that returned an error is an error whatever its plan says.
-// A failed run cut short by shutdown is "cancelled" in the audit log and
-// an error in metrics.
+// classify names a run's result with audit.RunResult, as the CLI's apply
+// does. A run cut short by shutdown is "cancelled" in the audit log and an
+// error in metrics.
 func classify(ctx context.Context, p *plan.Plan, err error) (metric, auditResult string) {
-	metric = audit.Result(p)
-	if err != nil {
-		metric = metrics.ResultError
+	auditResult = audit.RunResult(ctx, p, err)
+	if auditResult == audit.ResultCancelled {
+		return metrics.ResultError, auditResult
 	}
-	if ctx.Err() != nil && metric == metrics.ResultError {
-		return metric, audit.ResultCancelled
-	}
-	return metric, metric
+	return auditResult, auditResult
 }
 
-// notAttempted counts the changes shutdown kept from starting.
+// notAttempted counts the changes shutdown kept from starting: the
+// applier skips them.
 func notAttempted(p *plan.Plan) int {
 	if p == nil {
 		return 0
 	}
-	n := 0
-	for _, c := range p.Changes {
-		if c.Status == plan.StatusFailed && c.Error == apply.ErrCancelled.Error() {
-			n++
-		}
-	}
-	return n
+	return p.Summary.Skipped
 }
 
 // finish ends a run: it frees the slot, records readiness and metrics, and

@@ -55,8 +55,8 @@ func (p *Plan) sort() {
 	})
 }
 
-// Recount recomputes Summary from the plan's lists, including Applied and
-// Failed from the changes' statuses. The applier calls it after setting them.
+// Recount recomputes Summary from the plan's lists, including Applied,
+// Failed and Skipped from the changes' statuses. The applier calls it after setting them.
 func (p *Plan) Recount() {
 	s := Summary{Held: len(p.Held), Unplaced: len(p.Unplaced), Errors: len(p.Errors), AfterApply: p.Applied}
 	for _, c := range p.Changes {
@@ -77,6 +77,8 @@ func (p *Plan) Recount() {
 			s.Applied++
 		case StatusFailed:
 			s.Failed++
+		case StatusSkipped:
+			s.Skipped++
 		}
 	}
 	p.Summary = s

@@ -65,6 +65,9 @@ func otherCounts(s Summary) string {
 
 // applyLine is the outcome sentence shown after apply.
 func applyLine(s Summary) string {
+	if s.Skipped > 0 {
+		return fmt.Sprintf("%d applied, %d failed, %d skipped.", s.Applied, s.Failed, s.Skipped)
+	}
 	return fmt.Sprintf("%d applied, %d failed.", s.Applied, s.Failed)
 }
 

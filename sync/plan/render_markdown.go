@@ -101,8 +101,11 @@ func changeCells(c Change) []string {
 
 // statusCell is the Status cell after apply.
 func statusCell(c Change) string {
-	if c.Status == StatusFailed {
+	switch c.Status {
+	case StatusFailed:
 		return "**failed**: " + mdEscape(c.Error)
+	case StatusSkipped:
+		return "skipped: " + mdEscape(c.Error)
 	}
 	return mdEscape(string(c.Status))
 }

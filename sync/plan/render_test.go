@@ -23,6 +23,7 @@ func TestRenderGolden(t *testing.T) {
 		{"troubled", func() *Plan { return troubledScenario().build() }},
 		{"applied", appliedPlan},
 		{"applied-nothing", appliedNothing},
+		{"cancelled", cancelledPlan},
 	}
 	formats := []struct{ format, ext string }{
 		{FormatText, "txt"}, {FormatJSON, "json"}, {FormatMarkdown, "md"},

@@ -124,6 +124,8 @@ func (t *textView) change(c Change, held bool) {
 		s += "  " + t.paint(ansiMagenta, "[held: "+plain(c.Guard)+"]")
 	case c.Status == StatusFailed:
 		s += "  " + t.paint(ansiRed, "[failed: "+plain(c.Error)+"]")
+	case c.Status == StatusSkipped:
+		s += "  " + t.paint(ansiYellow, "[skipped: "+plain(c.Error)+"]")
 	case c.Status != "":
 		s += "  [" + string(c.Status) + "]"
 	}

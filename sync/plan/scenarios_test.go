@@ -123,6 +123,22 @@ func appliedPlan() *Plan {
 	return p
 }
 
+// cancelledPlan is apply's result when the run was cancelled after its
+// first two changes: the rest are skipped, never attempted.
+func cancelledPlan() *Plan {
+	p := typicalScenario().build()
+	for i := range p.Changes {
+		p.Changes[i].Status = StatusApplied
+		if i >= 2 {
+			p.Changes[i].Status = StatusSkipped
+			p.Changes[i].Error = "not attempted: the run was cancelled"
+		}
+	}
+	p.Applied = true
+	p.Recount()
+	return p
+}
+
 // appliedNothing is apply's result when there was nothing to write.
 func appliedNothing() *Plan {
 	p := &Plan{Version: Version, Organization: "acme", Applied: true}

@@ -44,10 +44,13 @@ const (
 // Status is the outcome of applying a change.
 type Status string
 
-// Change statuses after apply.
+// Change statuses after apply. A skipped change was not written and not
+// tried: the applier skips the changes a cancelled run never reached. A
+// failed or skipped change says why in Error.
 const (
 	StatusApplied Status = "applied"
 	StatusFailed  Status = "failed"
+	StatusSkipped Status = "skipped"
 )
 
 // Plan is the whole result of planning (and, after apply, of applying).
@@ -98,7 +101,8 @@ type Error struct {
 	Message string `json:"message"`
 }
 
-// Summary counts the plan's entries. Applied and Failed are set after apply.
+// Summary counts the plan's entries. Applied, Failed and Skipped are set
+// after apply.
 type Summary struct {
 	CreateTeam   int `json:"create_team"`
 	AddMember    int `json:"add_member"`
@@ -110,6 +114,9 @@ type Summary struct {
 	Errors       int `json:"errors"`
 	Applied      int `json:"applied,omitempty"`
 	Failed       int `json:"failed,omitempty"`
+	// Skipped is shown only when some change was skipped, so that the
+	// apply output of a run that finished is what it always was.
+	Skipped int `json:"skipped,omitempty"`
 	// AfterApply makes the JSON form carry applied and failed even when
 	// they are 0; Recount sets it from Plan.Applied.
 	AfterApply bool `json:"-"`
