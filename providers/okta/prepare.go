@@ -3,12 +3,14 @@ package okta
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"sort"
 	"strings"
 	"sync"
 
+	"github.com/teamsync/teamsync/internal/httpx"
 	"github.com/teamsync/teamsync/providers"
 )
 
@@ -30,12 +32,21 @@ var _ providers.Preparer = (*source)(nil)
 // Members then reads each such group's pages without a search of its own:
 // one search of the /api/v1/groups rate-limit bucket per batch instead of
 // one per name. Refs of other sources, ID-shaped names (read by ID) and
-// names already prepared are skipped. Each batch is cached only when all
-// its pages were read; a name Prepare did not cover, because its batch
-// failed or it was never asked, is searched for alone by Members, so an
-// error here costs requests, never a wrong answer. The cache lives as long
-// as the source, which is built for one run.
+// names already prepared are skipped.
+//
+// A batch whose search Okta refused (an error answer, such as a query it
+// would not run) leaves its names to Members, which searches for each
+// alone: the error costs requests, never a wrong answer. A batch that got
+// no answer at all (a timeout, a dropped connection, an Okta that stopped
+// answering) fails its names: Members returns that failure for them
+// rather than sending one more search per name at an Okta that is not
+// answering. The cache lives as long as the source, which is built for
+// one run.
 func (s *source) Prepare(ctx context.Context, refs []providers.GroupRef) error {
+	return s.secrets.Error(s.prepare(ctx, refs))
+}
+
+func (s *source) prepare(ctx context.Context, refs []providers.GroupRef) error {
 	names := s.namesToPrepare(refs)
 	if len(names) == 0 {
 		return nil
@@ -50,6 +61,9 @@ func (s *source) Prepare(ctx context.Context, refs []providers.GroupRef) error {
 		if err != nil {
 			failed++
 			firstErr = cmp.Or(firstErr, err)
+			if unanswered(err) {
+				s.names.put(batchFailure(batch, err))
+			}
 			continue
 		}
 		found := make(map[string]nameMatches, len(batch))
@@ -65,6 +79,33 @@ func (s *source) Prepare(ctx context.Context, refs []providers.GroupRef) error {
 			len(names), failed, len(batches), firstErr)
 	}
 	return nil
+}
+
+// unanswered reports whether err is a request that got no answer from
+// Okta: it timed out, its connection failed, it was not sent because Okta
+// had stopped answering, or the caller gave up.
+func unanswered(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var he *httpx.Error
+	if !errors.As(err, &he) {
+		return false
+	}
+	switch he.Reason {
+	case httpx.ReasonTimeout, httpx.ReasonConnection, httpx.ReasonUnresponsive:
+		return true
+	}
+	return false
+}
+
+// batchFailure records err as the outcome of every name in batch.
+func batchFailure(batch []string, err error) map[string]nameMatches {
+	out := make(map[string]nameMatches, len(batch))
+	for _, name := range batch {
+		out[name] = nameMatches{err: fmt.Errorf("batched search: %w", err)}
+	}
+	return out
 }
 
 // namesToPrepare is the sorted, distinct Okta group names in refs that

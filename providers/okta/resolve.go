@@ -42,14 +42,19 @@ func (s *source) resolve(ctx context.Context, name string) (*oktasdk.Group, erro
 		}
 		m = matchName(name, groups)
 	}
+	if m.err != nil {
+		return nil, fmt.Errorf("okta: find group %q: %w", name, m.err)
+	}
 	return m.pick(name, looksLikeID)
 }
 
 // nameMatches is what a name search found for one name. Okta's eq ignores
 // case, so a search also returns groups whose names differ only in case;
-// they are kept to say so when no name is exact.
+// they are kept to say so when no name is exact. err is set instead when
+// the search got no answer.
 type nameMatches struct {
 	exact, caseOnly []*oktasdk.Group
+	err             error
 }
 
 // matchName sorts the groups a search returned by how their names compare
