@@ -3,10 +3,13 @@ package okta_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -283,5 +286,92 @@ func TestStalledAttemptTimesOut(t *testing.T) {
 				t.Errorf("waits %v, want 1 between the attempts", w)
 			}
 		})
+	}
+}
+
+// capture is a slog.Handler that keeps every record with its attributes,
+// those added by With included, by key.
+type capture struct {
+	mu      *sync.Mutex
+	records *[]map[string]slog.Value
+	attrs   []slog.Attr
+}
+
+func newCapture() *capture {
+	return &capture{mu: &sync.Mutex{}, records: &[]map[string]slog.Value{}}
+}
+
+func (c *capture) Enabled(context.Context, slog.Level) bool { return true }
+
+func (c *capture) Handle(_ context.Context, r slog.Record) error {
+	rec := map[string]slog.Value{"msg": slog.StringValue(r.Message), "level": slog.StringValue(r.Level.String())}
+	for _, a := range c.attrs {
+		rec[a.Key] = a.Value.Resolve()
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		rec[a.Key] = a.Value.Resolve()
+		return true
+	})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	*c.records = append(*c.records, rec)
+	return nil
+}
+
+func (c *capture) WithAttrs(as []slog.Attr) slog.Handler {
+	return &capture{mu: c.mu, records: c.records, attrs: append(slices.Clone(c.attrs), as...)}
+}
+
+func (c *capture) WithGroup(string) slog.Handler { return c }
+
+func (c *capture) withMsg(msg string) []map[string]slog.Value {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []map[string]slog.Value
+	for _, r := range *c.records {
+		if r["msg"].String() == msg {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func TestRetryLogLinesComeFromTheEdge(t *testing.T) {
+	// One line per retry, from the edge every API shares: the API, the
+	// request by shape (no group IDs), the attempt out of all, the reason
+	// and the wait. Okta's own retry line is gone.
+	e := newEnv(t, oneGroup("Eng", people(300, "acme.com")), oktasim.Options{})
+	e.sim.Inject(oktasim.Fault{Path: usersPath(t, e, "Eng"), Nth: 2, Times: 2, Status: http.StatusServiceUnavailable})
+	logs := newCapture()
+	cfg := e.config()
+	cfg.Logger = slog.New(logs)
+	if _, err := e.source(t, cfg).Members(context.Background(), ref("Eng")); err != nil {
+		t.Fatalf("Members: %v", err)
+	}
+	lines := logs.withMsg("retrying request")
+	if len(lines) != 2 {
+		t.Fatalf("%d retry lines, want 2", len(lines))
+	}
+	waits := e.sleep.Waits()
+	for i, l := range lines {
+		want := map[string]string{
+			"level":     "WARN",
+			"api":       "okta",
+			"provider":  "okta",
+			"operation": "GET /api/v1/groups/{id}/users",
+			"attempt":   fmt.Sprintf("%d/5", i+2),
+			"reason":    httpx.ReasonServer,
+		}
+		for k, v := range want {
+			if got := l[k].String(); got != v {
+				t.Errorf("line %d: %s=%q, want %q", i+1, k, got, v)
+			}
+		}
+		if l["wait"].Kind() != slog.KindDuration || l["wait"].Duration() != waits[i] {
+			t.Errorf("line %d: wait=%v, want the %v waited", i+1, l["wait"], waits[i])
+		}
+	}
+	if old := logs.withMsg("okta: retrying request"); len(old) != 0 {
+		t.Errorf("%d lines from Okta's own retry loop, want none", len(old))
 	}
 }
