@@ -1,6 +1,12 @@
-// Package bksimtest starts validating Buildkite simulators for tests: it
-// loads the real Buildkite schema once per process and serves a bksim.Server
-// on an httptest.Server that is closed when the test ends.
+// Package bksimtest starts validating Buildkite simulators for tests and
+// gives tests Buildkite's full schema when it is at hand.
+//
+// Simulators validate against bksim.MinimalSchema, which ships with the
+// repository, so every test runs on a fresh clone. Setting
+// $BUILDKITE_SCHEMA to Buildkite's schema.graphql makes them validate
+// against that file instead. FullSchema and FullSchemaOnCI find the full
+// schema ($BUILDKITE_SCHEMA, else ../shared/buildkite/schema.graphql beside
+// the module) for the tests that compare with Buildkite itself.
 package bksimtest
 
 import (
@@ -17,57 +23,96 @@ import (
 // Token is the bearer token the simulators started by Start require.
 const Token = "test-token"
 
-// schemaOnce caches the schema for the process: it is 263 KB of SDL and
-// every test wants the same one.
+// schemaOnce caches the full schema for the process: it is 263 KB of SDL
+// and every test wants the same one.
 type schemaOnce struct {
 	once   sync.Once
 	schema *ast.Schema
 	err    error
-	path   string
 	msg    string
 }
 
 var loaded schemaOnce
 
-// Schema returns the real Buildkite schema, loaded once per process. When
-// it cannot be found the test is skipped, or fails when the CI environment
-// variable is set, with a message naming the places searched.
+// Schema returns the schema the simulators validate against: the file
+// named by $BUILDKITE_SCHEMA when it is set (the test fails when that file
+// is missing or does not parse), else bksim.MinimalSchema.
 func Schema(t testing.TB) *ast.Schema {
 	t.Helper()
-	return loaded.get(t)
+	return loaded.simulator(t)
 }
 
-func (l *schemaOnce) get(t testing.TB) *ast.Schema {
+// FullSchema returns Buildkite's full schema, loaded once per process, or
+// nil when it is not found; then it logs where it looked, so that a test
+// that compares with it shows it did not. A file that is found but does
+// not parse fails the test.
+func FullSchema(t testing.TB) *ast.Schema {
+	t.Helper()
+	return loaded.full(t, false)
+}
+
+// FullSchemaOnCI is FullSchema for the tests that must compare with
+// Buildkite on CI: when the schema is not found and the CI environment
+// variable is set, the test fails with a message naming where it looked.
+func FullSchemaOnCI(t testing.TB) *ast.Schema {
+	t.Helper()
+	return loaded.full(t, true)
+}
+
+func (l *schemaOnce) simulator(t testing.TB) *ast.Schema {
+	t.Helper()
+	if os.Getenv(bksim.SchemaEnv) == "" {
+		return bksim.MinimalSchema()
+	}
+	sc := l.load(t)
+	if sc == nil {
+		t.Fatalf("bksimtest: %s", l.msg)
+	}
+	return sc
+}
+
+func (l *schemaOnce) full(t testing.TB, requiredOnCI bool) *ast.Schema {
+	t.Helper()
+	sc := l.load(t)
+	switch {
+	case sc == nil && requiredOnCI && os.Getenv("CI") != "":
+		t.Fatalf("bksimtest: %s", l.msg)
+	case sc == nil:
+		t.Logf("bksimtest: %s", l.msg)
+	}
+	return sc
+}
+
+// load finds and parses the full schema once; a parse failure fails every
+// test that asks.
+func (l *schemaOnce) load(t testing.TB) *ast.Schema {
 	t.Helper()
 	l.once.Do(func() {
-		l.path = bksim.SchemaPath()
-		if l.path == "" {
-			where := bksim.DefaultSchemaPath()
-			if where == "" {
-				where = "../shared/buildkite/schema.graphql next to go.mod (no go.mod found above the working directory)"
-			}
-			l.msg = "Buildkite schema not found: looked at $" + bksim.SchemaEnv + " (" + envState() + ") and " + where +
+		path := bksim.SchemaPath()
+		if path == "" {
+			l.msg = "Buildkite schema not found: looked at " + searched() +
 				"; set " + bksim.SchemaEnv + "=/path/to/schema.graphql (Buildkite's data/graphql/schema.graphql from github.com/buildkite/docs)"
 			return
 		}
-		l.schema, l.err = bksim.LoadSchema(l.path)
+		l.schema, l.err = bksim.LoadSchema(path)
 	})
-	switch {
-	case l.err != nil:
+	if l.err != nil {
 		t.Fatalf("bksimtest: %v", l.err)
-	case l.schema == nil && os.Getenv("CI") != "":
-		t.Fatalf("bksimtest: %s", l.msg)
-	case l.schema == nil:
-		t.Skipf("bksimtest: %s", l.msg)
 	}
 	return l.schema
 }
 
-func envState() string {
+// searched names the places bksim.SchemaPath looked: only the file
+// $BUILDKITE_SCHEMA names when it is set.
+func searched() string {
 	if v := os.Getenv(bksim.SchemaEnv); v != "" {
-		return "set to " + v + ", which does not exist"
+		return "$" + bksim.SchemaEnv + " (set to " + v + ", which does not exist)"
 	}
-	return "unset"
+	where := bksim.DefaultSchemaPath()
+	if where == "" {
+		where = "../shared/buildkite/schema.graphql next to go.mod (no go.mod found above the working directory)"
+	}
+	return "$" + bksim.SchemaEnv + " (unset) and " + where
 }
 
 // Start starts a validating simulator holding st that requires the bearer
