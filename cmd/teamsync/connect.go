@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 
 	"github.com/teamsync/teamsync/buildkite"
 	"github.com/teamsync/teamsync/providers"
@@ -81,8 +79,8 @@ func (c *connector) okta(ctx context.Context, o *config.Okta) (providers.Provide
 		if cfg.Token, err = o.Token.Resolve(c.getenv); err != nil {
 			return nil, err
 		}
-	} else if cfg.PrivateKey, err = os.ReadFile(o.PrivateKeyFile); err != nil {
-		return nil, fmt.Errorf("okta: read private_key_file: %w", err)
+	} else if cfg.PrivateKey, err = config.ReadSecretFile("okta.private_key_file", o.PrivateKeyFile); err != nil {
+		return nil, err
 	}
 	return okta.New(ctx, cfg) // its errors say "okta: …" already
 }
@@ -103,8 +101,8 @@ func (c *connector) google(ctx context.Context, g *config.Google) (providers.Pro
 	// the metadata server), whatever their type.
 	if g.CredentialsFile != "" {
 		var err error
-		if cfg.CredentialsJSON, err = os.ReadFile(g.CredentialsFile); err != nil {
-			return nil, fmt.Errorf("google: read credentials_file: %w", err)
+		if cfg.CredentialsJSON, err = config.ReadSecretFile("google.credentials_file", g.CredentialsFile); err != nil {
+			return nil, err
 		}
 	}
 	return google.New(ctx, cfg) // its errors say "google: …" already

@@ -3,16 +3,15 @@ package config
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"strings"
 )
 
 // Resolve returns the secret's current value: the environment variable read
-// through getenv, or the file's content with trailing whitespace (the
-// newline editors add) trimmed. It is called at every run, so a rotated
-// secret is picked up without a restart. Errors name the mapping's
-// file:line, the setting and the variable or file, never the value.
+// through getenv, or the file's content, with one trailing newline trimmed
+// either way (TrimSecret). A file must be private to its owner (see
+// ReadSecretFile). It is called at every run, so a rotated secret is picked
+// up without a restart. Errors name the mapping's file:line, the setting and
+// the variable or file, never the value.
 func (s Secret) Resolve(getenv func(string) string) (string, error) {
 	key := s.Key
 	switch {
@@ -20,16 +19,16 @@ func (s Secret) Resolve(getenv func(string) string) (string, error) {
 		if key == "" {
 			key = "token_file"
 		}
-		v, err := readSecretFile(s.File)
+		v, err := readSecretFile(s.File, true)
 		if err != nil {
 			return "", s.fail(key, err)
 		}
-		return v, nil
+		return string(v), nil
 	case s.Env != "":
 		if key == "" {
 			key = "token_env"
 		}
-		v := getenv(s.Env)
+		v := TrimSecret(getenv(s.Env))
 		if strings.TrimSpace(v) == "" {
 			return "", s.fail(key, fmt.Errorf("environment variable %s is not set or empty", s.Env))
 		}
@@ -46,31 +45,16 @@ func (s Secret) fail(key string, err error) Error {
 	return Error{File: s.Origin, Line: s.Line, Path: key, Msg: err.Error(), err: err}
 }
 
-// readSecretFile reads a secret or key file, trimming trailing whitespace.
-// Its errors carry the path and the reason, never the content.
-func readSecretFile(path string) (string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return "", fmt.Errorf("cannot read %s: %w", path, pe.Err)
-		}
-		return "", fmt.Errorf("cannot read %s: %w", path, err)
-	}
-	v := strings.TrimRight(string(data), " \t\r\n")
-	if v == "" {
-		return "", fmt.Errorf("file %s is empty", path)
-	}
-	return v, nil
-}
-
 // CheckCredentials resolves every secret the mapping needs and reports all
 // the problems at once, file:line each: the Buildkite token; the Okta API
 // token or OAuth private key file when a team names an okta group; the
 // Google credentials file (or the file GOOGLE_APPLICATION_CREDENTIALS
-// names) when a team names a google group. Sections no team uses are not
-// checked, so a --team selection needs only its own credentials. The values
-// read are discarded; connecting resolves them again.
+// names) when a team names a google group. Files the mapping names must be
+// private to their owner, as ReadSecretFile requires; the file
+// GOOGLE_APPLICATION_CREDENTIALS names is read by Google's library, which
+// has its own rules, so it need only be readable. Sections no team uses are
+// not checked, so a --team selection needs only its own credentials. The
+// values read are discarded; connecting resolves them again.
 func (m *Mapping) CheckCredentials(getenv func(string) string) error {
 	c := &collector{file: m.Path}
 	fail := func(err error) {
@@ -90,17 +74,19 @@ func (m *Mapping) CheckCredentials(getenv func(string) string) error {
 			if _, err := k.Token.Resolve(getenv); err != nil {
 				fail(err)
 			}
-		} else if _, err := readSecretFile(k.PrivateKeyFile); err != nil {
+		} else if _, err := readSecretFile(k.PrivateKeyFile, true); err != nil {
 			c.list = append(c.list, Error{File: m.Path, Line: m.line("okta.private_key_file", k.Line), Path: "okta.private_key_file", Msg: err.Error(), err: err})
 		}
 	}
 	if g := m.Google; g != nil && usesGoogle {
 		if g.CredentialsFile != "" {
-			if _, err := readSecretFile(g.CredentialsFile); err != nil {
+			if _, err := readSecretFile(g.CredentialsFile, true); err != nil {
 				c.list = append(c.list, Error{File: m.Path, Line: m.line("google.credentials_file", g.Line), Path: "google.credentials_file", Msg: err.Error(), err: err})
 			}
 		} else if adc := getenv("GOOGLE_APPLICATION_CREDENTIALS"); adc != "" {
-			if _, err := readSecretFile(adc); err != nil {
+			// The library reads this file, not teamsync, so only whether
+			// it can be read is checked here.
+			if _, err := readSecretFile(adc, false); err != nil {
 				c.list = append(c.list, Error{File: m.Path, Line: g.Line, Path: "google", Msg: "GOOGLE_APPLICATION_CREDENTIALS: " + err.Error(), err: err})
 			}
 		}

@@ -16,8 +16,17 @@ func env(vars map[string]string) func(string) string {
 
 func writeFile(t *testing.T, name, content string) string {
 	t.Helper()
+	return writeFileMode(t, name, content, 0o600)
+}
+
+// writeFileMode writes a file with exactly mode, whatever the umask.
+func writeFileMode(t *testing.T, name, content string, mode os.FileMode) string {
+	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+	if err := os.WriteFile(p, []byte(content), mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, mode); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -26,8 +35,14 @@ func writeFile(t *testing.T, name, content string) string {
 func TestSecretResolve(t *testing.T) {
 	const value = "bkua_s3cr3t-value"
 	tokenFile := writeFile(t, "token", value+"\n")
-	crlfFile := writeFile(t, "token-crlf", value+" \r\n\n")
+	crlfFile := writeFile(t, "token-crlf", value+"\r\n")
+	twoNewlines := writeFile(t, "token-two", value+" \n\n")
+	bareFile := writeFile(t, "token-bare", value)
 	emptyFile := writeFile(t, "empty", "\n")
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(tokenFile, link); err != nil {
+		t.Fatal(err)
+	}
 	missing := filepath.Join(t.TempDir(), "missing")
 	at := func(s Secret) Secret { s.Origin, s.Line = "mapping.yaml", 3; return s }
 
@@ -45,8 +60,17 @@ func TestSecretResolve(t *testing.T) {
 		{"env blank", at(Secret{Env: "BUILDKITE_API_TOKEN", Key: "buildkite.token_env"}),
 			map[string]string{"BUILDKITE_API_TOKEN": "  \n"}, "",
 			"mapping.yaml:3: buildkite.token_env: environment variable BUILDKITE_API_TOKEN is not set or empty"},
+		{"env trims one newline", at(Secret{Env: "T", Key: "buildkite.token_env"}),
+			map[string]string{"T": value + "\n"}, value, ""},
+		{"env trims one CRLF", at(Secret{Env: "T", Key: "buildkite.token_env"}),
+			map[string]string{"T": value + "\r\n"}, value, ""},
+		{"env trims nothing else", at(Secret{Env: "T", Key: "buildkite.token_env"}),
+			map[string]string{"T": " " + value + " \n\n"}, " " + value + " \n", ""},
 		{"file trims the trailing newline", at(Secret{File: tokenFile, Key: "buildkite.token_file"}), nil, value, ""},
-		{"file trims trailing whitespace", at(Secret{File: crlfFile, Key: "buildkite.token_file"}), nil, value, ""},
+		{"file trims one CRLF", at(Secret{File: crlfFile, Key: "buildkite.token_file"}), nil, value, ""},
+		{"file trims only one newline", at(Secret{File: twoNewlines, Key: "buildkite.token_file"}), nil, value + " \n", ""},
+		{"file without a newline", at(Secret{File: bareFile, Key: "buildkite.token_file"}), nil, value, ""},
+		{"file through a symbolic link", at(Secret{File: link, Key: "buildkite.token_file"}), nil, value, ""},
 		{"file missing", at(Secret{File: missing, Key: "okta.token_file"}), nil, "",
 			"mapping.yaml:3: okta.token_file: cannot read " + missing + ": no such file or directory"},
 		{"file empty", at(Secret{File: emptyFile, Key: "buildkite.token_file"}), nil, "",
