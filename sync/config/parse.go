@@ -98,9 +98,7 @@ func (d *decoder) buildkite(root object) Buildkite {
 	}
 	b.Organization = org
 	if u, uAt := d.str(o, "graphql_url"); uAt.ok {
-		if why := checkURL(u, false); why != "" {
-			d.add(uAt.line, o.path, "graphql_url %q %s", u, why)
-		}
+		d.checkURL(uAt.line, o.path, "graphql_url", u)
 		b.GraphQLURL = u
 	}
 	if n, nAt := d.integer(o, "rate_limit_headroom"); nAt.ok {
@@ -153,9 +151,7 @@ func (d *decoder) okta(root object, lines map[string]int) *Okta {
 	case uAt.absent() || (uAt.ok && u == ""):
 		d.add(max(uAt.line, o.line), o.path, "org_url is required")
 	case uAt.ok:
-		if why := checkURL(u, true); why != "" {
-			d.add(uAt.line, o.path, "org_url %q %s", u, why)
-		}
+		d.checkURL(uAt.line, o.path, "org_url", u)
 		k.OrgURL = trimSlash(u)
 	}
 	if v, vAt := d.str(o, "user_email"); vAt.ok {
@@ -242,9 +238,7 @@ func (d *decoder) google(root object, lines map[string]int) *Google {
 		g.ImpersonateServiceAccount = sa
 	}
 	if e, eAt := d.str(o, "endpoint"); eAt.ok && e != "" {
-		if why := checkURL(e, false); why != "" {
-			d.add(eAt.line, o.path, "endpoint %q %s", e, why)
-		}
+		d.checkURL(eAt.line, o.path, "endpoint", e)
 		g.Endpoint = e
 	}
 	if n, nAt := d.boolean(o, "nested"); nAt.ok {

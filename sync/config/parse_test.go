@@ -251,7 +251,8 @@ func TestParseAliasExpansionLimit(t *testing.T) {
 	}
 }
 
-// TestParseLoopbackHTTP checks which org_url hosts may use plain http.
+// TestParseLoopbackHTTP checks which hosts may use plain http, for every
+// URL a credential is sent to.
 func TestParseLoopbackHTTP(t *testing.T) {
 	cases := []struct {
 		url string
@@ -267,13 +268,26 @@ func TestParseLoopbackHTTP(t *testing.T) {
 		{"http://localhost.acme.com", false},
 		{"http://[::2]", false},
 	}
-	for _, tc := range cases {
-		t.Run(tc.url, func(t *testing.T) {
-			_, err := Parse("m.yaml", []byte(withTeams("buildkite:", "  organization: acme", "okta:", "  org_url: "+tc.url)))
-			if (err == nil) != tc.ok {
-				t.Errorf("org_url %s: err = %v, want ok = %v", tc.url, err, tc.ok)
-			}
-		})
+	mappings := map[string]func(u string) string{
+		"buildkite.graphql_url": func(u string) string {
+			return withTeams("buildkite:", "  organization: acme", "  graphql_url: "+u)
+		},
+		"okta.org_url": func(u string) string {
+			return withTeams("buildkite:", "  organization: acme", "okta:", "  org_url: "+u)
+		},
+		"google.endpoint": func(u string) string {
+			return withTeams("buildkite:", "  organization: acme", "google:", "  endpoint: "+u)
+		},
+	}
+	for key, mapping := range mappings {
+		for _, tc := range cases {
+			t.Run(key+"/"+tc.url, func(t *testing.T) {
+				_, err := Parse("m.yaml", []byte(mapping(tc.url)))
+				if (err == nil) != tc.ok {
+					t.Errorf("%s %s: err = %v, want ok = %v", key, tc.url, err, tc.ok)
+				}
+			})
+		}
 	}
 }
 

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/teamsync/teamsync/internal/httpx"
@@ -67,17 +66,13 @@ func looksLikeToken(s string) bool {
 	return strings.HasPrefix(s, "bkua_")
 }
 
-// checkURL returns why s is not an absolute http(s) URL, or "". With
-// loopbackHTTP, plain http is allowed only for loopback hosts.
-func checkURL(s string, loopbackHTTP bool) string {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return "is not an absolute http or https URL"
+// checkURL reports, at line, a URL under key that a credential may not be
+// sent to (httpx.CheckURL: https, or http to a loopback host). The message
+// names the key, not the value, which could carry a password.
+func (d *decoder) checkURL(line int, path, key, u string) {
+	if err := httpx.CheckURL(u); err != nil {
+		d.add(line, path, "%s %v", key, err)
 	}
-	if loopbackHTTP && u.Scheme == "http" && !httpx.IsLoopbackHost(u.Hostname()) {
-		return "must use https (http is allowed only for loopback hosts)"
-	}
-	return ""
 }
 
 // oneOf renders the allowed values of an enumeration for messages.
