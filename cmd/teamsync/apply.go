@@ -8,6 +8,7 @@ import (
 
 	"github.com/teamsync/teamsync/sync/audit"
 	"github.com/teamsync/teamsync/sync/plan"
+	"github.com/teamsync/teamsync/sync/record"
 )
 
 func newApplyCmd(g *globals) *cobra.Command {
@@ -20,7 +21,8 @@ allow: teams first, then adds, role changes, removals and invitations. A
 failed change does not stop the others. The output is the plan with a status
 (and error) on every change.
 
-Exit codes: 0 all applied, 1 any error, 3 a guard held changes back.`,
+Exit codes: 0 all applied, 1 any error (or interrupted: the changes not yet
+started are skipped), 3 a guard held changes back.`,
 		Example: `  teamsync apply
   teamsync apply --team platform --format json
   teamsync apply --allow-removals 60   # this run may remove up to 60 people`,
@@ -34,24 +36,23 @@ Exit codes: 0 all applied, 1 any error, 3 a guard held changes back.`,
 			if err != nil {
 				return err
 			}
-			runID := audit.NewRunID()
-			s.runner.OnChange = func(c plan.Change) {
-				if err := trail.Change(runID, audit.TriggerCLI, c); err != nil {
-					s.log.Error("audit log write failed", "error", err)
-				}
-			}
-			res, err := s.runner.Apply(cmd.Context(), s.mapping, s.opts)
+			// The daemon keeps the same record of its runs.
+			rec := record.New(audit.NewRunID(), audit.TriggerCLI, s.log)
+			rec.Audit = trail
+			s.runner.Logger, s.runner.OnChange = rec.Logger(), rec.Change
+			ctx, start := cmd.Context(), time.Now()
+			res, err := s.runner.Apply(ctx, s.mapping, s.opts)
 			if err != nil {
-				return errors.Join(err, trail.Run(runID, audit.TriggerCLI, plan.Summary{}, 0, audit.RunResult(cmd.Context(), nil, err)), trail.Close())
+				_, auditErr := rec.Finish(ctx, nil, err, time.Since(start))
+				return errors.Join(err, auditErr, trail.Close())
 			}
 			// What was written is shown even if the audit trail fails, and
 			// the run line is written even if showing it fails.
 			renderErr := plan.Render(g.stdout, res.Plan, f.format)
-			result := audit.RunResult(cmd.Context(), res.Plan, nil)
-			if err := errors.Join(renderErr, trail.Run(runID, audit.TriggerCLI, res.Plan.Summary, res.Duration, result), trail.Close()); err != nil {
+			result, auditErr := rec.Finish(ctx, res.Plan, nil, res.Duration)
+			if err := errors.Join(renderErr, auditErr, trail.Close()); err != nil {
 				return err
 			}
-			s.logSummary(res)
 			switch result {
 			case audit.ResultError, audit.ResultCancelled:
 				return exitCode(exitError)

@@ -5,9 +5,13 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/teamsync/teamsync/sync/audit"
 	"github.com/teamsync/teamsync/sync/plan"
 )
 
+// TestClassify: a run's result in the audit log and in metrics. The audit
+// word is audit.RunResult's, shared with the CLI's apply; metrics count a
+// cancelled run as an error.
 func TestClassify(t *testing.T) {
 	t.Parallel()
 	live := context.Background()
@@ -35,9 +39,10 @@ func TestClassify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			metric, log := classify(tt.ctx, tt.plan, tt.err)
+			log := audit.RunResult(tt.ctx, tt.plan, tt.err)
+			metric := metricResult(log)
 			if metric != tt.wantMetric || log != tt.wantLog {
-				t.Errorf("classify = (%q, %q), want (%q, %q)", metric, log, tt.wantMetric, tt.wantLog)
+				t.Errorf("(metric, audit) = (%q, %q), want (%q, %q)", metric, log, tt.wantMetric, tt.wantLog)
 			}
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/teamsync/teamsync/sync/metrics"
 	"github.com/teamsync/teamsync/sync/plan"
 	"github.com/teamsync/teamsync/sync/reconcile"
+	"github.com/teamsync/teamsync/sync/record"
 )
 
 // startStatus says whether start began a run.
@@ -48,11 +49,15 @@ func (d *daemon) startLocked(ctx context.Context, trigger string, teams []string
 	return id, started
 }
 
-// run is one reconcile: re-read the mapping, apply, audit, count.
+// run is one reconcile: re-read the mapping, apply, audit, count. The
+// run's record (id, audit lines, result, summary line) is the one the
+// CLI's apply keeps too; the metrics and readiness are the daemon's own.
 func (d *daemon) run(ctx context.Context, id, trigger string, teams []string) {
 	begin := d.now()
-	log := d.log.With("run_id", id, "trigger", trigger)
+	rec := record.New(id, trigger, d.log)
+	log := rec.Logger()
 	m, auditLog := d.reload(log)
+	rec.Audit, rec.OnAuditError = auditLog, d.met.AuditError
 	if teams != nil {
 		var err error
 		if m, err = scope(m, teams); err != nil {
@@ -60,7 +65,8 @@ func (d *daemon) run(ctx context.Context, id, trigger string, teams []string) {
 			d.finish(ctx, log, runOutcome{trigger: trigger, skipped: true})
 			return
 		}
-		log = log.With("teams", teams)
+		rec.With("teams", teams)
+		log = rec.Logger()
 	}
 	d.met.RunStarted()
 	log.Info("reconcile started")
@@ -71,43 +77,25 @@ func (d *daemon) run(ctx context.Context, id, trigger string, teams []string) {
 		// kept from starting stay out of the audit log and the metrics.
 		OnChange: func(c plan.Change) {
 			d.met.Change(c)
-			if err := auditLog.Change(id, trigger, c); err != nil {
-				d.met.AuditError()
-				log.Error("audit log write failed", "error", err)
-			}
+			rec.Change(c)
 		},
 	}
 	res, err := runner.Apply(ctx, m, plan.Options{})
 	out := runOutcome{trigger: trigger, full: teams == nil, took: d.now().Sub(begin)}
 	if res != nil {
 		out.plan = res.Plan
-	}
-	out.metric, out.audit = classify(ctx, out.plan, err)
-	var sum plan.Summary
-	if out.plan != nil {
-		sum = out.plan.Summary
-	}
-	if err := auditLog.Run(id, trigger, sum, out.took, out.audit); err != nil {
-		d.met.AuditError()
-		log.Error("audit log write failed", "error", err)
-	}
-	if out.plan != nil {
 		for _, e := range out.plan.Errors {
 			log.Warn("read failed: no removals or downgrades for the team", "team", e.Team, "source", e.Source, "error", e.Message)
 		}
 	}
 	if err != nil {
-		log.Error("reconcile failed", "error", err, "duration", out.took)
-	} else {
-		attrs := []any{"result", out.audit, "duration", out.took,
-			"applied", sum.Applied, "failed", sum.Failed, "held", sum.Held,
-			"unplaced", sum.Unplaced, "errors", sum.Errors}
-		if n := notAttempted(out.plan); n > 0 {
-			// Skipped: never written, so not in "failed".
-			attrs = append(attrs, "not_attempted", n)
-		}
-		log.Info("reconcile finished", attrs...)
+		log.Error("reconcile failed", "error", err)
 	}
+	result, auditErr := rec.Finish(ctx, out.plan, err, out.took)
+	if auditErr != nil {
+		log.Error("audit log write failed", "error", auditErr)
+	}
+	out.metric, out.audit = metricResult(result), result
 	d.finish(ctx, log, out)
 }
 
@@ -122,24 +110,13 @@ type runOutcome struct {
 	took    time.Duration
 }
 
-// classify names a run's result with audit.RunResult, as the CLI's apply
-// does. A run cut short by shutdown is "cancelled" in the audit log and an
-// error in metrics.
-func classify(ctx context.Context, p *plan.Plan, err error) (metric, auditResult string) {
-	auditResult = audit.RunResult(ctx, p, err)
-	if auditResult == audit.ResultCancelled {
-		return metrics.ResultError, auditResult
+// metricResult is the metrics' word for a run's result: the audit log's,
+// except that a run cut short by shutdown counts as an error.
+func metricResult(result string) string {
+	if result == audit.ResultCancelled {
+		return metrics.ResultError
 	}
-	return auditResult, auditResult
-}
-
-// notAttempted counts the changes shutdown kept from starting: the
-// applier skips them.
-func notAttempted(p *plan.Plan) int {
-	if p == nil {
-		return 0
-	}
-	return p.Summary.Skipped
+	return result
 }
 
 // finish ends a run: it frees the slot, records readiness and metrics, and

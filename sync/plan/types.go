@@ -133,7 +133,8 @@ func (s Summary) MarshalJSON() ([]byte, error) {
 		plain
 		Applied int `json:"applied"`
 		Failed  int `json:"failed"`
-	}{plain(s), s.Applied, s.Failed})
+		Skipped int `json:"skipped,omitempty"`
+	}{plain(s), s.Applied, s.Failed, s.Skipped})
 }
 
 // GroupRead is the outcome of reading one group (by config.Group.Key()).
