@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
@@ -18,11 +19,11 @@ func knownKeys(section string) []string {
 	case "":
 		return []string{"buildkite", "okta", "google", "sync", "teams"}
 	case "buildkite":
-		return []string{"organization", "token_env", "token_file", "graphql_url", "rate_limit_headroom"}
+		return []string{"organization", "token_env", "token_file", "graphql_url", "rate_limit_headroom", "request_timeout"}
 	case "okta":
-		return []string{"org_url", "token_env", "token_file", "client_id", "private_key_file", "private_key_id", "scopes", "user_email", "rate_limit_headroom"}
+		return []string{"org_url", "token_env", "token_file", "client_id", "private_key_file", "private_key_id", "scopes", "user_email", "rate_limit_headroom", "request_timeout"}
 	case "google":
-		return []string{"credentials_file", "subject", "impersonate_service_account", "endpoint", "nested"}
+		return []string{"credentials_file", "subject", "impersonate_service_account", "endpoint", "nested", "request_timeout"}
 	case "sync":
 		return []string{"schedule", "policy", "missing_users", "max_removals", "max_removal_percent", "protected_users", "email_domains", "audit_log"}
 	case "team":
@@ -85,7 +86,7 @@ func (d *decoder) mapping(root *yaml.Node) *Mapping {
 
 func (d *decoder) buildkite(root object) Buildkite {
 	o, oAt := d.child(root, "buildkite", knownKeys("buildkite"))
-	b := Buildkite{GraphQLURL: DefaultGraphQLURL, RateLimitHeadroom: DefaultBuildkiteRateLimitHeadroom, Line: o.line}
+	b := Buildkite{GraphQLURL: DefaultGraphQLURL, RateLimitHeadroom: DefaultBuildkiteRateLimitHeadroom, RequestTimeout: DefaultRequestTimeout, Line: o.line}
 	if !oAt.absent() && !oAt.ok {
 		return b
 	}
@@ -107,8 +108,31 @@ func (d *decoder) buildkite(root object) Buildkite {
 		}
 		b.RateLimitHeadroom = n
 	}
+	b.RequestTimeout = d.requestTimeout(o)
 	b.Token = d.secret(o, DefaultBuildkiteTokenEnv, "token_env is empty; name the environment variable that holds the API token")
 	return b
+}
+
+// requestTimeout reads a section's request_timeout, a Go duration string
+// such as "2m": more than 0 and at most MaxRequestTimeout, else reported;
+// DefaultRequestTimeout when left out or wrong.
+func (d *decoder) requestTimeout(o object) time.Duration {
+	v, vAt := d.str(o, "request_timeout")
+	if !vAt.ok {
+		return DefaultRequestTimeout
+	}
+	t, err := time.ParseDuration(v)
+	switch {
+	case err != nil:
+		d.add(vAt.line, o.path, "request_timeout %q is not a duration such as \"2m\" or \"90s\"", v)
+	case t <= 0:
+		d.add(vAt.line, o.path, "request_timeout must be more than 0, got %q", v)
+	case t > MaxRequestTimeout:
+		d.add(vAt.line, o.path, "request_timeout must be at most 1h, got %q", v)
+	default:
+		return t
+	}
+	return DefaultRequestTimeout
 }
 
 // secret reads token_env and token_file of a section. With neither set the
@@ -142,7 +166,7 @@ func (d *decoder) okta(root object, lines map[string]int) *Okta {
 	if oAt.absent() {
 		return nil
 	}
-	k := &Okta{UserEmail: UserEmailEmail, RateLimitHeadroom: DefaultOktaRateLimitHeadroom, Line: o.line}
+	k := &Okta{UserEmail: UserEmailEmail, RateLimitHeadroom: DefaultOktaRateLimitHeadroom, RequestTimeout: DefaultRequestTimeout, Line: o.line}
 	if !oAt.ok {
 		return k // reported; a section is there, so okta groups are not errors too
 	}
@@ -166,6 +190,7 @@ func (d *decoder) okta(root object, lines map[string]int) *Okta {
 		}
 		k.RateLimitHeadroom = n
 	}
+	k.RequestTimeout = d.requestTimeout(o)
 
 	id, idAt := d.str(o, "client_id")
 	keyFile, keyAt := d.str(o, "private_key_file")
@@ -215,7 +240,7 @@ func (d *decoder) google(root object, lines map[string]int) *Google {
 	if oAt.absent() {
 		return nil
 	}
-	g := &Google{Nested: true, Line: o.line}
+	g := &Google{Nested: true, RequestTimeout: DefaultRequestTimeout, Line: o.line}
 	if !oAt.ok {
 		return g
 	}
@@ -244,6 +269,7 @@ func (d *decoder) google(root object, lines map[string]int) *Google {
 	if n, nAt := d.boolean(o, "nested"); nAt.ok {
 		g.Nested = n
 	}
+	g.RequestTimeout = d.requestTimeout(o)
 	return g
 }
 

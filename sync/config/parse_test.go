@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/teamsync/teamsync/sync/model"
 )
@@ -86,6 +87,7 @@ func TestParseDefaults(t *testing.T) {
 		Token:             Secret{Env: DefaultBuildkiteTokenEnv, Line: 1, Origin: "mapping.yaml", Key: "buildkite.token_env"},
 		GraphQLURL:        DefaultGraphQLURL,
 		RateLimitHeadroom: DefaultBuildkiteRateLimitHeadroom,
+		RequestTimeout:    2 * time.Minute,
 		Line:              1,
 	}
 	if m.Buildkite != wantBK {
@@ -95,12 +97,12 @@ func TestParseDefaults(t *testing.T) {
 		OrgURL:    "https://acme.okta.com",
 		Token:     Secret{Env: DefaultOktaTokenEnv, Line: 3, Origin: "mapping.yaml", Key: "okta.token_env"},
 		UserEmail: UserEmailEmail, RateLimitHeadroom: DefaultOktaRateLimitHeadroom,
-		Line: 3,
+		RequestTimeout: 2 * time.Minute, Line: 3,
 	}
 	if !reflect.DeepEqual(*m.Okta, wantOkta) {
 		t.Errorf("okta:\n got %+v\nwant %+v", *m.Okta, wantOkta)
 	}
-	if want := (Google{Nested: true, Line: 5}); *m.Google != want {
+	if want := (Google{Nested: true, RequestTimeout: 2 * time.Minute, Line: 5}); *m.Google != want {
 		t.Errorf("google: got %+v, want %+v", *m.Google, want)
 	}
 	wantSync := Sync{
@@ -141,6 +143,7 @@ func TestParseFull(t *testing.T) {
 		Token:             Secret{File: "/run/secrets/buildkite", Line: 4, Origin: path, Key: "buildkite.token_file"},
 		GraphQLURL:        "http://127.0.0.1:8080/graphql",
 		RateLimitHeadroom: 0, // explicit: pacing off
+		RequestTimeout:    90 * time.Second,
 		Line:              2,
 	}
 	if m.Buildkite != wantBK {
@@ -148,12 +151,13 @@ func TestParseFull(t *testing.T) {
 	}
 	wantOkta := Okta{
 		OrgURL: "http://localhost:8081", ClientID: "0oa123", PrivateKeyFile: "/run/secrets/okta.pem",
-		PrivateKeyID: "kid1", Scopes: []string{"okta.groups.read"}, UserEmail: UserEmailLogin, RateLimitHeadroom: 10, Line: 7,
+		PrivateKeyID: "kid1", Scopes: []string{"okta.groups.read"}, UserEmail: UserEmailLogin, RateLimitHeadroom: 10,
+		RequestTimeout: 30 * time.Second, Line: 8,
 	}
 	if !reflect.DeepEqual(*m.Okta, wantOkta) {
 		t.Errorf("okta:\n got %+v\nwant %+v", *m.Okta, wantOkta)
 	}
-	wantGoogle := Google{CredentialsFile: "/run/secrets/sa.json", Subject: "Admin@Acme.com", Endpoint: "http://[::1]:8082/", Line: 15}
+	wantGoogle := Google{CredentialsFile: "/run/secrets/sa.json", Subject: "Admin@Acme.com", Endpoint: "http://[::1]:8082/", RequestTimeout: time.Hour, Line: 17}
 	if *m.Google != wantGoogle {
 		t.Errorf("google:\n got %+v\nwant %+v", *m.Google, wantGoogle)
 	}
@@ -169,16 +173,16 @@ func TestParseFull(t *testing.T) {
 	}
 	wantTeams := []Team{
 		{
-			Slug: "platform-eng", Name: "Platform / Eng!", Create: true, Privacy: PrivacyVisible, Policy: model.PolicyObserve, Line: 30,
+			Slug: "platform-eng", Name: "Platform / Eng!", Create: true, Privacy: PrivacyVisible, Policy: model.PolicyObserve, Line: 33,
 			Groups: []Group{
-				{Okta: "Platform Engineers", Role: model.RoleMaintainer, AllowEmpty: true, Line: 36},
-				{Google: "eng@acme.com", Role: model.RoleMember, Line: 39},
-				{Users: []string{"alice@acme.com", "bob@acme.com"}, Role: model.RoleMember, Line: 40},
+				{Okta: "Platform Engineers", Role: model.RoleMaintainer, AllowEmpty: true, Line: 39},
+				{Google: "eng@acme.com", Role: model.RoleMember, Line: 42},
+				{Users: []string{"alice@acme.com", "bob@acme.com"}, Role: model.RoleMember, Line: 43},
 			},
 		},
 		{
-			Slug: "web", Name: "web", Privacy: PrivacySecret, Policy: model.PolicyAdditive, Line: 41,
-			Groups: []Group{{Okta: "00g123", Role: model.RoleMember, Line: 43}},
+			Slug: "web", Name: "web", Privacy: PrivacySecret, Policy: model.PolicyAdditive, Line: 44,
+			Groups: []Group{{Okta: "00g123", Role: model.RoleMember, Line: 46}},
 		},
 	}
 	if !reflect.DeepEqual(m.Teams, wantTeams) {

@@ -5,6 +5,8 @@
 package config
 
 import (
+	"time"
+
 	"github.com/teamsync/teamsync/providers"
 	"github.com/teamsync/teamsync/sync/model"
 )
@@ -21,9 +23,15 @@ const (
 	// organization's Buildkite GraphQL budget teamsync leaves for other
 	// tools of the organization.
 	DefaultBuildkiteRateLimitHeadroom = 10
-	DefaultSchedule                   = "@every 15m"
-	DefaultMaxRemovals                = 25
-	DefaultMaxRemovalPercent          = 30
+	// DefaultRequestTimeout bounds one request to an API when its
+	// section's request_timeout is left out; MaxRequestTimeout is the
+	// most request_timeout may be.
+	DefaultRequestTimeout = 2 * time.Minute
+	MaxRequestTimeout     = time.Hour
+
+	DefaultSchedule          = "@every 15m"
+	DefaultMaxRemovals       = 25
+	DefaultMaxRemovalPercent = 30
 )
 
 // Missing-user modes.
@@ -79,7 +87,10 @@ type Buildkite struct {
 	// budget (per 5-minute window) left for other tools: when less
 	// remains, teamsync waits for the window to reset. 0 turns pacing off.
 	RateLimitHeadroom int
-	Line              int
+	// RequestTimeout bounds one request to the API (request_timeout,
+	// default DefaultRequestTimeout).
+	RequestTimeout time.Duration
+	Line           int
 }
 
 // Okta is the okta section.
@@ -96,7 +107,10 @@ type Okta struct {
 	// others: when less remains, teamsync waits for the bucket to reset.
 	// 0 turns pacing off.
 	RateLimitHeadroom int
-	Line              int
+	// RequestTimeout bounds one request to the API (request_timeout,
+	// default DefaultRequestTimeout).
+	RequestTimeout time.Duration
+	Line           int
 }
 
 // Google is the google section.
@@ -109,7 +123,10 @@ type Google struct {
 	ImpersonateServiceAccount string
 	Endpoint                  string
 	Nested                    bool // default true
-	Line                      int
+	// RequestTimeout bounds one request to the API (request_timeout,
+	// default DefaultRequestTimeout).
+	RequestTimeout time.Duration
+	Line           int
 }
 
 // Sync is the sync section with defaults applied.
