@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"fmt"
 	"io"
@@ -14,11 +15,17 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/teamsync/teamsync"
 	"github.com/teamsync/teamsync/buildkite/bksim"
 	"github.com/teamsync/teamsync/providers/google/googlesim"
 	"github.com/teamsync/teamsync/providers/okta/oktasim"
 )
+
+// demoFiles holds testdata/demo, the demo company's Buildkite organization,
+// Okta and Google groups, and mapping, so that `teamsync demo` runs from
+// any directory and in the container image.
+//
+//go:embed testdata/demo/*.yaml
+var demoFiles embed.FS
 
 // Tokens the demo's simulators accept. They are not secrets: nothing but
 // the simulators on loopback ever sees them.
@@ -33,9 +40,10 @@ func newDemoCmd(g *globals) *cobra.Command {
 		Use:   "demo",
 		Short: "Run the whole job against simulated Okta, Google and Buildkite",
 		Long: `demo starts simulated Okta, Google Workspace and Buildkite APIs on loopback,
-seeded with a small fictional company (testdata/demo: a few teams that have
-drifted from the IdPs), and runs validate → plan → apply → plan against
-them with the real clients. No accounts, no network.`,
+seeded with a small fictional company built into the binary (from
+cmd/teamsync/testdata/demo: a few teams that have drifted from the IdPs),
+and runs validate → plan → apply → plan against them with the real
+clients. No accounts, no network.`,
 		Example: `  go run ./cmd/teamsync demo
   teamsync demo --dir ./my-seed   # your own buildkite.yaml, okta.yaml, google.yaml, mapping.yaml`,
 		Args: cobra.NoArgs,
@@ -44,7 +52,7 @@ them with the real clients. No accounts, no network.`,
 			if dir != "" {
 				files = os.DirFS(dir)
 			} else {
-				sub, err := fs.Sub(teamsync.DemoFiles, "testdata/demo")
+				sub, err := fs.Sub(demoFiles, "testdata/demo")
 				if err != nil {
 					return err
 				}
@@ -53,7 +61,7 @@ them with the real clients. No accounts, no network.`,
 			return runDemo(cmd.Context(), g, files)
 		},
 	}
-	cmd.Flags().StringVar(&dir, "dir", "", "seed directory (default: the built-in testdata/demo)")
+	cmd.Flags().StringVar(&dir, "dir", "", "seed directory (default: the built-in cmd/teamsync/testdata/demo)")
 	return cmd
 }
 
