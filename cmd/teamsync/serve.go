@@ -36,13 +36,13 @@ starts, and it exits 0.`,
 			met := metrics.New()
 			c := &connector{getenv: g.getenv, logger: log, wrap: met.Transport}
 			return daemon.Run(cmd.Context(), daemon.Config{
-				ConfigPath:     g.config(),
-				Connect:        c.connect,
-				Listen:         listen,
-				TriggerToken:   g.getenv("TEAMSYNC_TRIGGER_TOKEN"),
-				OktaHookSecret: g.getenv("TEAMSYNC_OKTA_HOOK_SECRET"),
-				Logger:         log,
-				Metrics:        met,
+				ConfigPath: g.config(),
+				Connect:    c.connect,
+				Listen:     listen,
+				Getenv:     g.getenv,
+				Secrets:    g.secrets,
+				Logger:     log,
+				Metrics:    met,
 			})
 		},
 	}

@@ -29,7 +29,8 @@ func BenchmarkOktaDelivery(b *testing.B) {
 		Connect: func(context.Context, *config.Mapping) (*reconcile.Clients, error) {
 			return nil, errors.New("not used")
 		},
-		OktaHookSecret: hookSecret, Now: clk.Now, After: clk.After,
+		Getenv: func(string) string { return hookSecret },
+		Now:    clk.Now, After: clk.After,
 	})
 	if err != nil {
 		b.Fatal(err)

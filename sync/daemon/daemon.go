@@ -3,8 +3,8 @@
 // and the secrets at every run; it serves /metrics, /healthz, /readyz, a
 // token-guarded POST /sync and the Okta Event Hook at /hooks/okta, which
 // turns membership events into a debounced reconcile of the affected teams;
-// and it writes the audit log. It reads no flags or environment: cmd/
-// passes everything in Config.
+// and it writes the audit log. It reads no flags, and the environment only
+// through Config.Getenv: cmd/ passes everything in Config.
 package daemon
 
 import (
@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/teamsync/teamsync/internal/httpx"
 	"github.com/teamsync/teamsync/sync/audit"
 	"github.com/teamsync/teamsync/sync/config"
 	"github.com/teamsync/teamsync/sync/metrics"
@@ -45,12 +46,15 @@ type Config struct {
 	// Listener, when set, is used instead of listening on Listen (tests,
 	// socket activation). Run closes it.
 	Listener net.Listener
-	// TriggerToken is the bearer token POST /sync requires. Empty: the
-	// endpoint refuses every request.
-	TriggerToken string
-	// OktaHookSecret is the Authorization header value Okta sends with
-	// event hook deliveries. Empty: the hook refuses every delivery.
-	OktaHookSecret string
+	// Getenv looks up the endpoints' secrets at every request, so a
+	// rotated value takes effect at once: TriggerTokenEnv, the bearer
+	// token POST /sync requires, and OktaHookSecretEnv, the Authorization
+	// value Okta sends to /hooks/okta. An endpoint whose secret is empty
+	// refuses every request; nil closes both.
+	Getenv func(string) string
+	// Secrets, when set, learns every endpoint secret read, so that logs
+	// and errors redact it.
+	Secrets *httpx.Secrets
 	// Debounce is how long an Okta membership event waits for others
 	// before its reconcile starts (default DefaultDebounce).
 	Debounce time.Duration
@@ -136,6 +140,7 @@ func Run(ctx context.Context, cfg Config) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	d.log.Info("serving", "addr", ln.Addr().String(), "schedule", d.sched.spec)
+	d.warnClosedEndpoints()
 
 	d.start(runCtx, audit.TriggerStartup, nil)
 	scheduled := make(chan struct{})

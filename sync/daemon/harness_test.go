@@ -66,6 +66,9 @@ type harness struct {
 	gate chan struct{}
 	// wrap, when set, wraps the Buildkite client of each run.
 	wrap func(reconcile.Buildkite) reconcile.Buildkite
+	// env is what Config.Getenv sees: the endpoint secrets, which a test
+	// may change while the daemon runs.
+	env map[string]string
 	// load and openAudit, when set before the daemon starts, replace
 	// config.Load and audit.Open.
 	load      func(path string) (*config.Mapping, error)
@@ -121,6 +124,7 @@ func start(t *testing.T, o harnessOpts) *harness {
 		clk: newFakeClock(), met: metrics.New(), dir: dir,
 		mapping: filepath.Join(dir, "mapping.yaml"), audit: filepath.Join(dir, "audit.jsonl"),
 		logs: &testutil.Buffer{},
+		env:  map[string]string{TriggerTokenEnv: triggerToken, OktaHookSecretEnv: hookSecret},
 	}
 	h.writeMapping(h.mappingFile(o.schedule, o.teams))
 	if o.connect != nil {
@@ -172,16 +176,15 @@ func (h *harness) run(debounce time.Duration) {
 
 func (h *harness) config() Config {
 	return Config{
-		ConfigPath:     h.mapping,
-		Connect:        h.connect,
-		TriggerToken:   triggerToken,
-		OktaHookSecret: hookSecret,
-		Logger:         slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Metrics:        h.met,
-		Now:            h.clk.Now,
-		After:          h.clk.After,
-		Load:           h.load,
-		openAudit:      h.openAudit,
+		ConfigPath: h.mapping,
+		Connect:    h.connect,
+		Getenv:     h.getenv,
+		Logger:     slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Metrics:    h.met,
+		Now:        h.clk.Now,
+		After:      h.clk.After,
+		Load:       h.load,
+		openAudit:  h.openAudit,
 	}
 }
 
@@ -236,6 +239,13 @@ func (h *harness) connect(ctx context.Context, m *config.Mapping) (*reconcile.Cl
 	return &reconcile.Clients{Buildkite: b, Providers: map[string]providers.Provider{
 		providers.SourceOkta: ok, providers.SourceUsers: users.New(),
 	}}, nil
+}
+
+// getenv is the daemon's environment lookup.
+func (h *harness) getenv(key string) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.env[key]
 }
 
 func (h *harness) set(f func(h *harness)) {

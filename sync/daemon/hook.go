@@ -76,12 +76,13 @@ func (h *hookState) take() []string {
 // call need not carry it, and the echo reveals nothing but the caller's
 // own challenge.
 func (d *daemon) oktaVerify(w http.ResponseWriter, r *http.Request) {
-	if d.cfg.OktaHookSecret == "" {
+	secret := d.secret(OktaHookSecretEnv)
+	if secret == "" {
 		d.log.Warn("refused the Okta event hook verification: no hook secret is configured", "remote", r.RemoteAddr)
 		text(w, http.StatusUnauthorized, "unauthorized")
 		return
 	}
-	if _, sent := r.Header["Authorization"]; sent && !secretEqual(r.Header.Get("Authorization"), d.cfg.OktaHookSecret) {
+	if _, sent := r.Header["Authorization"]; sent && !secretEqual(r.Header.Get("Authorization"), secret) {
 		d.log.Warn("refused the Okta event hook verification: wrong Authorization header", "remote", r.RemoteAddr)
 		text(w, http.StatusUnauthorized, "unauthorized")
 		return
@@ -123,7 +124,7 @@ type hookTarget struct {
 // events, and queues a debounced run for the teams whose mapped Okta groups
 // changed. It answers at once and never waits for the run.
 func (d *daemon) oktaEvents(ctx context.Context, w http.ResponseWriter, r *http.Request) {
-	if !secretEqual(r.Header.Get("Authorization"), d.cfg.OktaHookSecret) {
+	if !secretEqual(r.Header.Get("Authorization"), d.secret(OktaHookSecretEnv)) {
 		d.log.Warn("refused an Okta event hook delivery: missing or wrong Authorization header", "remote", r.RemoteAddr)
 		text(w, http.StatusUnauthorized, "unauthorized")
 		return

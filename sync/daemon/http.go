@@ -11,11 +11,19 @@ import (
 	"time"
 
 	"github.com/teamsync/teamsync/sync/audit"
+	"github.com/teamsync/teamsync/sync/config"
 )
 
 // readyPeriods is how many schedule periods may pass since the last
 // successful full run before /readyz fails.
 const readyPeriods = 3
+
+// The environment variables holding the endpoints' secrets, looked up
+// through Config.Getenv at every request.
+const (
+	TriggerTokenEnv   = "TEAMSYNC_TRIGGER_TOKEN"
+	OktaHookSecretEnv = "TEAMSYNC_OKTA_HOOK_SECRET"
+)
 
 // handler routes the daemon's endpoints on its own mux. ctx is the
 // daemon's: runs started over HTTP outlive the request that asked.
@@ -61,8 +69,8 @@ func (d *daemon) readyz(w http.ResponseWriter, _ *http.Request) {
 // manualSync starts a full run now for a caller with the trigger token:
 // 202 with the run id, or 409 while a run is going.
 func (d *daemon) manualSync(ctx context.Context, w http.ResponseWriter, r *http.Request) {
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || !secretEqual(strings.TrimSpace(token), d.cfg.TriggerToken) {
+	token, ok := bearerToken(r.Header.Get("Authorization"))
+	if !ok || !secretEqual(token, d.secret(TriggerTokenEnv)) {
 		d.log.Warn("refused POST /sync: missing or wrong bearer token", "remote", r.RemoteAddr)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="teamsync"`)
 		text(w, http.StatusUnauthorized, "unauthorized")
@@ -79,6 +87,40 @@ func (d *daemon) manualSync(ctx context.Context, w http.ResponseWriter, r *http.
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusAccepted)
 		_ = json.NewEncoder(w).Encode(map[string]string{"run_id": id, "trigger": audit.TriggerManual})
+	}
+}
+
+// bearerToken returns the credentials of an Authorization header in the
+// Bearer scheme, whose name is case-insensitive like every HTTP
+// authentication scheme's.
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
+}
+
+// secret returns the endpoint secret in the environment variable name as
+// it is now, without one trailing newline (config.TrimSecret), and adds it
+// to Config.Secrets for redaction. Empty means the endpoint is closed.
+func (d *daemon) secret(name string) string {
+	if d.cfg.Getenv == nil {
+		return ""
+	}
+	v := config.TrimSecret(d.cfg.Getenv(name))
+	d.cfg.Secrets.Add(v)
+	return v
+}
+
+// warnClosedEndpoints says once, at start, which endpoints refuse every
+// request for want of their secret.
+func (d *daemon) warnClosedEndpoints() {
+	if d.secret(TriggerTokenEnv) == "" {
+		d.log.Warn("POST /sync refuses every request: " + TriggerTokenEnv + " is not set")
+	}
+	if d.secret(OktaHookSecretEnv) == "" {
+		d.log.Warn("the Okta event hook (/hooks/okta) refuses every request: " + OktaHookSecretEnv + " is not set")
 	}
 }
 

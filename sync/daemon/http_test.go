@@ -164,7 +164,7 @@ func TestManualSyncIsClosedWithoutAToken(t *testing.T) {
 	h := start(t, o)
 	h.set(func(h *harness) { h.connectErr = errors.New("not needed") })
 	cfg := h.config()
-	cfg.TriggerToken, cfg.OktaHookSecret = "", ""
+	cfg.Getenv = func(string) string { return "" }
 	d, err := newDaemon(cfg)
 	if err != nil {
 		t.Fatal(err)
