@@ -88,19 +88,29 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if retry && wait == 0 {
 			wait = p.Backoff(n - 1)
 		}
+		var tooLong string
 		if retry {
-			retry = t.fits(req.Context(), r, a, wait)
+			tooLong = t.fits(req.Context(), r, a, wait)
 		}
-		if !retry {
+		if !retry || tooLong != "" {
 			if a.answer {
 				return a.resp, nil // the API's own answer, for its SDK to read
 			}
 			mayHaveRun := !a.notRun && !a.unsent
-			if a.retry && !safe && n < attempts {
+			heldBack := a.retry && !safe && n < attempts
+			switch {
+			case heldBack:
 				a.err = fmt.Errorf("%w; not sent again, since it may have run", a.err)
+			case tooLong != "" && a.reason != ReasonTimeout: // a timeout's text names the deadline already
+				a.err = fmt.Errorf("%w; not retried: waiting %s more %s", a.err, wait.Round(time.Millisecond), tooLong)
 			}
 			e := t.fail(r, n, a.reason, a.err, mayHaveRun)
-			if !r.answered && (a.reason == ReasonTimeout || a.reason == ReasonConnection) {
+			// The breaker opens when the edge gave up on an API that
+			// gave no answer at all, not when a write that may have run
+			// could not be sent again: one slow write is no sign that
+			// the API stopped answering, and the read that checks it
+			// will open the breaker if it did.
+			if !r.answered && !heldBack && (a.reason == ReasonTimeout || a.reason == ReasonConnection) {
 				t.down.CompareAndSwap(nil, e)
 			}
 			return nil, e
@@ -118,19 +128,20 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // fits reports whether waiting d before the next attempt leaves that
 // attempt time: within the request's deadline (or, for a rate-limit wait,
-// within MaxRateLimitWait) and before the context's own deadline.
-func (t *Transport) fits(ctx context.Context, r *request, a outcome, d time.Duration) bool {
+// within MaxRateLimitWait) and before the context's own deadline. It
+// returns "" when it does, else why not, for the error.
+func (t *Transport) fits(ctx context.Context, r *request, a outcome, d time.Duration) string {
 	if a.rateLimit {
 		if r.rateWaited+d > t.p.MaxRateLimitWait {
-			return false
+			return fmt.Sprintf("would pass the %s allowed for rate-limit waits (waited %s)", t.p.MaxRateLimitWait, r.rateWaited)
 		}
 	} else if t.spent(r)+d >= t.p.Deadline {
-		return false
+		return fmt.Sprintf("would pass the request's %s deadline", t.p.Deadline)
 	}
 	if dl, ok := ctx.Deadline(); ok && t.p.Now().Add(d).After(dl) {
-		return false
+		return "would pass the caller's deadline"
 	}
-	return true
+	return ""
 }
 
 func (t *Transport) sleep(ctx context.Context, r *request, d time.Duration, rateLimit bool) error {
