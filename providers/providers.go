@@ -26,7 +26,9 @@ type GroupRef struct {
 
 // Member is one person in a group.
 type Member struct {
-	// Email is the address to match against Buildkite, as the IdP gave it.
+	// Email is the address to match against Buildkite, normalised with
+	// model.NormalizeEmail by the provider that read it. Nothing after the
+	// provider normalises it again.
 	Email string
 	// Status is the IdP's own status word (ACTIVE, SUSPENDED, …), for reports.
 	Status string

@@ -42,7 +42,7 @@ func ExampleNew() {
 	_, err = src.Members(ctx, providers.GroupRef{Source: providers.SourceOkta, Name: "Platform"})
 	fmt.Println(err)
 	// Output:
-	// Alice@Acme.com ACTIVE true
+	// alice@acme.com ACTIVE true
 	// bob@acme.com SUSPENDED false
 	// carol@acme.com LOCKED_OUT true
 	// okta group "Platform": no group has this exact name

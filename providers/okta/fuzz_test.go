@@ -17,6 +17,7 @@ import (
 
 	"github.com/teamsync/teamsync/providers"
 	"github.com/teamsync/teamsync/providers/okta"
+	"github.com/teamsync/teamsync/sync/model"
 )
 
 // FuzzMembersPage serves any body as a group's only page of members to
@@ -132,7 +133,7 @@ func listed(body []byte) ([]providers.Member, bool) {
 		}
 		seen[u.ID] = true
 		email, _ := u.Profile["email"].(string)
-		if strings.TrimSpace(email) == "" {
+		if email = model.NormalizeEmail(email); email == "" {
 			if active {
 				return nil, false
 			}

@@ -124,11 +124,12 @@ func TestMembersEmailAttribute(t *testing.T) {
 		want    []string
 		wantErr string
 	}{
-		// Emails come back as Okta gave them; the planner lower-cases.
+		// Emails come back normalised (model.NormalizeEmail): Alice@Acme.com
+		// is alice@acme.com.
 		{"default attribute, inactive member without it skipped", "", []oktasim.User{alice, bob, dave, erin},
-			[]string{"Alice@Acme.com", "bob@acme.com", "erin@acme.com"}, ""},
+			[]string{"alice@acme.com", "bob@acme.com", "erin@acme.com"}, ""},
 		{"email", "email", []oktasim.User{alice, bob, dave, erin},
-			[]string{"Alice@Acme.com", "bob@acme.com", "erin@acme.com"}, ""},
+			[]string{"alice@acme.com", "bob@acme.com", "erin@acme.com"}, ""},
 		{"login", "login", []oktasim.User{alice, bob, carol, dave, erin, fay},
 			[]string{"alice.login@corp.acme.com", "bob@acme.com", "carol@corp.acme.com", "dave@corp.acme.com", "erin-login", "fay@corp.acme.com"}, ""},
 		// A member who counts but cannot be matched makes the group unknown:

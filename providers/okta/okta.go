@@ -25,6 +25,7 @@ import (
 
 	"github.com/teamsync/teamsync/internal/httpx"
 	"github.com/teamsync/teamsync/providers"
+	"github.com/teamsync/teamsync/sync/model"
 )
 
 // pageSize is the limit asked of every listing: Okta's recommendation for
@@ -217,8 +218,10 @@ func (s *source) toMembers(ctx context.Context, group string, users []*oktasdk.U
 		}
 		seen[u.Id] = true
 		active := activeStatus(u.Status)
-		email := profileString(u.Profile, s.userEmail)
-		if strings.TrimSpace(email) == "" {
+		// Normalised here, where Okta's data enters; nothing downstream
+		// normalises it again.
+		email := model.NormalizeEmail(profileString(u.Profile, s.userEmail))
+		if email == "" {
 			if active {
 				return nil, fmt.Errorf("user %s (%s) has no profile.%s to match to a Buildkite user", u.Id, u.Status, s.userEmail)
 			}

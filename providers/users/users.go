@@ -20,7 +20,9 @@ var _ providers.Provider = source{}
 // New returns the provider for explicit user lists.
 func New() providers.Provider { return source{} }
 
-// Members returns the listed emails as active members.
+// Members returns the listed emails as active members. They were
+// normalised (model.NormalizeEmail) when mapping.yaml was read, so they
+// are passed through as they are.
 func (source) Members(_ context.Context, ref providers.GroupRef) ([]providers.Member, error) {
 	if ref.Source != providers.SourceUsers {
 		return nil, fmt.Errorf("users: cannot read %s groups", ref.Source)
