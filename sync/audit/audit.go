@@ -48,7 +48,8 @@ type Log struct {
 
 // Open opens the audit log named by sync.audit_log: "" disables it, "-"
 // writes to standard error, anything else is a file opened for appending
-// (created 0600 if missing). now stamps the records; nil means time.Now.
+// (created 0600 if missing) that must not be a symbolic link. now stamps
+// the records; nil means time.Now.
 func Open(path string, now func() time.Time) (*Log, error) {
 	if now == nil {
 		now = time.Now
@@ -59,7 +60,7 @@ func Open(path string, now func() time.Time) (*Log, error) {
 	case Stderr:
 		return &Log{w: os.Stderr, now: now}, nil
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := openFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}

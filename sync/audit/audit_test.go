@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -171,8 +172,58 @@ func TestNewFileMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := st.Mode().Perm(); got&0o077 != 0 {
-		t.Errorf("mode = %v, want no group or other access", got)
+	if got := st.Mode().Perm(); got != 0o600 {
+		t.Errorf("mode = %04o, want 0600", got)
+	}
+}
+
+// TestOpenRefusesSymlink checks that a symbolic link where the audit log
+// should be is refused, whether it points at a file or at nothing, and
+// that its target is neither written nor created.
+func TestOpenRefusesSymlink(t *testing.T) {
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "victim")
+	if err := os.WriteFile(existing, []byte("keep\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	absent := filepath.Join(dir, "absent")
+	for name, target := range map[string]string{"to a file": existing, "to nothing": absent} {
+		t.Run(name, func(t *testing.T) {
+			link := filepath.Join(t.TempDir(), "audit.jsonl")
+			if err := os.Symlink(target, link); err != nil {
+				t.Fatal(err)
+			}
+			l, err := Open(link, fixedNow)
+			want := "audit log: " + link + " is a symbolic link, which teamsync does not follow; name the file itself"
+			if err == nil || err.Error() != want {
+				l.Close()
+				t.Fatalf("Open(link) error = %v\nwant %s", err, want)
+			}
+		})
+	}
+	if data, err := os.ReadFile(existing); err != nil || string(data) != "keep\n" {
+		t.Errorf("link target now holds %q (%v), want it untouched", data, err)
+	}
+	if _, err := os.Lstat(absent); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("link target was created: %v", err)
+	}
+}
+
+// TestOpenStderr checks that "-" writes to standard error, which Close
+// leaves open.
+func TestOpenStderr(t *testing.T) {
+	l, err := Open(Stderr, fixedNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.w != os.Stderr || l.c != nil {
+		t.Errorf("Open(%q) writes to %v (closer %v), want os.Stderr and no closer", Stderr, l.w, l.c)
+	}
+	if err := l.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if _, err := os.Stderr.Stat(); err != nil {
+		t.Errorf("stderr after Close: %v", err)
 	}
 }
 
