@@ -46,7 +46,8 @@ func phases() [5]plan.Action {
 // returns a copy of p whose changes carry their status (and error). Held
 // changes are never applied. The Buildkite IDs the writes need come from
 // org, the snapshot the plan was made from, and from teams created on the
-// way. Cancelling ctx stops new changes from starting; the one in flight
+// way; a change's email is looked up in org as it is, since both were
+// normalised where they entered teamsync. Cancelling ctx stops new changes from starting; the one in flight
 // finishes, and the rest are StatusSkipped with ErrCancelled.
 func (a *Applier) Apply(ctx context.Context, org *model.Org, p *plan.Plan) *plan.Plan {
 	out := *p
@@ -126,7 +127,7 @@ func (a *Applier) one(ctx context.Context, run *runState, c plan.Change) error {
 		if err != nil {
 			return err
 		}
-		member, ok := run.org.Members[model.NormalizeEmail(c.Email)]
+		member, ok := run.org.Members[c.Email]
 		if !ok {
 			return fmt.Errorf("%s is not a member of the organization", c.Email)
 		}
@@ -186,7 +187,7 @@ func (r *runState) teamMemberID(c plan.Change) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("team %q does not exist in Buildkite", c.Team)
 	}
-	tm, ok := t.Members[model.NormalizeEmail(c.Email)]
+	tm, ok := t.Members[c.Email]
 	if !ok {
 		return "", fmt.Errorf("%s is not a member of team %q", c.Email, c.Team)
 	}

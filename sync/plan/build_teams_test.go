@@ -88,7 +88,7 @@ func TestBuildMissingUsers(t *testing.T) {
 	}
 	pending := func() *model.Org {
 		o := orgOf(nil, map[string]map[string]model.Role{"platform": {}, "mobile": {}})
-		o.Invitations["D@acme.com"] = model.Invitation{ID: "inv-1", Email: "d@acme.com"}
+		o.Invitations["d@acme.com"] = model.Invitation{ID: "inv-1", Email: "d@acme.com"}
 		return o
 	}()
 	runBuildCases(t, []buildCase{

@@ -138,13 +138,13 @@ func TestBuildDiff(t *testing.T) {
 			changes: list(),
 		},
 		{
-			name:  "caller keys with capitals are normalised again",
+			name:  "team slugs with capitals are normalised",
 			m:     mapping(team("Platform", oktaGroup("Eng", mem))),
 			reads: map[string]GroupRead{"okta:Eng": {Members: active("a@acme.com")}},
 			org: &model.Org{
-				Members: map[string]model.Member{"A@Acme.com": {}},
+				Members: map[string]model.Member{"a@acme.com": {}},
 				Teams: map[string]model.Team{"PLATFORM": {Members: map[string]model.TeamMember{
-					" A@ACME.COM": {Role: mem},
+					"a@acme.com": {Role: mem},
 				}}},
 			},
 			changes: list(),
@@ -381,19 +381,26 @@ func TestBuildUnknownIsNotEmpty(t *testing.T) {
 	})
 }
 
-func TestReadSnapshotNormalises(t *testing.T) {
+// TestReadSnapshot: emails are taken as the buildkite client keyed them
+// (normalised there); team slugs are normalised, and a person under two
+// team keys of one slug keeps the higher role.
+func TestReadSnapshot(t *testing.T) {
 	org := &model.Org{
 		Slug:    "acme",
-		Members: map[string]model.Member{" Bob@Acme.com": {}, "": {Email: "Carol@acme.com"}},
+		Members: map[string]model.Member{"bob@acme.com": {}, "carol@acme.com": {}},
 		Teams: map[string]model.Team{
 			"Platform": {Members: map[string]model.TeamMember{
-				"A@acme.com": {Role: mem}, "a@acme.com ": {Role: mnt}, // one person, twice
-				"z@acme.com": {Role: "owner"}, "Z@acme.com": {Role: "admin"}, // unknown roles tie
+				"a@acme.com": {Role: mem},
+				"z@acme.com": {Role: "owner"},
+			}},
+			"platform ": {Members: map[string]model.TeamMember{
+				"a@acme.com": {Role: mnt},     // one person, twice
+				"z@acme.com": {Role: "admin"}, // unknown roles tie: the first key in order wins
 			}},
 			"": {Slug: "Mobile"},
 		},
 		TeamErrors:  map[string]error{"Web": nil},
-		Invitations: map[string]model.Invitation{"": {Email: "New@acme.com"}},
+		Invitations: map[string]model.Invitation{"new@acme.com": {Email: "new@acme.com"}},
 	}
 	for i := range 10 { // map order varies between runs
 		s := readSnapshot(org)
@@ -401,7 +408,7 @@ func TestReadSnapshotNormalises(t *testing.T) {
 			slug:    "acme",
 			members: map[string]bool{"bob@acme.com": true, "carol@acme.com": true},
 			teams: map[string]map[string]model.Role{
-				"platform": {"a@acme.com": mnt, "z@acme.com": "admin"},
+				"platform": {"a@acme.com": mnt, "z@acme.com": "owner"},
 				"mobile":   {},
 			},
 			teamErrors:  map[string]string{"web": "team membership could not be read"},

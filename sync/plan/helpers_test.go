@@ -61,7 +61,9 @@ func mapping(teams ...config.Team) *config.Mapping {
 }
 
 // orgOf builds an organization whose members are the given emails plus
-// everyone in teams; teams maps slug → email → role.
+// everyone in teams; teams maps slug → email → role. Emails are normalised
+// with model.NormalizeEmail, as the buildkite client does when it reads an
+// organization.
 func orgOf(members []string, teams map[string]map[string]model.Role) *model.Org {
 	o := &model.Org{
 		Slug: "acme", ID: "org-1",
@@ -71,6 +73,7 @@ func orgOf(members []string, teams map[string]map[string]model.Role) *model.Org 
 		Invitations: map[string]model.Invitation{},
 	}
 	add := func(e string) {
+		e = model.NormalizeEmail(e)
 		o.Members[e] = model.Member{ID: "om-" + e, UserID: "u-" + e, Email: e}
 	}
 	for _, e := range members {
@@ -80,6 +83,7 @@ func orgOf(members []string, teams map[string]map[string]model.Role) *model.Org 
 		t := model.Team{ID: "t-" + slug, Slug: slug, Name: slug, Members: map[string]model.TeamMember{}}
 		for e, r := range ms {
 			add(e)
+			e = model.NormalizeEmail(e)
 			t.Members[e] = model.TeamMember{ID: "tm-" + slug + "-" + e, UserID: "u-" + e, Email: e, Role: r}
 		}
 		o.Teams[slug] = t

@@ -7,9 +7,10 @@ import (
 	"github.com/teamsync/teamsync/sync/model"
 )
 
-// snapshot is the Buildkite side of the diff with every key normalised again:
-// callers promise lower-case keys, but a stray capital would otherwise turn a
-// member into a removal plus an add.
+// snapshot is the Buildkite side of the diff. Its emails are org's keys as
+// they are: the buildkite client normalised them (model.NormalizeEmail)
+// when it read them, and normalising again here would hide which layer
+// owns that.
 type snapshot struct {
 	slug        string
 	members     map[string]bool                  // org members by email
@@ -21,8 +22,8 @@ type snapshot struct {
 // normaliseSlug lower-cases and trims a team slug.
 func normaliseSlug(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// readSnapshot copies what the planner needs out of org, normalising keys.
-// A nil org reads as an empty organization.
+// readSnapshot copies what the planner needs out of org, normalising team
+// slugs. A nil org reads as an empty organization.
 func readSnapshot(org *model.Org) snapshot {
 	s := snapshot{
 		members:     map[string]bool{},
@@ -34,12 +35,14 @@ func readSnapshot(org *model.Org) snapshot {
 		return s
 	}
 	s.slug = org.Slug
-	for k, m := range org.Members {
-		if e := firstEmail(k, m.Email); e != "" {
-			s.members[e] = true
-		}
+	for e := range org.Members {
+		s.members[e] = true
 	}
-	for k, t := range org.Teams {
+	// Two team keys that normalise to one slug hold their people twice: the
+	// higher role is kept, and keys are visited in order so that a tie is
+	// settled the same way every run.
+	for _, k := range sortedKeys(org.Teams) {
+		t := org.Teams[k]
 		slug := normaliseSlug(k)
 		if slug == "" {
 			slug = normaliseSlug(t.Slug)
@@ -52,14 +55,7 @@ func readSnapshot(org *model.Org) snapshot {
 			members = map[string]model.Role{}
 			s.teams[slug] = members
 		}
-		for _, k := range sortedKeys(t.Members) {
-			tm := t.Members[k]
-			e := firstEmail(k, tm.Email)
-			if e == "" {
-				continue
-			}
-			// Two keys that normalise to one person keep the higher role, so
-			// the result does not depend on map order.
+		for e, tm := range t.Members {
 			if old, ok := members[e]; !ok || tm.Role.Rank() > old.Rank() {
 				members[e] = tm.Role
 			}
@@ -76,24 +72,10 @@ func readSnapshot(org *model.Org) snapshot {
 			s.teamErrors[slug] = msg
 		}
 	}
-	for k, inv := range org.Invitations {
-		if e := firstEmail(k, inv.Email); e != "" {
-			s.invitations[e] = true
-		}
-		if e := model.NormalizeEmail(inv.Email); e != "" {
-			s.invitations[e] = true
-		}
+	for e := range org.Invitations {
+		s.invitations[e] = true
 	}
 	return s
-}
-
-// firstEmail is the normalised map key, or the record's own email when the
-// key is blank.
-func firstEmail(key, email string) string {
-	if e := model.NormalizeEmail(key); e != "" {
-		return e
-	}
-	return model.NormalizeEmail(email)
 }
 
 // sortedKeys returns the keys of m in order.
