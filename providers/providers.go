@@ -32,8 +32,9 @@ type Member struct {
 	Email string
 	// Status is the IdP's own status word (ACTIVE, SUSPENDED, …), for reports.
 	Status string
-	// Active reports whether the person counts as a member under SPEC
-	// section 3 (employed, not suspended or deprovisioned).
+	// Active reports whether the person counts as a member: still employed,
+	// not suspended or deprovisioned (docs/semantics.md says which IdP
+	// statuses count).
 	Active bool
 }
 

@@ -10,7 +10,7 @@ import (
 	"github.com/teamsync/teamsync/sync/model"
 )
 
-// buildCase is one rule of SPEC section 3, stated as inputs and the plan's
+// buildCase is one planning rule (docs/semantics.md), stated as inputs and the plan's
 // lists in one-line form.
 type buildCase struct {
 	name     string

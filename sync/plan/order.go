@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-// actionRank orders actions as SPEC section 3 sorts them.
+// actionRank is the order of actions within a team in a plan: create_team,
+// add_member, update_role, remove_member, invite (docs/semantics.md).
 func actionRank(a Action) int {
 	switch a {
 	case ActionCreateTeam:

@@ -54,7 +54,8 @@ const (
 )
 
 // Plan is the whole result of planning (and, after apply, of applying).
-// Its JSON form is the contract of SPEC section 4.
+// Its JSON form is what scripts and CI read (`plan --format json`, the body
+// of `apply --format json`): names are never changed, only added.
 type Plan struct {
 	// Applied marks a plan returned by apply: its changes carry their
 	// statuses and its summary always counts applied and failed, 0
@@ -122,7 +123,7 @@ type Summary struct {
 	AfterApply bool `json:"-"`
 }
 
-// MarshalJSON writes the summary of SPEC section 4; after apply, applied
+// MarshalJSON writes the summary; after apply, applied
 // and failed are always present so that `jq .summary.failed` is a number.
 func (s Summary) MarshalJSON() ([]byte, error) {
 	type plain Summary
