@@ -25,7 +25,7 @@ func Build(m *config.Mapping, reads map[string]GroupRead, org *model.Org, opts O
 		m = &config.Mapping{}
 	}
 	snap := readSnapshot(org)
-	domains := normaliseDomains(m.Sync.EmailDomains)
+	domains := m.Sync.EmailDomains
 	protected := protectedSet(m.Sync.ProtectedUsers, domains)
 
 	d := &Draft{
@@ -121,14 +121,13 @@ func inviteMode(s config.Sync) bool {
 }
 
 // protectedSet holds the protected users as written and as rewritten by
-// email_domains, so that either spelling protects the person.
+// email_domains, so that either spelling protects the person. Both lists
+// were normalised when mapping.yaml was read.
 func protectedSet(users []string, domains map[string]string) map[string]bool {
 	set := make(map[string]bool, 2*len(users))
 	for _, u := range users {
-		if e := model.NormalizeEmail(u); e != "" {
-			set[e] = true
-			set[rewriteEmail(e, domains)] = true
-		}
+		set[u] = true
+		set[rewriteEmail(u, domains)] = true
 	}
 	return set
 }

@@ -108,7 +108,7 @@ func TestBuildDiff(t *testing.T) {
 			name: "emails are trimmed, lower-cased and rewritten by email_domains",
 			m: func() *config.Mapping {
 				m := mapping(team("platform", oktaGroup("Eng", mem)))
-				m.Sync.EmailDomains = map[string]string{"Corp.Acme.com": "acme.com"}
+				m.Sync.EmailDomains = map[string]string{"corp.acme.com": "acme.com"} // as config.Load gives it
 				return m
 			}(),
 			reads: map[string]GroupRead{"okta:Eng": {Members: active(" Alice@CORP.acme.com ", "BOB@Acme.com")}},
@@ -231,7 +231,7 @@ func TestBuildPolicies(t *testing.T) {
 			name: "protected users are never removed or demoted, and nothing is held for them",
 			m: func() *config.Mapping {
 				m := withPolicy(model.PolicyAuthoritative)
-				m.Sync.ProtectedUsers = []string{"Gone@acme.com", "keep@corp.acme.com"}
+				m.Sync.ProtectedUsers = []string{"gone@acme.com", "keep@corp.acme.com"}
 				m.Sync.EmailDomains = map[string]string{"corp.acme.com": "acme.com"}
 				return m
 			}(),

@@ -88,22 +88,8 @@ func roleOf(g config.Group) model.Role {
 	return model.RoleMember
 }
 
-// normaliseDomains copies sync.email_domains with keys and values
-// lower-cased and trimmed.
-func normaliseDomains(in map[string]string) map[string]string {
-	out := make(map[string]string, len(in))
-	for from, to := range in {
-		from = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(from)), "@")
-		to = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(to)), "@")
-		if from != "" && to != "" {
-			out[from] = to
-		}
-	}
-	return out
-}
-
 // rewriteEmail normalises an IdP email and rewrites its domain once through
-// domains (already normalised).
+// domains (sync.email_domains, lower-cased when mapping.yaml was read).
 func rewriteEmail(email string, domains map[string]string) string {
 	e := model.NormalizeEmail(email)
 	at := strings.LastIndexByte(e, '@')

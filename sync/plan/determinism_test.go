@@ -96,7 +96,7 @@ func TestBuildDoesNotModifyInputs(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s := mk()
 			s.m.Okta = &config.Okta{OrgURL: "https://acme.okta.com", Scopes: []string{"okta.groups.read"}}
-			s.m.Sync.ProtectedUsers = []string{"Zed@acme.com", "ci-bot@acme.com", "ALICE@acme.com"}
+			s.m.Sync.ProtectedUsers = []string{"zed@acme.com", "ci-bot@acme.com", "alice@acme.com"}
 			two := 2
 			s.opts.AllowRemovals = &two
 			before := fingerprint(s)

@@ -30,7 +30,7 @@ func PeopleToPlace(m *config.Mapping, reads map[string]GroupRead, org *model.Org
 		}
 		return false
 	}
-	domains := normaliseDomains(m.Sync.EmailDomains)
+	domains := m.Sync.EmailDomains
 	seen := map[string]bool{}
 	var out []string
 	for _, t := range m.Teams {
