@@ -35,7 +35,9 @@ func (r Role) Valid() bool { return r.Rank() > 0 }
 // Policy says how far teamsync may change a team.
 type Policy string
 
-// The three team policies of SPEC section 3.
+// The three team policies: authoritative adds, changes roles and removes
+// anyone not desired; additive only adds and raises roles; observe plans
+// everything and writes nothing.
 const (
 	PolicyAuthoritative Policy = "authoritative"
 	PolicyAdditive      Policy = "additive"
@@ -128,7 +130,10 @@ var (
 	ErrNotFound = errors.New("not found")
 )
 
-// NormalizeEmail lower-cases and trims an email address.
+// NormalizeEmail lower-cases and trims an email address. It is the one
+// rule for comparing emails, applied once where an email enters teamsync:
+// the buildkite client's reads, each identity provider, and config.Load
+// for mapping.yaml. Every layer after those trusts the emails it is given.
 func NormalizeEmail(email string) string {
 	return strings.ToLower(strings.TrimSpace(email))
 }
