@@ -1,6 +1,7 @@
 package googlesim
 
 import (
+	"io"
 	"net/http"
 	"strconv"
 )
@@ -40,6 +41,17 @@ type Fault struct {
 	// EchoAuthorization appends the request's Authorization header to Body,
 	// like a misbehaving proxy: for tests that credentials never surface.
 	EchoAuthorization bool
+	// JSON, when set, is sent verbatim as the body with Status and
+	// Content-Type application/json: a malformed answer such as "200 null"
+	// or a member list holding a null row.
+	JSON string
+	// Location, with a 3xx Status, answers with a redirect there, as a
+	// proxy or a captive portal in the way might.
+	Location string
+	// EchoForm, on the token endpoint, answers with an OAuth error whose
+	// description quotes the posted form, signed assertion included, as
+	// some servers echo a request they refuse.
+	EchoForm bool
 }
 
 type faultState struct {
@@ -106,6 +118,26 @@ func (f *faultState) write(w http.ResponseWriter, r *http.Request) {
 	}
 	if f.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+	}
+	if f.Location != "" {
+		w.Header().Set("Location", f.Location)
+		w.WriteHeader(f.Status)
+		return
+	}
+	if f.JSON != "" {
+		w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+		w.WriteHeader(f.Status)
+		_, _ = w.Write([]byte(f.JSON))
+		return
+	}
+	if f.EchoForm {
+		form, _ := io.ReadAll(r.Body)
+		reason := f.Reason
+		if reason == "" {
+			reason = "invalid_request"
+		}
+		writeJSON(w, f.Status, map[string]string{"error": reason, "error_description": "Bad request: " + string(form)})
+		return
 	}
 	if f.Body != "" || f.EchoAuthorization {
 		body := f.Body
