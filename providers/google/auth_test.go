@@ -1,14 +1,23 @@
 package google_test
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/teamsync/teamsync/internal/testutil"
 
 	"github.com/teamsync/teamsync/providers/google"
 	"github.com/teamsync/teamsync/providers/google/googlesim"
@@ -213,12 +222,28 @@ func TestNewRejectsUnusableCredentials(t *testing.T) {
 		{
 			name: "plain http to a remote host",
 			cfg:  google.Config{CredentialsJSON: []byte(`{}`), Endpoint: "http://directory.example.com"},
-			want: `google: endpoint: "http://directory.example.com": http:// is accepted only for loopback hosts`,
+			want: `google: endpoint must use https (http is allowed only to a loopback host such as 127.0.0.1 or localhost)`,
 		},
 		{
 			name: "not a URL",
 			cfg:  google.Config{CredentialsJSON: []byte(`{}`), Endpoint: "directory.example.com"},
-			want: `google: endpoint: "directory.example.com" is not an http(s) URL`,
+			want: `google: endpoint is not an absolute https URL`,
+		},
+		{
+			name: "key whose token_uri is plain http to a remote host",
+			cfg:  google.Config{CredentialsJSON: keyWithTokenURI(t, "http://oauth.example.com/token")},
+			want: `google: credentials: service-account key's token_uri must use https (http is allowed only to a loopback host such as 127.0.0.1 or localhost)`,
+		},
+		{
+			name: "key whose token_uri is not a URL",
+			cfg:  google.Config{CredentialsJSON: keyWithTokenURI(t, "oauth.example.com/token")},
+			want: `google: credentials: service-account key's token_uri is not an absolute https URL`,
+		},
+		{
+			name: "ADC whose token_uri is plain http to a remote host",
+			cfg:  google.Config{Subject: adminEmail},
+			adc:  writeFile(t, keyWithTokenURI(t, "http://10.0.0.1/token")),
+			want: `google: credentials: application default credentials: token_uri must use https (http is allowed only to a loopback host such as 127.0.0.1 or localhost)`,
 		},
 		{
 			name: "subject with user ADC",
@@ -292,6 +317,112 @@ func TestEndpointWithPathPrefix(t *testing.T) {
 			t.Errorf("endpoint %s: Members = %v, %v", ep, got, err)
 		}
 	}
+}
+
+// keyWithTokenURI is a service-account key of the test key whose
+// token_uri is u.
+func keyWithTokenURI(t *testing.T, u string) []byte {
+	t.Helper()
+	sim, err := googlesim.New(googlesim.State{}, googlesim.Options{Key: testKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, err := sim.WriteServiceAccountKey(t.TempDir(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func writeFile(t *testing.T, b []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "credentials.json")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestTokenEndpointEchoHidesTheAssertion: a token endpoint that quotes the
+// posted form in its error would show the signed JWT assertion, which is
+// good for an hour as a credential; no part of it may reach the error.
+func TestTokenEndpointEchoHidesTheAssertion(t *testing.T) {
+	sim, err := googlesim.New(oneGroup, googlesim.Options{Key: testKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu         sync.Mutex
+		assertions []string
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/token" {
+			b, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(b))
+			form, _ := url.ParseQuery(string(b))
+			mu.Lock()
+			assertions = append(assertions, form.Get("assertion"))
+			mu.Unlock()
+		}
+		sim.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	keyPath, err := sim.WriteServiceAccountKey(t.TempDir(), srv.URL+"/token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := os.ReadFile(keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, status := range []int{400, 503} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			sim.ClearFaults()
+			sim.Inject(googlesim.Fault{Path: "/token", Status: status, EchoForm: true})
+			logs := &testutil.Buffer{}
+			p, err := google.New(context.Background(), google.Config{
+				CredentialsJSON: key, Subject: adminEmail, Endpoint: srv.URL, HTTPClient: srv.Client(),
+				Sleep:  func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+				Logger: slog.New(slog.NewTextHandler(logs, nil)),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = p.Members(context.Background(), ref("eng@acme.com"))
+			if err == nil || !strings.Contains(err.Error(), "fetch access token: ") || !strings.Contains(err.Error(), "Bad request: ") {
+				t.Fatalf("err = %v, want the token endpoint's refusal", err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(assertions) == 0 || assertions[len(assertions)-1] == "" {
+				t.Fatal("no assertion was posted")
+			}
+			for _, a := range assertions {
+				if leaked := sharesPart(err.Error(), a, 12); leaked != "" {
+					t.Errorf("the error shows part of the assertion (%q):\n%v", leaked, err)
+				}
+				if leaked := sharesPart(logs.String(), a, 12); leaked != "" {
+					t.Errorf("the logs show part of the assertion (%q):\n%s", leaked, logs)
+				}
+			}
+			assertions = nil
+		})
+	}
+}
+
+// sharesPart returns a run of n characters of secret that text contains,
+// "" if none.
+func sharesPart(text, secret string, n int) string {
+	for i := 0; i+n <= len(secret); i++ {
+		if strings.Contains(text, secret[i:i+n]) {
+			return secret[i : i+n]
+		}
+	}
+	return ""
 }
 
 // tokenURLOf reads token_uri from a key file.

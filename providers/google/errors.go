@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
+	"net/url"
 	"strings"
 
 	"golang.org/x/oauth2"
 	"google.golang.org/api/googleapi"
+
+	"github.com/teamsync/teamsync/internal/httpx"
 )
 
 // ErrNotFound is wrapped by Members when the group does not exist:
@@ -17,9 +19,10 @@ import (
 var ErrNotFound = errors.New("not found")
 
 // callError describes a failed Directory or token call in one line without
-// the response body, which may be large or echo request headers. The
-// original error stays reachable with errors.As (*googleapi.Error,
-// *oauth2.RetrieveError).
+// the response body, which may be large or echo the request. The original
+// error stays reachable with errors.As (*googleapi.Error,
+// *oauth2.RetrieveError, *httpx.Error). Redaction is not its job: every
+// error leaving the source passes through the run's Secrets.
 type callError struct {
 	msg string
 	err error
@@ -28,18 +31,27 @@ type callError struct {
 func (e *callError) Error() string { return e.msg }
 func (e *callError) Unwrap() error { return e.err }
 
-// bearerPattern finds credentials a server might echo back in a message.
-var bearerPattern = regexp.MustCompile(`(?i)(bearer|ya29)[\s.]\S+`)
-
-// describe rewrites err into a callError where it knows the shape.
+// describe rewrites an SDK call's error into one line where it knows the
+// shape. The edge's own errors (*httpx.Error) already read that way; the
+// *url.Error the HTTP client wraps around every failure only adds the
+// whole URL.
 func describe(err error) error {
-	var gerr *googleapi.Error
-	if errors.As(err, &gerr) {
-		return &callError{msg: describeAPI(gerr), err: err}
+	if ue, ok := err.(*url.Error); ok {
+		err = ue.Err
 	}
-	var rerr *oauth2.RetrieveError
-	if errors.As(err, &rerr) {
-		return &callError{msg: describeToken(rerr), err: err}
+	var (
+		edge *httpx.Error
+		done *callError
+		gerr *googleapi.Error
+		rerr *oauth2.RetrieveError
+	)
+	switch {
+	case errors.As(err, &edge), errors.As(err, &done):
+		return err
+	case errors.As(err, &gerr):
+		return &callError{msg: describeAPI(gerr), err: err}
+	case errors.As(err, &rerr):
+		return &callError{msg: "fetch access token: " + describeToken(rerr), err: err}
 	}
 	return err
 }
@@ -53,13 +65,15 @@ func describeAPI(e *googleapi.Error) string {
 	if text == "" {
 		return msg + " " + http.StatusText(e.Code) + " (no Google error in the body)"
 	}
-	msg += ": " + redact(text)
+	msg += ": " + strings.TrimSpace(text)
 	if r := reason(e); r != "" {
 		msg += " (" + r + ")"
 	}
 	return msg
 }
 
+// describeToken reads a token endpoint's refusal: "HTTP 401:
+// unauthorized_client: <description>".
 func describeToken(e *oauth2.RetrieveError) string {
 	code, descr := e.ErrorCode, e.ErrorDescription
 	if code == "" {
@@ -72,15 +86,15 @@ func describeToken(e *oauth2.RetrieveError) string {
 			code, descr = body.Error, body.Description
 		}
 	}
-	msg := "fetch access token"
+	msg := "no answer"
 	if e.Response != nil {
-		msg += fmt.Sprintf(": HTTP %d", e.Response.StatusCode)
+		msg = fmt.Sprintf("HTTP %d", e.Response.StatusCode)
 	}
 	if code != "" {
-		msg += ": " + redact(code)
+		msg += ": " + strings.TrimSpace(code)
 	}
 	if descr != "" {
-		msg += ": " + redact(descr)
+		msg += ": " + strings.TrimSpace(descr)
 	}
 	return msg
 }
@@ -93,8 +107,4 @@ func reason(e *googleapi.Error) string {
 		}
 	}
 	return ""
-}
-
-func redact(s string) string {
-	return strings.TrimSpace(bearerPattern.ReplaceAllString(s, "[redacted]"))
 }

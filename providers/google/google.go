@@ -1,12 +1,16 @@
 // Package google reads Google Workspace group members for teamsync through
 // the Admin SDK Directory API: the group by email, its members page by page
 // (and, with nesting, the members of nested groups), and, where a member row
-// carries no status, the user's suspended and archived flags. It
-// authenticates with a service-account key and domain-wide delegation, or
-// with Application Default Credentials, always asking for the three
-// read-only Directory scopes and nothing more. Calls are retried with
-// exponential back-off on rate limits and server errors; a read that still
-// fails is an error, never a short list.
+// does not settle the member's status, the user's suspended and archived
+// flags. It authenticates with a service-account key and domain-wide
+// delegation, or with Application Default Credentials, always asking for the
+// three read-only Directory scopes and nothing more.
+//
+// Every request, token requests included, goes through one httpx edge
+// transport, which owns timeouts, retries, redirects, the URL rule and
+// redaction; this package adds how Google's answers read. A read that still
+// fails, or an answer teamsync cannot fully read, is an error, never a short
+// list (see docs/semantics.md).
 package google
 
 import (
@@ -14,7 +18,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -22,21 +25,12 @@ import (
 	admin "google.golang.org/api/admin/directory/v1"
 	"google.golang.org/api/option"
 
-	"github.com/teamsync/teamsync/internal/backoff"
 	"github.com/teamsync/teamsync/internal/httpx"
 	"github.com/teamsync/teamsync/providers"
 )
 
-// DefaultMaxRetries is how many times a failed call is retried when
-// Config.MaxRetries is zero.
-const DefaultMaxRetries = 5
-
 // pageSize is the most members.list returns per page.
 const pageSize = 200
-
-// DefaultRequestTimeout bounds each HTTP request, answer and body, when
-// neither Config.RequestTimeout nor the given client's Timeout is set.
-const DefaultRequestTimeout = time.Minute
 
 // Config configures the Google Workspace source. The caller in cmd/ builds
 // it from the mapping's google section and the files it names.
@@ -56,24 +50,29 @@ type Config struct {
 	Endpoint string
 	// Nested includes the members of nested groups, at any depth.
 	Nested bool
-	// HTTPClient is the base client for both token fetches and API calls
-	// (tests, or cmd/'s metrics wrapper); nil means the default transport.
-	// Authentication is layered on top of its transport, so it must not add
-	// its own. Its Timeout, when set, bounds each request (not the retry
-	// waits between them); when it is 0, RequestTimeout does. The client
-	// itself is never modified.
+	// HTTPClient supplies the transport every request is sent with (tests,
+	// or cmd/'s metrics wrapper); nil means the default transport. Only its
+	// Transport is used, under the edge: timeouts, retries and redirects are
+	// the edge's, whatever the client says.
 	HTTPClient *http.Client
-	// RequestTimeout bounds each HTTP request when HTTPClient's Timeout is
-	// 0, so a stalled connection fails (and is retried) instead of hanging
-	// a run that has no deadline of its own. 0 means DefaultRequestTimeout;
-	// negative means no bound.
-	RequestTimeout time.Duration
-	// MaxRetries is how many times one call is retried after a retryable
-	// failure: 0 means DefaultMaxRetries, negative means never.
+	// AttemptTimeout bounds one attempt of a request, from sending it to the
+	// last byte of the answer; 0 means httpx.DefaultAttemptTimeout.
+	AttemptTimeout time.Duration
+	// Deadline bounds one request with all its attempts and the waits
+	// between them; 0 means httpx.DefaultDeadline (two minutes).
+	Deadline time.Duration
+	// MaxRetries is how many times one request is sent again after a
+	// retryable failure: 0 means httpx.DefaultMaxRetries, negative never.
 	MaxRetries int
 	// Sleep waits between retries; nil waits on a timer, honouring ctx.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Logger receives retries (warn) and per-group read summaries (debug).
+	// Secrets is the run's redaction set; nil means one of the source's
+	// own. The source adds what it learns (the key file's private key, the
+	// access tokens it is issued), and every error it returns is redacted
+	// by it.
+	Secrets *httpx.Secrets
+	// Logger receives the edge's retry lines (warn) and per-group read
+	// summaries (debug).
 	Logger *slog.Logger
 }
 
@@ -89,14 +88,14 @@ func Scopes() []string {
 }
 
 // source is the Provider for Google Workspace. One instance serves one run:
-// it caches user lookups for its lifetime.
+// it caches user lookups for its lifetime, and its edge, once Google has
+// stopped answering, fails the run's later requests at once.
 type source struct {
-	svc        *admin.Service
-	nested     bool
-	maxRetries int
-	sleep      func(ctx context.Context, d time.Duration) error
-	log        *slog.Logger
-	users      userCache
+	svc     *admin.Service
+	nested  bool
+	secrets *httpx.Secrets
+	log     *slog.Logger
+	users   userCache
 }
 
 var _ providers.Provider = (*source)(nil)
@@ -105,21 +104,43 @@ var _ providers.Provider = (*source)(nil)
 // fetches for the provider's lifetime (one run), so it must outlive every
 // Members call.
 func New(ctx context.Context, cfg Config) (providers.Provider, error) {
+	secrets := cfg.Secrets
+	if secrets == nil {
+		secrets = httpx.NewSecrets()
+	}
+	s, err := newSource(ctx, cfg, secrets)
+	if err != nil {
+		return nil, secrets.Error(err)
+	}
+	return s, nil
+}
+
+func newSource(ctx context.Context, cfg Config, secrets *httpx.Secrets) (*source, error) {
 	var ep string
 	if cfg.Endpoint != "" {
-		var err error
-		if ep, err = endpoint(cfg.Endpoint); err != nil {
-			return nil, fmt.Errorf("google: endpoint: %w", err)
+		if err := httpx.CheckURL(cfg.Endpoint); err != nil {
+			return nil, fmt.Errorf("google: endpoint %w", err)
+		}
+		// The library resolves paths against the root, so it must end in
+		// a slash.
+		ep = strings.TrimSpace(cfg.Endpoint)
+		if !strings.HasSuffix(ep, "/") {
+			ep += "/"
 		}
 	}
-	base := baseClient(cfg)
-	ts, err := tokenSource(ctx, cfg, base)
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg.Logger = log.With("provider", providers.SourceGoogle)
+	edge := newEdge(cfg, secrets)
+	a := &auth{cfg: cfg, secrets: secrets, edge: &recorder{edge: edge}}
+	ts, err := a.tokenSource(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("google: credentials: %w", err)
 	}
-	authed := *base
-	authed.Transport = &oauth2.Transport{Source: ts, Base: base.Transport}
-	opts := []option.ClientOption{option.WithHTTPClient(&authed)}
+	client := &http.Client{Transport: &oauth2.Transport{Source: ts, Base: edge}}
+	opts := []option.ClientOption{option.WithHTTPClient(client)}
 	if ep != "" {
 		opts = append(opts, option.WithEndpoint(ep))
 	}
@@ -127,67 +148,11 @@ func New(ctx context.Context, cfg Config) (providers.Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("google: directory client: %w", err)
 	}
-	s := &source{
-		svc:        svc,
-		nested:     cfg.Nested,
-		maxRetries: backoff.Retries(cfg.MaxRetries, DefaultMaxRetries),
-		sleep:      cfg.Sleep,
-		log:        cfg.Logger,
-		users:      userCache{m: map[string]*userEntry{}},
-	}
-	if s.sleep == nil {
-		s.sleep = backoff.Sleep
-	}
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
-	}
-	s.log = s.log.With("provider", providers.SourceGoogle)
-	return s, nil
-}
-
-// baseClient is a copy of cfg.HTTPClient (or a new client) whose
-// transport bounds every request: by the client's own Timeout when it has
-// one, else by cfg.RequestTimeout.
-func baseClient(cfg Config) *http.Client {
-	var c http.Client
-	if cfg.HTTPClient != nil {
-		c = *cfg.HTTPClient
-	}
-	limit := c.Timeout
-	if limit == 0 {
-		limit = cfg.RequestTimeout
-		if limit == 0 {
-			limit = DefaultRequestTimeout
-		}
-	}
-	if limit > 0 {
-		base := c.Transport
-		if base == nil {
-			base = http.DefaultTransport
-		}
-		c.Transport, c.Timeout = &httpx.Timeout{Base: base, After: limit}, 0
-	}
-	return &c
-}
-
-// endpoint checks an API root override and gives it the trailing slash that
-// the library resolves paths against. Plain http is for loopback only: the
-// access token travels with every call.
-func endpoint(raw string) (string, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", err
-	}
-	switch {
-	case u.Scheme == "https" && u.Host != "":
-	case u.Scheme == "http" && httpx.IsLoopbackHost(u.Hostname()):
-	case u.Scheme == "http":
-		return "", fmt.Errorf("%q: http:// is accepted only for loopback hosts", raw)
-	default:
-		return "", fmt.Errorf("%q is not an http(s) URL", raw)
-	}
-	if !strings.HasSuffix(raw, "/") {
-		raw += "/"
-	}
-	return raw, nil
+	return &source{
+		svc:     svc,
+		nested:  cfg.Nested,
+		secrets: secrets,
+		log:     cfg.Logger,
+		users:   userCache{m: map[string]*userEntry{}},
+	}, nil
 }

@@ -26,11 +26,20 @@ const (
 // members of nested groups count too, each nested group read once however
 // often it recurs. A person is Active when their row says ACTIVE, or, for a
 // row with no status, when users.get finds them neither suspended nor
-// archived. Any call that still fails after retries fails the whole read,
-// and so does a row teamsync cannot turn into people (a USER row without
-// an email, or the whole domain as a CUSTOMER row): a list without them
-// would read as the whole group.
+// archived. Any call that still fails after the edge's retries fails the
+// whole read, and so does a row teamsync cannot turn into people (a USER
+// row without an email, or the whole domain as a CUSTOMER row): a list
+// without them would read as the whole group. Its errors are redacted by
+// the run's Secrets.
 func (s *source) Members(ctx context.Context, ref providers.GroupRef) ([]providers.Member, error) {
+	members, err := s.members(ctx, ref)
+	if err != nil {
+		return nil, s.secrets.Error(err)
+	}
+	return members, nil
+}
+
+func (s *source) members(ctx context.Context, ref providers.GroupRef) ([]providers.Member, error) {
 	if ref.Source != providers.SourceGoogle {
 		return nil, fmt.Errorf("google: group ref has source %q, want %q", ref.Source, providers.SourceGoogle)
 	}
@@ -39,17 +48,12 @@ func (s *source) Members(ctx context.Context, ref providers.GroupRef) ([]provide
 		return nil, errors.New("google: group ref has no email")
 	}
 	// groups.get by key rather than a search: search results lag by hours.
-	var g *admin.Group
-	err := s.call(ctx, "groups.get", func() error {
-		var err error
-		g, err = s.svc.Groups.Get(name).Context(ctx).Do()
-		return err
-	})
+	g, err := s.svc.Groups.Get(name).Context(ctx).Do()
 	if isNotFound(err) {
 		return nil, fmt.Errorf("google group %q: %w", name, ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("google: get group %q: %w", name, err)
+		return nil, fmt.Errorf("google: get group %q: %w", name, describe(err))
 	}
 	w := walk{s: s, visited: map[string]bool{}}
 	w.mark(g.Id, g.Email)
@@ -161,25 +165,20 @@ func (w *walk) run(ctx context.Context, root groupJob) error {
 }
 
 // listPages calls visit for every row of the group's direct membership,
-// paging to the end, and stops at the first error visit returns. A page
-// that fails is retried from its own token, so a transient failure neither
-// restarts the listing nor skips a page.
+// paging to the end, and stops at the first error visit returns. The edge
+// retries a page that fails with the same page token, so a transient
+// failure neither restarts the listing nor skips a page.
 func (s *source) listPages(ctx context.Context, key string, visit func(*admin.Member) error) error {
 	tok := ""
 	used := map[string]bool{}
 	for page := 1; ; page++ {
-		var resp *admin.Members
-		err := s.call(ctx, "members.list", func() error {
-			c := s.svc.Members.List(key).MaxResults(pageSize).Context(ctx)
-			if tok != "" {
-				c.PageToken(tok)
-			}
-			var err error
-			resp, err = c.Do()
-			return err
-		})
+		c := s.svc.Members.List(key).MaxResults(pageSize).Context(ctx)
+		if tok != "" {
+			c.PageToken(tok)
+		}
+		resp, err := c.Do()
 		if err != nil {
-			return fmt.Errorf("page %d: %w", page, err)
+			return fmt.Errorf("page %d: %w", page, describe(err))
 		}
 		for _, m := range resp.Members {
 			if m == nil {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"strings"
 	"sync"
-
-	admin "google.golang.org/api/admin/directory/v1"
 )
 
 // Status words a Member may carry. Rows give ACTIVE or SUSPENDED; the rest
@@ -23,17 +21,12 @@ const (
 // for the provider's lifetime.
 func (s *source) userStatus(ctx context.Context, email string) (string, error) {
 	return s.users.get(ctx, strings.ToLower(email), func(ctx context.Context) (string, error) {
-		var u *admin.User
-		err := s.call(ctx, "users.get", func() error {
-			var err error
-			u, err = s.svc.Users.Get(email).Projection("basic").Context(ctx).Do()
-			return err
-		})
+		u, err := s.svc.Users.Get(email).Projection("basic").Context(ctx).Do()
 		switch {
 		case isNotFound(err):
 			return statusNotInDirectory, nil
 		case err != nil:
-			return "", err
+			return "", describe(err)
 		case u.Suspended:
 			return statusSuspended, nil
 		case u.Archived:
