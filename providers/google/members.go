@@ -27,10 +27,10 @@ const (
 // often it recurs. A person is Active when their row says ACTIVE, or, for a
 // row with no status, when users.get finds them neither suspended nor
 // archived. Any call that still fails after the edge's retries fails the
-// whole read, and so does a row teamsync cannot turn into people (a USER
-// row without an email, or the whole domain as a CUSTOMER row): a list
-// without them would read as the whole group. Its errors are redacted by
-// the run's Secrets.
+// whole read, and so does an answer or a row teamsync cannot fully read (a
+// null or wrongly shaped answer, a null row, a USER row without an email,
+// the whole domain as a CUSTOMER row): a list without them would read as
+// the whole group. Its errors are redacted by the run's Secrets.
 func (s *source) Members(ctx context.Context, ref providers.GroupRef) ([]providers.Member, error) {
 	members, err := s.members(ctx, ref)
 	if err != nil {
@@ -51,6 +51,9 @@ func (s *source) members(ctx context.Context, ref providers.GroupRef) ([]provide
 	g, err := s.svc.Groups.Get(name).Context(ctx).Do()
 	if isNotFound(err) {
 		return nil, fmt.Errorf("google group %q: %w", name, ErrNotFound)
+	}
+	if err == nil {
+		err = checkAnswer(g, kindGroup)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("google: get group %q: %w", name, describe(err))
@@ -177,12 +180,16 @@ func (s *source) listPages(ctx context.Context, key string, visit func(*admin.Me
 			c.PageToken(tok)
 		}
 		resp, err := c.Do()
+		if err == nil {
+			err = checkAnswer(resp, kindMembers)
+		}
 		if err != nil {
 			return fmt.Errorf("page %d: %w", page, describe(err))
 		}
-		for _, m := range resp.Members {
+		for i, m := range resp.Members {
 			if m == nil {
-				continue
+				// Skipping it would make the list look complete.
+				return fmt.Errorf("page %d: member row %d is null", page, i+1)
 			}
 			if err := visit(m); err != nil {
 				return err

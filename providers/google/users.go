@@ -22,6 +22,9 @@ const (
 func (s *source) userStatus(ctx context.Context, email string) (string, error) {
 	return s.users.get(ctx, strings.ToLower(email), func(ctx context.Context) (string, error) {
 		u, err := s.svc.Users.Get(email).Projection("basic").Context(ctx).Do()
+		if err == nil {
+			err = checkAnswer(u, kindUser)
+		}
 		switch {
 		case isNotFound(err):
 			return statusNotInDirectory, nil
