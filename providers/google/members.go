@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	admin "google.golang.org/api/admin/directory/v1"
@@ -25,12 +26,13 @@ const (
 // an alias or its id). Only USER rows are people; with Config.Nested the
 // members of nested groups count too, each nested group read once however
 // often it recurs. A person is Active when their row says ACTIVE, or, for a
-// row with no status, when users.get finds them neither suspended nor
-// archived. Any call that still fails after the edge's retries fails the
-// whole read, and so does an answer or a row teamsync cannot fully read (a
-// null or wrongly shaped answer, a null row, a USER row without an email,
-// the whole domain as a CUSTOMER row): a list without them would read as
-// the whole group. Its errors are redacted by the run's Secrets.
+// row whose status is missing or UNKNOWN, when users.get finds them neither
+// suspended nor archived. Any call that still fails after the edge's
+// retries fails the whole read, and so does an answer or a row teamsync
+// cannot fully read (a null or wrongly shaped answer, a null row, a member
+// status Google does not document, a USER row without an email, the whole
+// domain as a CUSTOMER row): a list without them would read as the whole
+// group. Its errors are redacted by the run's Secrets.
 func (s *source) Members(ctx context.Context, ref providers.GroupRef) ([]providers.Member, error) {
 	members, err := s.members(ctx, ref)
 	if err != nil {
@@ -125,8 +127,14 @@ func (w *walk) run(ctx context.Context, root groupJob) error {
 		err := w.s.listPages(ctx, job.key, func(m *admin.Member) error {
 			switch m.Type {
 			case typeUser:
+				if !knownStatus(m.Status) {
+					// A status Google adds later may or may not mean
+					// "still here": guessing either way could remove or
+					// add the wrong person.
+					return fmt.Errorf("member %s has status %q, which teamsync does not know how to read", memberName(m), m.Status)
+				}
 				if strings.TrimSpace(m.Email) == "" {
-					if m.Status != "" && m.Status != statusActive {
+					if m.Status == statusSuspended || m.Status == statusArchived {
 						return nil // not desired anyway, as Okta's inactive users without an email
 					}
 					// Dropping the row would make the list look complete,
@@ -208,7 +216,7 @@ func (s *source) listPages(ctx context.Context, key string, visit func(*admin.Me
 
 // resolve turns USER rows into members: one per person (by lower-case
 // email), sorted, with status confirmed through users.get where the row
-// has none.
+// does not settle it.
 func (s *source) resolve(ctx context.Context, rows []*admin.Member) ([]providers.Member, error) {
 	best := map[string]*admin.Member{}
 	var order []string
@@ -221,8 +229,8 @@ func (s *source) resolve(ctx context.Context, rows []*admin.Member) ([]providers
 			continue
 		}
 		// A person reached through several groups: a row that says ACTIVE
-		// wins, then any row with a status over one without.
-		if prev.Status != statusActive && (m.Status == statusActive || prev.Status == "") {
+		// wins, then any row that settles the status over one that does not.
+		if prev.Status != statusActive && (m.Status == statusActive || needsLookup(prev.Status)) {
 			best[key] = m
 		}
 	}
@@ -232,7 +240,7 @@ func (s *source) resolve(ctx context.Context, rows []*admin.Member) ([]providers
 		m := best[key]
 		email := strings.TrimSpace(m.Email)
 		pm := providers.Member{Email: email, Status: m.Status, Active: m.Status == statusActive}
-		if m.Status == "" {
+		if needsLookup(m.Status) {
 			st, err := s.userStatus(ctx, email)
 			if err != nil {
 				return nil, fmt.Errorf("check status of user %q: %w", email, err)
@@ -249,6 +257,14 @@ func (s *source) resolve(ctx context.Context, rows []*admin.Member) ([]providers
 func isNotFound(err error) bool {
 	var gerr *googleapi.Error
 	return errors.As(err, &gerr) && gerr.Code == http.StatusNotFound && reason(gerr) == "notFound"
+}
+
+// memberName names a row in an error: its email, else its id.
+func memberName(m *admin.Member) string {
+	if e := strings.TrimSpace(m.Email); e != "" {
+		return strconv.Quote(e)
+	}
+	return fmt.Sprintf("(user id %q)", m.Id)
 }
 
 func firstNonEmpty(ss ...string) string {

@@ -119,18 +119,22 @@ func TestMembersOnlyPeopleAndStatus(t *testing.T) {
 		Groups: []googlesim.Group{{Email: "eng@acme.com", Members: []googlesim.Member{
 			{Email: "Active@Acme.com"},
 			{Email: "sus@acme.com"}, // suspended user: Google reports SUSPENDED
-			{Email: "pending@acme.com", Status: "PENDING"},
+			{Email: "gone@acme.com", Status: "ARCHIVED"},
 			{Email: "ops@acme.com", Type: "GROUP"},
 			{Email: "ext@partner.com", Status: "-"},
 			{Email: "arch@acme.com", Status: "-"},
 			{Email: "quiet@acme.com", Status: "-"},
 			{Email: "frozen@acme.com", Status: "-"},
+			{Email: "unsure@acme.com", Status: "UNKNOWN"},
+			{Email: "unsure-sus@acme.com", Status: "UNKNOWN"},
 		}}, {Email: "ops@acme.com", Members: []googlesim.Member{{Email: "oscar@acme.com"}}}},
 		Users: []googlesim.User{
 			{Email: "sus@acme.com", Suspended: true},
 			{Email: "arch@acme.com", Archived: true},
 			{Email: "quiet@acme.com"},
 			{Email: "frozen@acme.com", Suspended: true},
+			{Email: "unsure@acme.com"},
+			{Email: "unsure-sus@acme.com", Suspended: true},
 		},
 	}
 	e := newEnv(t, st, googlesim.Options{})
@@ -143,16 +147,52 @@ func TestMembersOnlyPeopleAndStatus(t *testing.T) {
 		{Email: "arch@acme.com", Status: "ARCHIVED"},
 		{Email: "ext@partner.com", Status: "NOT_IN_DIRECTORY"},
 		{Email: "frozen@acme.com", Status: "SUSPENDED"},
-		{Email: "pending@acme.com", Status: "PENDING"},
+		{Email: "gone@acme.com", Status: "ARCHIVED"},
 		{Email: "quiet@acme.com", Status: "ACTIVE", Active: true},
 		{Email: "sus@acme.com", Status: "SUSPENDED"},
+		{Email: "unsure-sus@acme.com", Status: "SUSPENDED"},
+		{Email: "unsure@acme.com", Status: "ACTIVE", Active: true},
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("members =\n%v\nwant\n%v", got, want)
 	}
-	// Only the four rows without a status are confirmed.
-	if c := e.sim.RequestsWithPrefix(usersPath); c != 4 {
-		t.Errorf("users.get requests = %d, want 4", c)
+	// Only the six rows without a status, or with UNKNOWN, are confirmed.
+	if c := e.sim.RequestsWithPrefix(usersPath); c != 6 {
+		t.Errorf("users.get requests = %d, want 6", c)
+	}
+}
+
+// TestMembersUndocumentedStatusFailsTheRead: a status outside ACTIVE,
+// SUSPENDED, ARCHIVED and UNKNOWN may or may not mean the person is still
+// here, so the group is unknown rather than read either way.
+func TestMembersUndocumentedStatusFailsTheRead(t *testing.T) {
+	tests := []struct {
+		name   string
+		groups []googlesim.Group
+		want   string
+	}{
+		{"in the group", []googlesim.Group{{Email: "eng@acme.com", Members: append(users(3, ""), googlesim.Member{Email: "pending@acme.com", Status: "PENDING"})}},
+			`google: list members of group "eng@acme.com": member "pending@acme.com" has status "PENDING", which teamsync does not know how to read`},
+		{"in a nested group", []googlesim.Group{
+			{Email: "eng@acme.com", Members: append(users(3, ""), googlesim.Member{Email: "ops@acme.com", Type: "GROUP"})},
+			{Email: "ops@acme.com", Members: []googlesim.Member{{Email: "new@acme.com", Status: "active"}}},
+		}, `google: list members of group "eng@acme.com": nested group "ops@acme.com": member "new@acme.com" has status "active", which teamsync does not know how to read`},
+		{"without an email", []googlesim.Group{{Email: "eng@acme.com", Members: []googlesim.Member{{Email: "ghost@acme.com", HideEmail: true, Status: "DELETED"}}}},
+			`google: list members of group "eng@acme.com": member (user id "` + googlesim.UserID("ghost@acme.com") + `") has status "DELETED", which teamsync does not know how to read`},
+		{"UNKNOWN without an email", []googlesim.Group{{Email: "eng@acme.com", Members: []googlesim.Member{{Email: "ghost@acme.com", HideEmail: true, Status: "UNKNOWN"}}}},
+			`google: list members of group "eng@acme.com": a member (user id "` + googlesim.UserID("ghost@acme.com") + `") has no email address; teamsync cannot match it to a Buildkite user`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, googlesim.State{Groups: tt.groups}, googlesim.Options{})
+			got, err := e.provider(t, nil).Members(context.Background(), ref("eng@acme.com"))
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("members %v, err = %v\nwant %s", emails(got), err, tt.want)
+			}
+			if got != nil {
+				t.Errorf("got %v alongside the error, want no list", emails(got))
+			}
+		})
 	}
 }
 

@@ -6,16 +6,30 @@ import (
 	"sync"
 )
 
-// Status words a Member may carry. Rows give ACTIVE or SUSPENDED; the rest
-// come from users.get when a row has no status.
+// Status words a Member may carry. A row may say ACTIVE, SUSPENDED,
+// ARCHIVED or UNKNOWN, or nothing; users.get settles the last two.
 const (
 	statusActive    = "ACTIVE"
 	statusSuspended = "SUSPENDED"
 	statusArchived  = "ARCHIVED"
+	statusUnknown   = "UNKNOWN"
 	// statusNotInDirectory: users.get does not know the address (an
 	// outside member Google could not verify), so nothing confirms it.
 	statusNotInDirectory = "NOT_IN_DIRECTORY"
 )
+
+// knownStatus reports a member row status teamsync knows how to read.
+func knownStatus(st string) bool {
+	switch st {
+	case "", statusActive, statusSuspended, statusArchived, statusUnknown:
+		return true
+	}
+	return false
+}
+
+// needsLookup reports a row status that does not say whether the person
+// is still here, so users.get must.
+func needsLookup(st string) bool { return st == "" || st == statusUnknown }
 
 // userStatus confirms a member's status through users.get, once per user
 // for the provider's lifetime.
