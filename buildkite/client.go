@@ -2,57 +2,72 @@
 // state the planner diffs against (the managed teams with all their
 // members, pending invitations) into a model.Org, looks up the
 // organization membership of the people a run will place, and makes
-// the writes that apply a plan. HTTP behaviour (auth,
-// User-Agent, retries, rate limits) is composed as small RoundTripper
-// layers under github.com/machinebox/graphql; GraphQL stays inside this
-// package.
+// the writes that apply a plan.
+//
+// Every request goes through the edge transport of internal/httpx, which
+// owns timeouts, retries, redirects, redaction and the breaker. This
+// package keeps only what is Buildkite's own: how its answers read
+// (Buildkite's Classify: rate limits, the "currently busy" answer, HTTP
+// and GraphQL errors, the shape of a GraphQL answer), which requests may be
+// sent twice (queries, never mutations), pacing against the organization's
+// rate-limit window, and what to read after a write whose answer was lost.
+// GraphQL stays inside this package.
 package buildkite
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
-	"github.com/machinebox/graphql"
 	"github.com/teamsync/teamsync/internal/backoff"
+	"github.com/teamsync/teamsync/internal/httpx"
 )
 
 // Defaults for zero Config fields.
 const (
-	DefaultURL            = "https://graphql.buildkite.com/v1"
-	DefaultUserAgent      = "teamsync/dev"
-	DefaultMaxRetries     = 5
-	DefaultMaxWait        = 5 * time.Minute // one rate-limit window
-	DefaultPageSize       = 500             // the documented page maximum
-	DefaultAttemptTimeout = time.Minute     // per attempt
+	DefaultURL       = "https://graphql.buildkite.com/v1"
+	DefaultUserAgent = "teamsync/dev"
+	DefaultPageSize  = 500 // the documented page maximum
 )
 
 // Config configures a Client. Organization and Token are required.
 type Config struct {
-	// URL is the GraphQL endpoint; DefaultURL when empty.
+	// URL is the GraphQL endpoint; DefaultURL when empty. It must be https,
+	// or http to a loopback host (httpx.CheckURL).
 	URL string
 	// Organization is the organization slug.
 	Organization string
-	// Token is the API access token (GraphQL access enabled).
+	// Token is the API access token (GraphQL access enabled). It is added
+	// to Secrets, so no error or log line of the client can show it.
 	Token string
 	// UserAgent is sent on every request, e.g. "teamsync/1.2.3".
 	UserAgent string
-	// HTTPClient supplies the base transport (nil: http.DefaultTransport).
-	// Its Timeout bounds each attempt rather than the whole call, so that
-	// retry waits do not count against it; 0 means DefaultAttemptTimeout.
+	// HTTPClient supplies the transport each attempt is sent with (nil:
+	// http.DefaultTransport), for example one that counts requests. Only
+	// its Transport is used: set AttemptTimeout and Deadline, not Timeout.
 	HTTPClient *http.Client
 	// Logger receives retry notices and read warnings; nil discards them.
 	Logger *slog.Logger
+	// Secrets is the run's set of credentials that errors and log lines
+	// are redacted with; nil means the client makes its own.
+	Secrets *httpx.Secrets
 	// MaxRetries is how often one request is sent again: 0 means
-	// DefaultMaxRetries, negative means never.
+	// httpx.DefaultMaxRetries, negative means never.
 	MaxRetries int
-	// MaxWait bounds the total waiting of one call, its retries and its
-	// pacing together; 0 means DefaultMaxWait.
+	// AttemptTimeout bounds one attempt; 0 means httpx.DefaultAttemptTimeout.
+	AttemptTimeout time.Duration
+	// Deadline bounds one request with all its attempts and backoff waits;
+	// 0 means httpx.DefaultDeadline.
+	Deadline time.Duration
+	// MaxWait bounds the rate-limit waits of one request: the waits 429
+	// answers ask for, and the wait pacing asks for before it is sent. 0
+	// means httpx.DefaultMaxRateLimitWait, one rate-limit window.
 	MaxWait time.Duration
 	// PageSize is the `first` of paged reads, at most 500; 0 means
 	// DefaultPageSize.
@@ -65,21 +80,27 @@ type Config struct {
 	// Sleep waits between retries and for pacing; nil means a real,
 	// ctx-aware wait.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Now is the clock that pacing times the rate-limit window with; nil
-	// means time.Now.
+	// Now is the clock of pacing and of the request deadline; nil means
+	// time.Now.
 	Now func() time.Time
+
+	// backoff replaces the edge's jittered backoff, so tests can make
+	// waits exact.
+	backoff func(retry int) time.Duration
 }
 
 // Client talks to one Buildkite organization. It is safe for concurrent
-// use.
+// use. Build one per run: its edge transport stops sending once Buildkite
+// has stopped answering.
 type Client struct {
-	gql      *graphql.Client
+	http     *http.Client
+	url      string
 	org      string
 	pageSize int
 	logger   *slog.Logger
-	redact   func(string) string
-	// retry is the retry layer, kept so tests can make its backoff exact.
-	retry *retryTransport
+	secrets  *httpx.Secrets
+	pacer    *pacer // nil: no pacing
+	now      func() time.Time
 }
 
 // New builds a Client from cfg.
@@ -90,12 +111,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Token == "" {
 		return nil, errors.New("buildkite: token is required")
 	}
-	endpoint := cfg.URL
-	if endpoint == "" {
-		endpoint = DefaultURL
-	}
-	if u, err := url.Parse(endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("buildkite: GraphQL URL %q is not an http(s) URL", endpoint)
+	endpoint := orDefault(cfg.URL, DefaultURL)
+	if err := httpx.CheckURL(endpoint); err != nil {
+		return nil, fmt.Errorf("buildkite: GraphQL URL %w", err)
 	}
 	if cfg.PageSize > DefaultPageSize || cfg.PageSize < 0 {
 		return nil, fmt.Errorf("buildkite: page size %d is outside 1..%d", cfg.PageSize, DefaultPageSize)
@@ -103,50 +121,64 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Headroom >= 1 {
 		return nil, fmt.Errorf("buildkite: rate-limit headroom %g is not below 1 (it is a fraction of the budget)", cfg.Headroom)
 	}
+	var base http.RoundTripper = http.DefaultTransport
+	if cfg.HTTPClient != nil {
+		if cfg.HTTPClient.Timeout != 0 {
+			return nil, errors.New("buildkite: HTTPClient.Timeout is not used: set AttemptTimeout and Deadline")
+		}
+		if cfg.HTTPClient.Transport != nil {
+			base = cfg.HTTPClient.Transport
+		}
+	}
 	c := &Client{
+		url:      endpoint,
 		org:      cfg.Organization,
 		pageSize: orDefault(cfg.PageSize, DefaultPageSize),
 		logger:   cfg.Logger,
-		redact:   redactor(cfg.Token),
+		secrets:  cfg.Secrets,
+		now:      cfg.Now,
 	}
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)
 	}
-
-	var base http.RoundTripper = http.DefaultTransport
-	attemptTimeout := DefaultAttemptTimeout
-	if cfg.HTTPClient != nil {
-		if cfg.HTTPClient.Transport != nil {
-			base = cfg.HTTPClient.Transport
-		}
-		attemptTimeout = orDefault(cfg.HTTPClient.Timeout, DefaultAttemptTimeout)
+	if c.secrets == nil {
+		c.secrets = httpx.NewSecrets()
 	}
-	base = &authTransport{token: cfg.Token, base: base}
-	base = &userAgentTransport{agent: orDefault(cfg.UserAgent, DefaultUserAgent), base: base}
-	retries := backoff.Retries(cfg.MaxRetries, DefaultMaxRetries)
-	c.retry = &retryTransport{
-		base:           base,
-		maxRetries:     retries,
-		maxWait:        orDefault(cfg.MaxWait, DefaultMaxWait),
-		attemptTimeout: attemptTimeout,
-		sleep:          cfg.Sleep,
-		now:            cfg.Now,
-		backoff:        jitteredBackoff,
-		redact:         c.redact,
-		logger:         c.logger,
-	}
-	if c.retry.sleep == nil {
-		c.retry.sleep = backoff.Sleep
-	}
-	if c.retry.now == nil {
-		c.retry.now = time.Now
+	c.secrets.Add(cfg.Token)
+	if c.now == nil {
+		c.now = time.Now
 	}
 	if h := orDefault(cfg.Headroom, DefaultHeadroom); h > 0 {
-		c.retry.pacer = &pacer{headroom: h}
+		c.pacer = &pacer{headroom: h}
 	}
-	// machinebox's Log hook stays at its silent default: it would print
-	// request headers and whole bodies.
-	c.gql = graphql.NewClient(endpoint, graphql.WithHTTPClient(&http.Client{Transport: c.retry}))
+
+	base = &authTransport{token: cfg.Token, base: base}
+	base = &userAgentTransport{agent: orDefault(cfg.UserAgent, DefaultUserAgent), base: base}
+	var rt http.RoundTripper = httpx.NewTransport(httpx.Policy{
+		API:              "buildkite",
+		Base:             base,
+		AttemptTimeout:   cfg.AttemptTimeout,
+		Deadline:         cfg.Deadline,
+		MaxRetries:       cfg.MaxRetries,
+		MaxRateLimitWait: cfg.MaxWait,
+		Backoff:          cfg.backoff,
+		Resendable:       resendable,
+		Classify:         c.classifyAnswer,
+		Operation:        operationName,
+		Secrets:          c.secrets,
+		Logger:           c.logger,
+		Sleep:            cfg.Sleep,
+		Now:              cfg.Now,
+	})
+	if c.pacer != nil {
+		pt := &paceTransport{next: rt, pacer: c.pacer, now: c.now, sleep: cfg.Sleep, logger: c.logger,
+			maxWait: orDefault(cfg.MaxWait, httpx.DefaultMaxRateLimitWait)}
+		if pt.sleep == nil {
+			pt.sleep = backoff.Sleep
+		}
+		rt = pt
+	}
+	c.http = &http.Client{Transport: rt}
 	return c, nil
 }
 
@@ -159,26 +191,13 @@ func orDefault[T comparable](v, def T) T {
 	return v
 }
 
-// redactor returns a function that blanks the token out of server text
-// before it can reach an error or a log line.
-func redactor(token string) func(string) string {
-	return func(s string) string { return strings.ReplaceAll(s, token, "[redacted]") }
-}
-
-// call is what one GraphQL request tells the transport layers, through its
-// context: which operation it is, whether it is safe to send twice, and
-// where to put the response's GraphQL errors.
+// call is what one GraphQL request tells the layers below it through its
+// context: its operation, whether it is safe to send twice, and, from
+// Buildkite's Classify, the decoded answer of the attempt that ended it.
 type call struct {
 	op       string
 	mutation bool
-	errs     []gqlError
-}
-
-func (c *call) name() string {
-	if c == nil {
-		return ""
-	}
-	return c.op
+	answer   *answer
 }
 
 type callKey struct{}
@@ -188,28 +207,50 @@ func callFrom(ctx context.Context) *call {
 	return c
 }
 
-// run sends one operation. It returns the response's GraphQL errors (the
-// data in out is still filled for the parts that succeeded) and, if there
-// were any or the request failed, an error: *GraphQLError for the first
-// GraphQL error, else the transport's error (*HTTPError, *MaxWaitError, a
-// context error, …) without the *url.Error wrapper.
+// run sends one operation and decodes its data into out. It returns the
+// answer's GraphQL errors (out is still filled for the parts that
+// succeeded) and, if there were any or the request failed, an error:
+// *GraphQLError for the first GraphQL error, a context error as it is,
+// else the edge's *httpx.Error (wrapping *HTTPError for a final non-2xx
+// answer). Data that does not have the shape out asks for is an error,
+// never a partial out.
 func (c *Client) run(ctx context.Context, op operation, vars map[string]any, out any) ([]gqlError, error) {
-	cl := &call{op: op.name, mutation: op.mutation}
-	req := graphql.NewRequest(op.doc)
-	for k, v := range vars {
-		req.Var(k, v)
+	body, err := json.Marshal(struct {
+		Query     string         `json:"query"`
+		Variables map[string]any `json:"variables,omitempty"`
+	}{op.doc, vars})
+	if err != nil {
+		return nil, fmt.Errorf("%s: encode the request: %w", op.label(), err)
 	}
-	err := c.gql.Run(context.WithValue(ctx, callKey{}, cl), req, out)
-	if len(cl.errs) > 0 {
-		first := cl.errs[0]
-		return cl.errs, &GraphQLError{Message: c.redact(first.Message), Path: first.Path}
+	cl := &call{op: op.label(), mutation: op.mutation}
+	req, err := http.NewRequestWithContext(context.WithValue(ctx, callKey{}, cl), http.MethodPost, c.url, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op.label(), err)
 	}
-	if err == nil {
-		return nil, nil
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		// *url.Error quotes the URL; the edge's own errors say enough.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, err
 	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
+	_ = resp.Body.Close() // the edge has read it; Classify decoded it
+	a := cl.answer
+	if a == nil {
+		return nil, fmt.Errorf("%s: HTTP %d answer was not read as GraphQL", op.label(), resp.StatusCode)
 	}
-	return nil, err
+	if a.hasData() {
+		if err := json.Unmarshal(a.data, out); err != nil {
+			return nil, fmt.Errorf("%s: %w", op.label(), malformed("data: %v", err))
+		}
+	}
+	if len(a.errs) > 0 {
+		first := a.errs[0]
+		return a.errs, &GraphQLError{Message: first.Message, Path: first.Path}
+	}
+	return nil, nil
 }

@@ -1,18 +1,19 @@
 package buildkite
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
-	"time"
 
+	"github.com/teamsync/teamsync/internal/httpx"
 	"github.com/teamsync/teamsync/sync/model"
 )
 
-// HTTPError is a final non-2xx answer from the GraphQL endpoint. The
-// machinebox client ignores HTTP status, so the transport turns it into
-// this error. Message is the first GraphQL error message of a JSON body, or
-// the status text; never the body itself.
+// HTTPError is a final non-2xx answer from the GraphQL endpoint; the edge's
+// *httpx.Error wraps it. Message is the first GraphQL error message of a
+// JSON body, or the status text, never the body itself; it is redacted
+// before it is clipped.
 type HTTPError struct {
 	Status  int
 	Message string
@@ -23,34 +24,9 @@ func (e *HTTPError) Error() string {
 	return fmt.Sprintf("HTTP %d: %s", e.Status, e.Message)
 }
 
-// MaxWaitError says a call gave up because the next retry, or the wait
-// for the rate-limit window to reset that pacing asked for, would have
-// taken its total waiting past Config.MaxWait, or past the context's
-// deadline.
-type MaxWaitError struct {
-	// Wait is how long the call would have had to wait next.
-	Wait time.Duration
-	// Waited is how long the call had already waited.
-	Waited time.Duration
-	// MaxWait is the bound that would have been exceeded: Config.MaxWait,
-	// or less when the context's deadline came sooner.
-	MaxWait time.Duration
-	// Err is the failure that asked for the retry.
-	Err error
-}
-
-// Error says how long the call would have waited and why.
-func (e *MaxWaitError) Error() string {
-	return fmt.Sprintf("gave up: retrying would mean waiting %s more (already waited %s, limit %s): %v",
-		e.Wait, e.Waited, e.MaxWait, e.Err)
-}
-
-// Unwrap returns the failure that asked for the retry.
-func (e *MaxWaitError) Unwrap() error { return e.Err }
-
 // GraphQLError is an error that Buildkite reported in the response's
-// errors array (usually with HTTP 200). Message is the first error's text;
-// Buildkite has only prose messages, no codes.
+// errors array (usually with HTTP 200). Message is the first error's text,
+// redacted and clipped; Buildkite has only prose messages, no codes.
 type GraphQLError struct {
 	Message string
 	// Path is the first error's response path, when it had one.
@@ -69,13 +45,46 @@ type opError struct {
 	err  error
 }
 
-func (e *opError) Error() string { return "buildkite: " + e.op + ": " + e.err.Error() }
+func (e *opError) Error() string {
+	// The edge's errors start with the operation already.
+	if he := (*httpx.Error)(nil); errors.As(e.err, &he) && he.Operation == e.op {
+		return "buildkite: " + e.err.Error()
+	}
+	return "buildkite: " + e.op + ": " + e.err.Error()
+}
 
 func (e *opError) Unwrap() []error {
 	if e.kind == nil {
 		return []error{e.err}
 	}
 	return []error{e.kind, e.err}
+}
+
+// unsettledError is a write whose answer was lost (a timeout, a dropped
+// connection, a 5xx, a malformed answer) and that the client then checked
+// by reading. Either the check showed that the write did not take effect,
+// or the check failed too and the outcome is unknown; only then does it
+// unwrap to the write's failure, so httpx.MayHaveRun still says the write
+// may have run.
+type unsettledError struct {
+	op       string
+	err      error // the write's failure
+	checkErr error // nil: the check showed the write did not happen
+}
+
+func (e *unsettledError) Error() string {
+	failed := (&opError{op: e.op, err: e.err}).Error()
+	if e.checkErr != nil {
+		return fmt.Sprintf("%s; outcome unknown: reading whether it took effect failed too: %v", failed, e.checkErr)
+	}
+	return failed + "; reading back shows it did not take effect"
+}
+
+func (e *unsettledError) Unwrap() []error {
+	if e.checkErr == nil {
+		return nil
+	}
+	return []error{e.err, e.checkErr}
 }
 
 // notFoundNoun matches Buildkite's "No <thing> found" phrasing.

@@ -103,6 +103,7 @@ func newTestClient(t *testing.T, url string, mod func(*Config)) *testClient {
 		MaxRetries:   3,
 		MaxWait:      time.Hour,
 		Sleep:        tc.sleeps.sleep,
+		backoff:      func(n int) time.Duration { return time.Duration(n+1) * time.Second },
 	}
 	if mod != nil {
 		mod(&cfg)
@@ -111,7 +112,6 @@ func newTestClient(t *testing.T, url string, mod func(*Config)) *testClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.retry.backoff = func(n int) time.Duration { return time.Duration(n+1) * time.Second }
 	tc.Client = c
 	return tc
 }

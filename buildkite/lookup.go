@@ -2,10 +2,10 @@ package buildkite
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 
 	"github.com/teamsync/teamsync/sync/model"
 )
@@ -48,7 +48,7 @@ func (c *Client) LookupMembers(ctx context.Context, emails []string) (map[string
 		found, err = c.membersByEmail(ctx, asked)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("buildkite: look up organization members: %w", err)
+		return nil, c.secrets.Error(fmt.Errorf("buildkite: look up organization members: %w", err))
 	}
 	c.logger.Debug("buildkite: looked up organization members",
 		slog.Int("asked", len(asked)), slog.Int("found", len(found)), slog.Bool("listed", len(asked) > LookupListThreshold))
@@ -57,10 +57,31 @@ func (c *Client) LookupMembers(ctx context.Context, emails []string) (map[string
 
 // memberEdge is one organization member as both member queries read it.
 type memberEdge struct {
-	Node struct {
+	Node *struct {
 		ID   string    `json:"id"`
 		User *userNode `json:"user"`
 	} `json:"node"`
+}
+
+// checkMembers refuses organization members that do not have the shape
+// asked for: someone who is a member but unreadable must not be taken for
+// someone who is not.
+func checkMembers(edges []memberEdge) error {
+	if edges == nil {
+		return malformed("members are not a connection")
+	}
+	for _, e := range edges {
+		n := e.Node
+		switch {
+		case n == nil:
+			return malformed("a member without a node")
+		case n.ID == "":
+			return malformed("a member without an ID")
+		case n.User != nil && (n.User.ID == "" || strings.TrimSpace(n.User.Email) == ""):
+			return malformed("a member whose user has no ID or email")
+		}
+	}
+	return nil
 }
 
 // memberMatches is one alias of a MembersByEmail answer.
@@ -107,7 +128,10 @@ func (c *Client) membersByEmailBatch(ctx context.Context, emails []string, found
 	for i, email := range emails {
 		m, ok := resp.Organization[memberAlias(i)]
 		if !ok || m == nil {
-			return errors.New("the response has no answer for " + memberAlias(i))
+			return malformed("no answer for %s", memberAlias(i))
+		}
+		if err := checkMembers(m.Edges); err != nil {
+			return fmt.Errorf("%s: %w", memberAlias(i), err)
 		}
 		for _, e := range m.Edges {
 			u := e.Node.User
@@ -128,8 +152,8 @@ func (c *Client) membersByEmailBatch(ctx context.Context, emails []string, found
 func (c *Client) listMembers(ctx context.Context) (map[string]model.Member, error) {
 	var resp struct {
 		Organization *struct {
-			Members struct {
-				PageInfo pageInfo     `json:"pageInfo"`
+			Members *struct {
+				PageInfo *pageInfo    `json:"pageInfo"`
 				Edges    []memberEdge `json:"edges"`
 			} `json:"members"`
 		} `json:"organization"`
@@ -149,6 +173,12 @@ func (c *Client) listMembers(ctx context.Context) (map[string]model.Member, erro
 		o := resp.Organization
 		if o == nil {
 			return nil, fmt.Errorf("organization %q not found or not visible to this token", c.org)
+		}
+		if o.Members == nil || o.Members.PageInfo == nil {
+			return nil, fmt.Errorf("list members (page %d): %w", page, malformed("members are not a connection"))
+		}
+		if err := checkMembers(o.Members.Edges); err != nil {
+			return nil, fmt.Errorf("list members (page %d): %w", page, err)
 		}
 		for _, e := range o.Members.Edges {
 			u := e.Node.User

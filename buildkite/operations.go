@@ -83,6 +83,30 @@ const (
 	invitationCreateMutation = `mutation OrganizationInvitationCreate($input: OrganizationInvitationCreateInput!) {
   organizationInvitationCreate(input: $input) { invitationEdges { node { id email } } }
 }`
+
+	// The reads that settle a write whose answer was lost (see settle):
+	// a team by slug after teamCreate, a team's members by the team's ID
+	// after teamMemberCreate, one membership by ID after teamMemberUpdate
+	// and teamMemberDelete. organizationInvitationCreate is settled by
+	// OrgInvitations.
+	teamBySlugQuery = `query TeamBySlug($slug: ID!) {
+  team(slug: $slug) { id }
+}`
+
+	teamMembershipQuery = `query TeamMembership($team: ID!, $first: Int!, $after: String) {
+  node(id: $team) {
+    ... on Team {
+      members(first: $first, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        edges { node { id user { id } } }
+      }
+    }
+  }
+}`
+
+	teamMemberQuery = `query TeamMember($id: ID!) {
+  node(id: $id) { ... on TeamMember { id role } }
+}`
 )
 
 // operation is one document with what the transport needs to know of it.
@@ -90,6 +114,15 @@ type operation struct {
 	name     string
 	doc      string
 	mutation bool
+}
+
+// label names the operation in errors and logs: a query by its name, a
+// mutation by its field (teamMemberCreate), as Buildkite's docs do.
+func (op operation) label() string {
+	if op.mutation && op.name != "" {
+		return strings.ToLower(op.name[:1]) + op.name[1:]
+	}
+	return op.name
 }
 
 // The fixed operations.
@@ -102,6 +135,9 @@ var (
 	opTeamMemberUpdate = operation{name: "TeamMemberUpdate", doc: teamMemberUpdateMutation, mutation: true}
 	opTeamMemberDelete = operation{name: "TeamMemberDelete", doc: teamMemberDeleteMutation, mutation: true}
 	opInvitationCreate = operation{name: "OrganizationInvitationCreate", doc: invitationCreateMutation, mutation: true}
+	opTeamBySlug       = operation{name: "TeamBySlug", doc: teamBySlugQuery}
+	opTeamMembership   = operation{name: "TeamMembership", doc: teamMembershipQuery}
+	opTeamMember       = operation{name: "TeamMember", doc: teamMemberQuery}
 )
 
 // teamAlias is the response key of the i-th team of a TeamsBatch query.
@@ -164,6 +200,7 @@ func Operations() map[string]string {
 	for _, op := range []operation{
 		opOrgMembers, opOrgInvitations, opTeamMembersPage, teamsBatchQuery(3), membersByEmailQuery(3),
 		opTeamCreate, opTeamMemberCreate, opTeamMemberUpdate, opTeamMemberDelete, opInvitationCreate,
+		opTeamBySlug, opTeamMembership, opTeamMember,
 	} {
 		out[op.name] = op.doc
 	}

@@ -34,7 +34,7 @@ func TestOperationsValidateAgainstSchema(t *testing.T) {
 	want := []string{
 		"OrgMembers", "OrgInvitations", "TeamsBatch", "TeamMembersPage", "MembersByEmail",
 		"TeamCreate", "TeamMemberCreate", "TeamMemberUpdate", "TeamMemberDelete",
-		"OrganizationInvitationCreate",
+		"OrganizationInvitationCreate", "TeamBySlug", "TeamMembership", "TeamMember",
 	}
 	if len(ops) != len(want) {
 		t.Errorf("Operations() has %d entries, want %d", len(ops), len(want))

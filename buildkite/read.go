@@ -53,7 +53,10 @@ func (c *Client) ReadOrg(ctx context.Context, teams []string) (*model.Org, error
 		return err
 	})
 	if err := g.Wait(); err != nil {
-		return nil, err
+		return nil, c.secrets.Error(err)
+	}
+	for slug, err := range teamsRead.errs {
+		teamsRead.errs[slug] = c.secrets.Error(err)
 	}
 	org.Teams, org.TeamErrors = teamsRead.teams, teamsRead.errs
 	org.Members = c.teamPeople(org.Teams)
@@ -120,28 +123,8 @@ type userNode struct {
 func (c *Client) readInvitations(ctx context.Context) (string, map[string]model.Invitation, error) {
 	var resp struct {
 		Organization *struct {
-			ID          string `json:"id"`
-			Invitations struct {
-				PageInfo pageInfo `json:"pageInfo"`
-				Edges    []struct {
-					Node struct {
-						ID    string `json:"id"`
-						Email string `json:"email"`
-						State string `json:"state"`
-						Teams *struct {
-							Count int `json:"count"`
-							Edges []struct {
-								Node struct {
-									Role string `json:"role"`
-									Team *struct {
-										Slug string `json:"slug"`
-									} `json:"team"`
-								} `json:"node"`
-							} `json:"edges"`
-						} `json:"teams"`
-					} `json:"node"`
-				} `json:"edges"`
-			} `json:"invitations"`
+			ID          string           `json:"id"`
+			Invitations *invitationsPage `json:"invitations"`
 		} `json:"organization"`
 	}
 	base := map[string]any{"org": c.org, "teams": maxTeamsPerOrg}
@@ -161,6 +144,12 @@ func (c *Client) readInvitations(ctx context.Context) (string, map[string]model.
 		if o == nil {
 			return "", nil, fmt.Errorf("buildkite: organization %q not found or not visible to this token", c.org)
 		}
+		if o.ID == "" {
+			return "", nil, fmt.Errorf("buildkite: read invitations (page %d): %w", page, malformed("the organization has no ID"))
+		}
+		if err := o.Invitations.check(); err != nil {
+			return "", nil, fmt.Errorf("buildkite: read invitations (page %d): %w", page, err)
+		}
 		orgID = o.ID
 		for _, e := range o.Invitations.Edges {
 			n := e.Node
@@ -173,11 +162,9 @@ func (c *Client) readInvitations(ctx context.Context) (string, map[string]model.
 				continue
 			}
 			inv := model.Invitation{ID: n.ID, Email: key}
-			if n.Teams != nil {
-				for _, t := range n.Teams.Edges {
-					if t.Node.Team != nil {
-						inv.Teams = append(inv.Teams, model.TeamRole{Team: t.Node.Team.Slug, Role: role(t.Node.Role)})
-					}
+			for _, t := range n.Teams.Edges {
+				if t.Node.Team != nil {
+					inv.Teams = append(inv.Teams, model.TeamRole{Team: t.Node.Team.Slug, Role: role(t.Node.Role)})
 				}
 			}
 			slices.SortFunc(inv.Teams, func(a, b model.TeamRole) int { return strings.Compare(a.Team, b.Team) })
@@ -192,8 +179,62 @@ func (c *Client) readInvitations(ctx context.Context) (string, map[string]model.
 	}
 }
 
+// invitationsPage is one page of OrgInvitations.
+type invitationsPage struct {
+	PageInfo *pageInfo `json:"pageInfo"`
+	Edges    []struct {
+		Node *struct {
+			ID    string `json:"id"`
+			Email string `json:"email"`
+			State string `json:"state"`
+			Teams *struct {
+				Edges []struct {
+					Node *struct {
+						Role string `json:"role"`
+						Team *struct {
+							Slug string `json:"slug"`
+						} `json:"team"`
+					} `json:"node"`
+				} `json:"edges"`
+			} `json:"teams"`
+		} `json:"node"`
+	} `json:"edges"`
+}
+
+// check refuses a page that does not have the shape asked for: a pending
+// invitation that is missing or unreadable must not read as no invitation,
+// or the person would be invited twice.
+func (p *invitationsPage) check() error {
+	if p == nil || p.PageInfo == nil || p.Edges == nil {
+		return malformed("invitations are not a connection")
+	}
+	for _, e := range p.Edges {
+		n := e.Node
+		switch {
+		case n == nil:
+			return malformed("an invitation without a node")
+		case n.ID == "" || strings.TrimSpace(n.Email) == "" || n.State == "":
+			return malformed("an invitation without an ID, email or state")
+		case n.State != "PENDING":
+			continue
+		case n.Teams == nil || n.Teams.Edges == nil:
+			return malformed("a pending invitation whose teams are not a connection")
+		}
+		for _, t := range n.Teams.Edges {
+			if t.Node == nil || (t.Node.Team != nil && !validRole(t.Node.Role)) {
+				return malformed("an invitation team without a node or a known role")
+			}
+		}
+	}
+	return nil
+}
+
 // role turns Buildkite's MEMBER/MAINTAINER into a model.Role.
 func role(r string) model.Role { return model.Role(strings.ToLower(r)) }
+
+// validRole reports whether r is a TeamMemberRole teamsync knows. A role
+// it does not know is not guessed at: the answer is malformed.
+func validRole(r string) bool { return r == "MEMBER" || r == "MAINTAINER" }
 
 // teamsResult is the outcome of reading the managed teams.
 type teamsResult struct {
@@ -201,15 +242,37 @@ type teamsResult struct {
 	errs  map[string]error
 }
 
+// teamMembers is one page of a team's members.
 type teamMembers struct {
-	PageInfo pageInfo `json:"pageInfo"`
+	PageInfo *pageInfo `json:"pageInfo"`
 	Edges    []struct {
-		Node struct {
+		Node *struct {
 			ID   string    `json:"id"`
 			Role string    `json:"role"`
 			User *userNode `json:"user"`
 		} `json:"node"`
 	} `json:"edges"`
+}
+
+// check refuses a page that does not have the shape asked for, so that a
+// member who is there but unreadable never reads as one who is not (and
+// is planned to be added, or left out of a removal count).
+func (m *teamMembers) check() error {
+	if m == nil || m.PageInfo == nil || m.Edges == nil {
+		return malformed("members are not a connection")
+	}
+	for _, e := range m.Edges {
+		n := e.Node
+		switch {
+		case n == nil:
+			return malformed("a membership without a node")
+		case n.ID == "" || !validRole(n.Role):
+			return malformed("a membership without an ID or a known role")
+		case n.User != nil && (n.User.ID == "" || strings.TrimSpace(n.User.Email) == ""):
+			return malformed("a member without an ID or email")
+		}
+	}
+	return nil
 }
 
 type teamNode struct {
@@ -267,25 +330,36 @@ func (c *Client) readTeamsBatch(ctx context.Context, slugs []string, k int, res 
 	}
 	for i, slug := range slugs {
 		alias := teamAlias(i)
-		node := out[alias]
+		node, answered := out[alias]
 		e, failed := byAlias[alias]
-		if failed {
-			if node == nil && errors.Is(classify(e.Message), model.ErrNotFound) {
-				continue // the team does not exist
-			}
-			res.errs[slug] = fmt.Errorf("buildkite: read team %q: %w", slug, &GraphQLError{Message: c.redact(e.Message), Path: e.Path})
+		switch {
+		case failed && node == nil && errors.Is(classify(e.Message), model.ErrNotFound):
+			continue // the team does not exist
+		case failed:
+			res.errs[slug] = fmt.Errorf("buildkite: read team %q: %w", slug, &GraphQLError{Message: e.Message, Path: e.Path})
+		case !answered:
+			res.errs[slug] = fmt.Errorf("buildkite: read team %q: %w", slug, malformed("no %s in the answer", alias))
+			continue
+		case node == nil:
+			continue // team: null, the team does not exist
 		}
 		if node == nil {
-			continue // the team does not exist, or its read failed
+			continue // its read failed
 		}
-		t := model.Team{ID: node.ID, Slug: slug, Name: node.Name, Members: make(map[string]model.TeamMember)}
-		res.teams[slug] = t
-		if node.Members == nil {
+		if node.ID == "" {
 			if !failed {
-				res.errs[slug] = fmt.Errorf("buildkite: read team %q: the response has no members", slug)
+				res.errs[slug] = fmt.Errorf("buildkite: read team %q: %w", slug, malformed("the team has no ID"))
 			}
 			continue
 		}
+		if err := node.Members.check(); err != nil {
+			if !failed {
+				res.errs[slug] = fmt.Errorf("buildkite: read team %q: %w", slug, err)
+			}
+			continue
+		}
+		t := model.Team{ID: node.ID, Slug: slug, Name: node.Name, Members: make(map[string]model.TeamMember)}
+		res.teams[slug] = t
 		c.addTeamMembers(t, node.Members)
 		if failed {
 			continue
@@ -314,8 +388,11 @@ func (c *Client) readMoreMembers(ctx context.Context, t model.Team, after string
 		if _, err := c.run(ctx, opTeamMembersPage, vars, &resp); err != nil {
 			return fmt.Errorf("buildkite: read members of team %q (page %d): %w", t.Slug, page, err)
 		}
-		if resp.Team == nil || resp.Team.Members == nil {
+		if resp.Team == nil {
 			return fmt.Errorf("buildkite: read members of team %q (page %d): the team is gone", t.Slug, page)
+		}
+		if err := resp.Team.Members.check(); err != nil {
+			return fmt.Errorf("buildkite: read members of team %q (page %d): %w", t.Slug, page, err)
 		}
 		c.addTeamMembers(t, resp.Team.Members)
 		next, err := resp.Team.Members.PageInfo.next(after)
@@ -329,8 +406,8 @@ func (c *Client) readMoreMembers(ctx context.Context, t model.Team, after string
 	}
 }
 
-// addTeamMembers adds one page of members to t, skipping bots (Buildkite
-// manages them) and memberships without a visible user.
+// addTeamMembers adds one page of members, checked, to t, skipping bots
+// (Buildkite manages them) and memberships without a visible user.
 func (c *Client) addTeamMembers(t model.Team, page *teamMembers) {
 	for _, e := range page.Edges {
 		u := e.Node.User

@@ -6,12 +6,22 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/teamsync/teamsync/internal/httpx"
 	"github.com/teamsync/teamsync/sync/model"
 )
 
+// Writes are never sent twice unless Buildkite provably did not run them
+// (a 429, "currently busy", a refused connection: the edge retries those).
+// When a write fails in a way that leaves open whether it took effect (a
+// timeout, a dropped connection, a 5xx, an answer without its payload),
+// the client reads to learn what happened, and reports that: done, not
+// done, or unknown when the read fails too. See settle.
+
 // CreateTeam creates a team in the organization with GraphQL ID orgID and
 // returns the new team's ID. New organization members are not added to it
-// by default; its default role is member.
+// by default; its default role is member. If the answer is lost, the team
+// is looked up by the slug Buildkite derives from the name, and its ID
+// returned if it now exists.
 func (c *Client) CreateTeam(ctx context.Context, orgID string, t model.NewTeam) (string, error) {
 	privacy := strings.ToUpper(orDefault(t.Privacy, "secret"))
 	if privacy != "SECRET" && privacy != "VISIBLE" {
@@ -26,20 +36,30 @@ func (c *Client) CreateTeam(ctx context.Context, orgID string, t model.NewTeam) 
 	}
 	var out struct {
 		TeamCreate *struct {
-			TeamEdge struct {
+			TeamEdge *struct {
 				Node *struct {
 					ID string `json:"id"`
 				} `json:"node"`
 			} `json:"teamEdge"`
 		} `json:"teamCreate"`
 	}
-	if err := c.mutate(ctx, opTeamCreate, input, &out); err != nil {
+	var id string
+	answered := func() bool {
+		if p := out.TeamCreate; p != nil && p.TeamEdge != nil && p.TeamEdge.Node != nil && p.TeamEdge.Node.ID != "" {
+			id = p.TeamEdge.Node.ID
+			return true
+		}
+		return false
+	}
+	check := func(ctx context.Context) (bool, error) {
+		var err error
+		id, err = c.teamIDBySlug(ctx, model.Slugify(t.Name))
+		return id != "", err
+	}
+	if err := c.write(ctx, opTeamCreate, input, &out, answered, check); err != nil {
 		return "", err
 	}
-	if out.TeamCreate == nil || out.TeamCreate.TeamEdge.Node == nil || out.TeamCreate.TeamEdge.Node.ID == "" {
-		return "", errors.New("buildkite: teamCreate: the response has no team")
-	}
-	return out.TeamCreate.TeamEdge.Node.ID, nil
+	return id, nil
 }
 
 // AddTeamMember adds the user (User ID, not OrganizationMember ID) to the
@@ -54,13 +74,9 @@ func (c *Client) AddTeamMember(ctx context.Context, teamID, userID string, r mod
 		TeamMemberCreate *struct{} `json:"teamMemberCreate"`
 	}
 	input := map[string]any{"teamID": teamID, "userID": userID, "role": gr}
-	if err := c.mutate(ctx, opTeamMemberCreate, input, &out); err != nil {
-		return err
-	}
-	if out.TeamMemberCreate == nil {
-		return errors.New("buildkite: teamMemberCreate: empty response")
-	}
-	return nil
+	return c.write(ctx, opTeamMemberCreate, input, &out,
+		func() bool { return out.TeamMemberCreate != nil },
+		func(ctx context.Context) (bool, error) { return c.isTeamMember(ctx, teamID, userID) })
 }
 
 // UpdateTeamMember sets the role of a team membership (TeamMember ID).
@@ -72,13 +88,12 @@ func (c *Client) UpdateTeamMember(ctx context.Context, teamMemberID string, r mo
 	var out struct {
 		TeamMemberUpdate *struct{} `json:"teamMemberUpdate"`
 	}
-	if err := c.mutate(ctx, opTeamMemberUpdate, map[string]any{"id": teamMemberID, "role": gr}, &out); err != nil {
-		return err
-	}
-	if out.TeamMemberUpdate == nil {
-		return errors.New("buildkite: teamMemberUpdate: empty response")
-	}
-	return nil
+	return c.write(ctx, opTeamMemberUpdate, map[string]any{"id": teamMemberID, "role": gr}, &out,
+		func() bool { return out.TeamMemberUpdate != nil },
+		func(ctx context.Context) (bool, error) {
+			role, err := c.teamMemberRole(ctx, teamMemberID)
+			return role == gr, err
+		})
 }
 
 // RemoveTeamMember deletes a team membership (TeamMember ID).
@@ -86,13 +101,12 @@ func (c *Client) RemoveTeamMember(ctx context.Context, teamMemberID string) erro
 	var out struct {
 		TeamMemberDelete *struct{} `json:"teamMemberDelete"`
 	}
-	if err := c.mutate(ctx, opTeamMemberDelete, map[string]any{"id": teamMemberID}, &out); err != nil {
-		return err
-	}
-	if out.TeamMemberDelete == nil {
-		return errors.New("buildkite: teamMemberDelete: empty response")
-	}
-	return nil
+	return c.write(ctx, opTeamMemberDelete, map[string]any{"id": teamMemberID}, &out,
+		func() bool { return out.TeamMemberDelete != nil },
+		func(ctx context.Context) (bool, error) {
+			role, err := c.teamMemberRole(ctx, teamMemberID)
+			return role == "", err
+		})
 }
 
 // Invite invites email to the organization (GraphQL ID orgID) as a member,
@@ -116,30 +130,56 @@ func (c *Client) Invite(ctx context.Context, orgID, email string, teams []model.
 	var out struct {
 		OrganizationInvitationCreate *struct{} `json:"organizationInvitationCreate"`
 	}
-	if err := c.mutate(ctx, opInvitationCreate, input, &out); err != nil {
-		return err
-	}
-	if out.OrganizationInvitationCreate == nil {
-		return errors.New("buildkite: organizationInvitationCreate: empty response")
-	}
-	return nil
+	return c.write(ctx, opInvitationCreate, input, &out,
+		func() bool { return out.OrganizationInvitationCreate != nil },
+		func(ctx context.Context) (bool, error) {
+			_, pending, err := c.readInvitations(ctx)
+			_, found := pending[model.NormalizeEmail(email)]
+			return found, err
+		})
 }
 
-// mutate runs a mutation with one input object. A GraphQL error whose
-// prose means "already in effect" wraps model.ErrAlreadyExists or
-// model.ErrNotFound as well as the *GraphQLError.
-func (c *Client) mutate(ctx context.Context, op operation, input map[string]any, out any) error {
-	field := strings.ToLower(op.name[:1]) + op.name[1:]
+// write sends a mutation with one input object. answered reports whether
+// the answer holds the mutation's payload. A GraphQL error whose prose
+// means "already in effect" wraps model.ErrAlreadyExists or
+// model.ErrNotFound as well as the *GraphQLError. A failure that leaves
+// open whether the write took effect is settled by check (see settle).
+func (c *Client) write(ctx context.Context, op operation, input map[string]any, out any, answered func() bool, check func(context.Context) (bool, error)) error {
 	_, err := c.run(ctx, op, map[string]any{"input": input}, out)
-	if err == nil {
+	switch {
+	case err == nil && answered():
 		return nil
+	case err == nil:
+		// A 200 without the payload and without an error: Buildkite may
+		// well have run it.
+		err = malformed("%s has no result and no error", op.label())
+	case !httpx.MayHaveRun(err):
+		oe := &opError{op: op.label(), err: err}
+		var ge *GraphQLError
+		if errors.As(err, &ge) {
+			oe.kind = classify(ge.Message)
+		}
+		return c.secrets.Error(oe)
 	}
-	oe := &opError{op: field, err: err}
-	var ge *GraphQLError
-	if errors.As(err, &ge) {
-		oe.kind = classify(ge.Message)
+	return c.secrets.Error(c.settle(ctx, op.label(), err, check))
+}
+
+// settle decides a write whose failure (err) leaves open whether it took
+// effect, by reading what is there now: nil if it did, else an error that
+// says it did not, or that the outcome is unknown because the read failed
+// as well. A write that did take effect is logged, since its own answer
+// never said so.
+func (c *Client) settle(ctx context.Context, op string, err error, check func(context.Context) (bool, error)) error {
+	done, cerr := check(ctx)
+	switch {
+	case cerr != nil:
+		return &unsettledError{op: op, err: err, checkErr: cerr}
+	case !done:
+		return &unsettledError{op: op, err: err}
 	}
-	return oe
+	c.logger.Warn("buildkite: a write whose answer was lost took effect, as reading it back shows",
+		"operation", op, "error", err.Error())
+	return nil
 }
 
 // teamRole turns a model.Role into Buildkite's TeamMemberRole.
