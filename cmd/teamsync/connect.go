@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/teamsync/teamsync/buildkite"
+	"github.com/teamsync/teamsync/internal/httpx"
 	"github.com/teamsync/teamsync/providers"
 	"github.com/teamsync/teamsync/providers/google"
 	"github.com/teamsync/teamsync/providers/okta"
@@ -24,6 +25,9 @@ var _ reconcile.Buildkite = (*buildkite.Client)(nil)
 type connector struct {
 	getenv func(string) string
 	logger *slog.Logger
+	// secrets is the process's credential set: every credential read is
+	// added, and each client redacts its errors with it.
+	secrets *httpx.Secrets
 	// wrap, when set, wraps each API's transport (the daemon counts requests
 	// and rate-limit headroom there).
 	wrap func(api string, base http.RoundTripper) http.RoundTripper
@@ -42,6 +46,8 @@ func (c *connector) connect(ctx context.Context, m *config.Mapping) (*reconcile.
 		Headroom:     headroom(m.Buildkite.RateLimitHeadroom),
 		HTTPClient:   c.client("buildkite"),
 		Logger:       c.logger.With("api", "buildkite"),
+		Secrets:      c.secrets,
+		Deadline:     m.Buildkite.RequestTimeout,
 	})
 	if err != nil {
 		return nil, err
@@ -73,6 +79,8 @@ func (c *connector) okta(ctx context.Context, o *config.Okta) (providers.Provide
 		Headroom:     headroom(o.RateLimitHeadroom),
 		HTTPClient:   c.client("okta"),
 		Logger:       c.logger.With("source", "okta"),
+		Secrets:      c.secrets,
+		Deadline:     o.RequestTimeout,
 	}
 	var err error
 	if o.ClientID == "" {
@@ -95,6 +103,8 @@ func (c *connector) google(ctx context.Context, g *config.Google) (providers.Pro
 		Nested:                    g.Nested,
 		HTTPClient:                c.client("google"),
 		Logger:                    c.logger.With("source", "google"),
+		Secrets:                   c.secrets,
+		Deadline:                  g.RequestTimeout,
 	}
 	// Without credentials_file the library finds Application Default
 	// Credentials itself (GOOGLE_APPLICATION_CREDENTIALS, workload identity,

@@ -34,7 +34,7 @@ starts, and it exits 0.`,
 				return err
 			}
 			met := metrics.New()
-			c := &connector{getenv: g.getenv, logger: log, wrap: met.Transport}
+			c := &connector{getenv: g.getenv, logger: log, secrets: g.secrets, wrap: met.Transport}
 			return daemon.Run(cmd.Context(), daemon.Config{
 				ConfigPath: g.config(),
 				Connect:    c.connect,

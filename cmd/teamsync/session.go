@@ -34,7 +34,7 @@ func (g *globals) session(cmd *cobra.Command, f runFlags) (*session, error) {
 	if err := m.CheckCredentials(g.getenv); err != nil {
 		return nil, err
 	}
-	c := &connector{getenv: g.getenv, logger: log}
+	c := &connector{getenv: g.getenv, logger: log, secrets: g.secrets}
 	return &session{
 		mapping: m,
 		opts:    opts,
