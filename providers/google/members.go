@@ -13,6 +13,7 @@ import (
 	"google.golang.org/api/googleapi"
 
 	"github.com/teamsync/teamsync/providers"
+	"github.com/teamsync/teamsync/sync/model"
 )
 
 // Member types of the Directory API.
@@ -214,14 +215,15 @@ func (s *source) listPages(ctx context.Context, key string, visit func(*admin.Me
 	}
 }
 
-// resolve turns USER rows into members: one per person (by lower-case
-// email), sorted, with status confirmed through users.get where the row
-// does not settle it.
+// resolve turns USER rows into members: one per person, sorted, with
+// status confirmed through users.get where the row does not settle it.
+// Emails are normalised here (model.NormalizeEmail), where Google's data
+// enters teamsync; nothing downstream normalises them again.
 func (s *source) resolve(ctx context.Context, rows []*admin.Member) ([]providers.Member, error) {
 	best := map[string]*admin.Member{}
 	var order []string
 	for _, m := range rows {
-		key := strings.ToLower(strings.TrimSpace(m.Email)) // never empty: the walk refuses such rows
+		key := model.NormalizeEmail(m.Email) // never empty: the walk refuses such rows
 		prev, ok := best[key]
 		if !ok {
 			order = append(order, key)
@@ -236,9 +238,8 @@ func (s *source) resolve(ctx context.Context, rows []*admin.Member) ([]providers
 	}
 	slices.Sort(order)
 	out := make([]providers.Member, 0, len(order))
-	for _, key := range order {
-		m := best[key]
-		email := strings.TrimSpace(m.Email)
+	for _, email := range order {
+		m := best[email]
 		pm := providers.Member{Email: email, Status: m.Status, Active: m.Status == statusActive}
 		if needsLookup(m.Status) {
 			st, err := s.userStatus(ctx, email)

@@ -143,7 +143,7 @@ func TestMembersOnlyPeopleAndStatus(t *testing.T) {
 		t.Fatalf("Members: %v", err)
 	}
 	want := []providers.Member{
-		{Email: "Active@Acme.com", Status: "ACTIVE", Active: true},
+		{Email: "active@acme.com", Status: "ACTIVE", Active: true}, // Active@Acme.com in Google, normalised
 		{Email: "arch@acme.com", Status: "ARCHIVED"},
 		{Email: "ext@partner.com", Status: "NOT_IN_DIRECTORY"},
 		{Email: "frozen@acme.com", Status: "SUSPENDED"},

@@ -2,7 +2,6 @@ package google
 
 import (
 	"context"
-	"strings"
 	"sync"
 )
 
@@ -32,9 +31,9 @@ func knownStatus(st string) bool {
 func needsLookup(st string) bool { return st == "" || st == statusUnknown }
 
 // userStatus confirms a member's status through users.get, once per user
-// for the provider's lifetime.
+// for the provider's lifetime. email is normalised (see resolve).
 func (s *source) userStatus(ctx context.Context, email string) (string, error) {
-	return s.users.get(ctx, strings.ToLower(email), func(ctx context.Context) (string, error) {
+	return s.users.get(ctx, email, func(ctx context.Context) (string, error) {
 		u, err := s.svc.Users.Get(email).Projection("basic").Context(ctx).Do()
 		if err == nil {
 			err = checkAnswer(u, kindUser)
