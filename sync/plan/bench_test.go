@@ -24,11 +24,10 @@ func benchScenario() scenario {
 		var engs, leads []providers.Member
 		current := map[string]model.TeamMember{}
 		for j := range perTeam {
-			email := fmt.Sprintf("user-%03d-%03d@Acme.com", i, j)
-			lower := model.NormalizeEmail(email)
-			engs = append(engs, providers.Member{Email: email, Active: j%50 != 7})
+			lower := model.NormalizeEmail(fmt.Sprintf("user-%03d-%03d@Acme.com", i, j)) // as providers give it
+			engs = append(engs, providers.Member{Email: lower, Active: j%50 != 7})
 			if j < 20 {
-				leads = append(leads, providers.Member{Email: email, Active: true})
+				leads = append(leads, providers.Member{Email: lower, Active: true})
 			}
 			if j%10 != 0 { // 10% are still to be added
 				role := mem

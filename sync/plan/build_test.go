@@ -105,7 +105,7 @@ func TestBuildDiff(t *testing.T) {
 			),
 		},
 		{
-			name: "emails are trimmed, lower-cased and rewritten by email_domains",
+			name: "emails, normalised by the provider, are rewritten by email_domains",
 			m: func() *config.Mapping {
 				m := mapping(team("platform", oktaGroup("Eng", mem)))
 				m.Sync.EmailDomains = map[string]string{"corp.acme.com": "acme.com"} // as config.Load gives it

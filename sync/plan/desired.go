@@ -88,10 +88,10 @@ func roleOf(g config.Group) model.Role {
 	return model.RoleMember
 }
 
-// rewriteEmail normalises an IdP email and rewrites its domain once through
-// domains (sync.email_domains, lower-cased when mapping.yaml was read).
-func rewriteEmail(email string, domains map[string]string) string {
-	e := model.NormalizeEmail(email)
+// rewriteEmail rewrites an email's domain once through domains
+// (sync.email_domains). Both were normalised where they entered teamsync:
+// the email by its provider, the domains when mapping.yaml was read.
+func rewriteEmail(e string, domains map[string]string) string {
 	at := strings.LastIndexByte(e, '@')
 	if at < 0 {
 		return e

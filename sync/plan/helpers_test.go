@@ -15,18 +15,19 @@ const (
 	mnt = model.RoleMaintainer
 )
 
-// active returns active IdP members with the given emails.
+// active returns active IdP members with the given emails, normalised
+// with model.NormalizeEmail as every provider does.
 func active(emails ...string) []providers.Member {
 	out := make([]providers.Member, 0, len(emails))
 	for _, e := range emails {
-		out = append(out, providers.Member{Email: e, Status: "ACTIVE", Active: true})
+		out = append(out, providers.Member{Email: model.NormalizeEmail(e), Status: "ACTIVE", Active: true})
 	}
 	return out
 }
 
-// inactive returns a deprovisioned IdP member.
+// inactive returns a deprovisioned IdP member, email normalised.
 func inactive(email string) providers.Member {
-	return providers.Member{Email: email, Status: "SUSPENDED"}
+	return providers.Member{Email: model.NormalizeEmail(email), Status: "SUSPENDED"}
 }
 
 func oktaGroup(name string, role model.Role) config.Group {
