@@ -111,7 +111,8 @@ func (c *Client) RemoveTeamMember(ctx context.Context, teamMemberID string) erro
 
 // Invite invites email to the organization (GraphQL ID orgID) as a member,
 // joining the given teams with their roles when the invitation is
-// accepted.
+// accepted. email is normalised (model.NormalizeEmail), as the planner
+// gives it, so it matches the keys readInvitations returns.
 func (c *Client) Invite(ctx context.Context, orgID, email string, teams []model.TeamAssignment) error {
 	assign := make([]map[string]any, 0, len(teams))
 	for _, t := range teams {
@@ -134,7 +135,7 @@ func (c *Client) Invite(ctx context.Context, orgID, email string, teams []model.
 		func() bool { return out.OrganizationInvitationCreate != nil },
 		func(ctx context.Context) (bool, error) {
 			_, pending, err := c.readInvitations(ctx)
-			_, found := pending[model.NormalizeEmail(email)]
+			_, found := pending[email]
 			return found, err
 		})
 }
