@@ -47,13 +47,13 @@ var _ providers.Provider = (*source)(nil)
 // New returns the Okta source for cfg. It validates cfg and builds the SDK
 // client without any network I/O; credentials are first used by Members or
 // Prepare. The source also implements providers.Preparer; build one per run,
-// since the group names Prepare resolves are kept for the source's life.
+// since the group names Prepare resolves are kept for the source's life,
+// and so is the edge's verdict that Okta stopped answering.
 //
 // Every SDK option is set explicitly, so ~/.okta/okta.yaml and OKTA_CLIENT_*
 // / OKTA_TESTING_* environment variables, which the SDK reads first, have
 // no effect. The SDK's response cache is off (it would serve list pages up
-// to five minutes old) and its own 429 retry is off in favour of this
-// package's transport.
+// to five minutes old) and its own 429 retry is off in favour of the edge's.
 func New(ctx context.Context, cfg Config) (providers.Provider, error) {
 	c, plainHTTP, err := cfg.withDefaults()
 	if err != nil {
