@@ -65,9 +65,10 @@ type Config struct {
 	// Deadline bounds one request with all its attempts and backoff waits;
 	// 0 means httpx.DefaultDeadline.
 	Deadline time.Duration
-	// MaxWait bounds the rate-limit waits of one request: the waits 429
-	// answers ask for, and the wait pacing asks for before it is sent. 0
-	// means httpx.DefaultMaxRateLimitWait, one rate-limit window.
+	// MaxWait bounds the rate-limit waits of one request: the waits its 429
+	// answers ask for, together, and apart from them the wait pacing asks
+	// for before it is sent. 0 means httpx.DefaultMaxRateLimitWait, one
+	// rate-limit window.
 	MaxWait time.Duration
 	// PageSize is the `first` of paged reads, at most 500; 0 means
 	// DefaultPageSize.
