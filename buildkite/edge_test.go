@@ -185,7 +185,7 @@ func TestHungBuildkite(t *testing.T) {
 	sent := srv.Stats().Requests
 	start = time.Now()
 	_, err = tc.LookupMembers(context.Background(), []string{"alice@acme.com"})
-	if took := time.Since(start); took > 50*time.Millisecond {
+	if took := time.Since(start); took > 150*time.Millisecond {
 		t.Errorf("the next request took %s, want it refused at once", took)
 	}
 	if want := "buildkite: look up organization members: batch 1 of 1: MembersByEmail: not sent: buildkite stopped answering earlier in this run (timeout)"; errText(err) != want {
