@@ -254,7 +254,7 @@ func TestHeaders(t *testing.T) {
 	if got := h.Get("User-Agent"); got != "teamsync/test" {
 		t.Errorf("User-Agent = %q", got)
 	}
-	if got := h.Get("Content-Type"); got != "application/json" {
+	if got := h.Get("Content-Type"); got != "application/json; charset=utf-8" {
 		t.Errorf("Content-Type = %q", got)
 	}
 }

@@ -11,18 +11,19 @@
 // and GraphQL errors, the shape of a GraphQL answer), which requests may be
 // sent twice (queries, never mutations), pacing against the organization's
 // rate-limit window, and what to read after a write whose answer was lost.
-// GraphQL stays inside this package.
+// Requests are sent with github.com/machinebox/graphql over that
+// transport; GraphQL stays inside this package.
 package buildkite
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/machinebox/graphql"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/teamsync/teamsync/internal/backoff"
@@ -94,8 +95,7 @@ type Config struct {
 // use. Build one per run: its edge transport stops sending once Buildkite
 // has stopped answering.
 type Client struct {
-	http     *http.Client
-	url      string
+	gql      *graphql.Client
 	org      string
 	pageSize int
 	logger   *slog.Logger
@@ -132,7 +132,6 @@ func New(cfg Config) (*Client, error) {
 		}
 	}
 	c := &Client{
-		url:      endpoint,
 		org:      cfg.Organization,
 		pageSize: orDefault(cfg.PageSize, DefaultPageSize),
 		logger:   cfg.Logger,
@@ -179,7 +178,11 @@ func New(cfg Config) (*Client, error) {
 		}
 		rt = pt
 	}
-	c.http = &http.Client{Transport: rt}
+	// Status handling, retries, rate-limit waits and the check of the
+	// answer's shape all happen in the transport under machinebox, which
+	// itself reads only the first GraphQL error. Its Log hook stays at its
+	// silent default: it would print request headers and whole bodies.
+	c.gql = graphql.NewClient(endpoint, graphql.WithHTTPClient(&http.Client{Transport: rt}))
 	return c, nil
 }
 
@@ -216,42 +219,36 @@ func callFrom(ctx context.Context) *call {
 // answer). Data that does not have the shape out asks for is an error,
 // never a partial out.
 func (c *Client) run(ctx context.Context, op operation, vars map[string]any, out any) ([]gqlError, error) {
-	body, err := json.Marshal(struct {
-		Query     string         `json:"query"`
-		Variables map[string]any `json:"variables,omitempty"`
-	}{op.doc, vars})
-	if err != nil {
-		return nil, fmt.Errorf("%s: encode the request: %w", op.label(), err)
-	}
 	cl := &call{op: op.label(), mutation: op.mutation}
-	req, err := http.NewRequestWithContext(context.WithValue(ctx, callKey{}, cl), http.MethodPost, c.url, bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op.label(), err)
+	req := graphql.NewRequest(op.doc)
+	for k, v := range vars {
+		req.Var(k, v)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		// *url.Error quotes the URL; the edge's own errors say enough.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, err
-	}
-	_ = resp.Body.Close() // the edge has read it; Classify decoded it
+	err := c.gql.Run(context.WithValue(ctx, callKey{}, cl), req, out)
 	a := cl.answer
-	if a == nil {
-		return nil, fmt.Errorf("%s: HTTP %d answer was not read as GraphQL", op.label(), resp.StatusCode)
-	}
-	if a.hasData() {
-		if err := json.Unmarshal(a.data, out); err != nil {
-			return nil, fmt.Errorf("%s: %w", op.label(), malformed("data: %v", err))
-		}
-	}
-	if len(a.errs) > 0 {
+	switch {
+	case a != nil && len(a.errs) > 0:
+		// machinebox keeps only the first message; Classify kept them all,
+		// with their paths.
 		first := a.errs[0]
 		return a.errs, &GraphQLError{Message: first.Message, Path: first.Path}
+	case err == nil && a == nil:
+		return nil, fmt.Errorf("%s: the answer was not read as GraphQL", op.label())
+	case err == nil:
+		return nil, nil
 	}
-	return nil, nil
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		// The edge's own error; *url.Error would quote the URL.
+		return nil, ue.Err
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	// The edge has checked the answer is a GraphQL object with data or
+	// errors; what is left is data that does not have the shape out asks
+	// for, which is never read as a partial out.
+	// machinebox's "decoding response: " adds nothing to "malformed".
+	msg := strings.TrimPrefix(err.Error(), "decoding response: ")
+	return nil, fmt.Errorf("%s: %w", op.label(), malformed("data: %s", msg))
 }

@@ -36,7 +36,7 @@ func TestMalformedTeamReads(t *testing.T) {
 		{name: "truncated JSON", fault: bksim.Fault{Body: `{"data":{"t0":`},
 			whole: "TeamsBatch: malformed answer: HTTP 200 with a body that is not a GraphQL answer: unexpected end of JSON input (gave up after 4 attempts in D)"},
 		{name: "a team that is not an object", fault: bksim.Fault{Body: `{"data":{"t0":5,` + missing + `}}`},
-			whole: "TeamsBatch: malformed answer: data: json: cannot unmarshal number into Go value of type buildkite.teamNode"},
+			whole: "TeamsBatch: malformed answer: data: json: cannot unmarshal number into Go struct field graphResponse.Data of type buildkite.teamNode"},
 		{name: "members null", fault: bksim.Fault{Body: `{"data":{"t0":{"id":"T","name":"E","members":null},"t1":{"id":"T1","name":"G","members":null},"t2":{"id":"T2","name":"M","members":null},"t3":{"id":"T3","name":"P","members":null}}}`}},
 		{name: "edges null", fault: bksim.Fault{Body: `{"data":{"t0":{"id":"T","name":"E","members":{` + page + `,"edges":null}},"t1":{"id":"T1","name":"G","members":{` + page + `,"edges":null}},"t2":{"id":"T2","name":"M","members":{` + page + `}},"t3":{"id":"T3","name":"P","members":{` + page + `,"edges":null}}}}`}},
 		{name: "no pageInfo", fault: bksim.Fault{Body: `{"data":{"t0":{"id":"T","name":"E","members":{"edges":[` + alice + `]}},"t1":{"id":"T1","members":{"edges":[]}},"t2":{"id":"T2","members":{"edges":[]}},"t3":{"id":"T3","members":{"edges":[]}}}}`}},
