@@ -173,7 +173,7 @@ func TestHungBuildkite(t *testing.T) {
 		t.Errorf("the read took %s, want about the %s deadline", took, deadline)
 	}
 	attempts := regexp.MustCompile(`^buildkite: read (teams|invitations \(page 1\)): (TeamsBatch|OrgInvitations): timed out: no complete answer in time ` +
-		`\(each attempt may take 100ms, the request 300ms\) \(gave up after [2-4] attempts in [0-9.]+ms\)$`)
+		`\(each attempt may take 100ms, the request 300ms\) \(gave up after [2-4] attempts\)$`)
 	if !attempts.MatchString(errText(err)) {
 		t.Errorf("error %q, want a timeout after several attempts", errText(err))
 	}

@@ -95,8 +95,8 @@ func TestSettleEachWrite(t *testing.T) {
 	}{
 		{name: "it ran", ran: true},
 		{name: "it did not run", wantSuffix: "; reading back shows it did not take effect"},
-		{name: "it ran, the read-back fails", ran: true, readFails: true, wantSuffix: "Internal Server Error (gave up after 4 attempts in D)", wantMayHave: true},
-		{name: "it did not run, the read-back fails", readFails: true, wantSuffix: "Internal Server Error (gave up after 4 attempts in D)", wantMayHave: true},
+		{name: "it ran, the read-back fails", ran: true, readFails: true, wantSuffix: "Internal Server Error (gave up after 4 attempts)", wantMayHave: true},
+		{name: "it did not run, the read-back fails", readFails: true, wantSuffix: "Internal Server Error (gave up after 4 attempts)", wantMayHave: true},
 	}
 	for _, w := range writes {
 		for _, o := range outcomes {
@@ -112,7 +112,7 @@ func TestSettleEachWrite(t *testing.T) {
 				srv.ResetStats()
 				err := w.do(context.Background(), tc, org)
 				noToken(t, err, tc)
-				got := stable(err)
+				got := errText(err)
 				switch {
 				case o.wantSuffix == "" && err != nil:
 					t.Errorf("error %q, want none", got)

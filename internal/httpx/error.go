@@ -31,16 +31,14 @@ type Error struct {
 	secrets *Secrets
 }
 
-// Error reads "<operation>: <failure> (after N attempts in D)".
+// Error reads "<operation>: <failure>", with "(gave up after N attempts)"
+// when it was sent more than once. It leaves out the time taken, so a
+// plan that reports the error reads the same however slow the API was
+// (Elapsed has it).
 func (e *Error) Error() string {
-	var s string
-	switch e.Attempts {
-	case 0:
-		s = fmt.Sprintf("%s: %v", e.Operation, e.Err)
-	case 1:
-		s = fmt.Sprintf("%s: %v (after 1 attempt in %s)", e.Operation, e.Err, e.Elapsed.Round(time.Millisecond))
-	default:
-		s = fmt.Sprintf("%s: %v (gave up after %d attempts in %s)", e.Operation, e.Err, e.Attempts, e.Elapsed.Round(time.Millisecond))
+	s := fmt.Sprintf("%s: %v", e.Operation, e.Err)
+	if e.Attempts > 1 {
+		s += fmt.Sprintf(" (gave up after %d attempts)", e.Attempts)
 	}
 	return e.secrets.Redact(s)
 }

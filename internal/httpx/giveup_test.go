@@ -102,8 +102,8 @@ func TestGiveUpSaysWhy(t *testing.T) {
 		rate bool
 		want string
 	}{
-		{"rate-limit wait", 10 * time.Minute, true, "HTTP 429; not retried: waiting 10m0s more would pass the 1m0s allowed for rate-limit waits (waited 0s) (after 1 attempt in "},
-		{"backoff beyond the deadline", 3 * time.Minute, false, "HTTP 429; not retried: waiting 3m0s more would pass the request's 2m0s deadline (after 1 attempt in "},
+		{"rate-limit wait", 10 * time.Minute, true, "HTTP 429; not retried: waiting 10m0s more would pass the 1m0s allowed for rate-limit waits (waited 0s)"},
+		{"backoff beyond the deadline", 3 * time.Minute, false, "HTTP 429; not retried: waiting 3m0s more would pass the request's 2m0s deadline"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

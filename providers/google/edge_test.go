@@ -131,7 +131,7 @@ func TestRetriesDroppedConnections(t *testing.T) {
 
 	e.sim.Inject(googlesim.Fault{Path: get, Drop: true})
 	_, err := e.provider(t, func(c *google.Config) { c.MaxRetries = 2 }).Members(context.Background(), ref("eng@acme.com"))
-	matches(t, err, `google: get group "eng@acme.com": groups\.get: EOF \(gave up after 3 attempts in [0-9.]+[µm]?s\)`)
+	matches(t, err, `google: get group "eng@acme.com": groups\.get: EOF \(gave up after 3 attempts\)`)
 }
 
 func TestRetryHonoursRetryAfter(t *testing.T) {
@@ -197,16 +197,16 @@ func TestDoesNotRetryRefusals(t *testing.T) {
 
 func TestPageFailureIsAnError(t *testing.T) {
 	const members = groupsPath + "eng@acme.com/members"
-	const page2 = `google: list members of group "eng@acme.com": page 2: members\.list: HTTP 503: Service unavailable\. Please try again \(backendError\) `
+	const page2 = `google: list members of group "eng@acme.com": page 2: members\.list: HTTP 503: Service unavailable\. Please try again \(backendError\)`
 	tests := []struct {
 		name       string
 		maxRetries int
 		requests   int
 		want       string
 	}{
-		{"default retries", 0, 1 + 5, page2 + `\(gave up after 5 attempts in [0-9.]+[µm]?s\)`},
-		{"two retries", 2, 1 + 3, page2 + `\(gave up after 3 attempts in [0-9.]+[µm]?s\)`},
-		{"no retries", -1, 1 + 1, page2 + `\(after 1 attempt in [0-9.]+[µm]?s\)`},
+		{"default retries", 0, 1 + 5, page2 + ` \(gave up after 5 attempts\)`},
+		{"two retries", 2, 1 + 3, page2 + ` \(gave up after 3 attempts\)`},
+		{"no retries", -1, 1 + 1, page2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -291,7 +291,7 @@ func TestHungGoogle(t *testing.T) {
 			start := time.Now()
 			_, err := p.Members(ctx, ref("eng@acme.com"))
 			took := time.Since(start)
-			matches(t, err, `google: get group "eng@acme\.com": groups\.get: timed out: .*\((?:after 1 attempt|gave up after \d attempts) in \d+ms\)`)
+			matches(t, err, `google: get group "eng@acme\.com": groups\.get: timed out: no complete answer in time \(each attempt may take 100ms, the request 300ms\)(?: \(gave up after \d attempts\))?$`)
 			if took > deadline+time.Second {
 				t.Errorf("Members took %v, want about the %v deadline", took, deadline)
 			}

@@ -159,7 +159,7 @@ func TestOAuthTokenEndpointUnreachable(t *testing.T) {
 	cfg.MaxRetries = 1
 	e.sim.Inject(oktasim.Fault{Path: "/oauth2/v1/token", Hangup: true})
 	_, err := e.source(t, cfg).Members(context.Background(), ref("Eng"))
-	if want := `okta: find group "Eng": POST /oauth2/v1/token: EOF (gave up after 2 attempts in `; err == nil || !strings.HasPrefix(err.Error(), want) {
+	if want := `okta: find group "Eng": POST /oauth2/v1/token: EOF (gave up after 2 attempts)`; err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Fatalf("error %v, want %q…", err, want)
 	}
 	if errors.Is(err, io.EOF) {

@@ -204,13 +204,13 @@ func TestPrepareFailureFallsBackToSingleSearch(t *testing.T) {
 		{
 			name:      "the last batch is rate limited",
 			fault:     oktasim.Fault{Path: groupsPath, Nth: 3, Status: http.StatusTooManyRequests},
-			wantErr:   "okta: find 45 groups by name: 1 of 3 batched searches failed, first: GET /api/v1/groups: API call exceeded rate limit due to too many requests. (E0000047) (after 1 attempt in 0s)",
+			wantErr:   "okta: find 45 groups by name: 1 of 3 batched searches failed, first: GET /api/v1/groups: API call exceeded rate limit due to too many requests. (E0000047)",
 			failedLen: 5,
 		},
 		{
 			name:      "a batch page is malformed",
 			fault:     oktasim.Fault{Path: groupsPath, Nth: 1, Malformed: true},
-			wantErr:   "okta: find 45 groups by name: 1 of 3 batched searches failed, first: GET /api/v1/groups: the answer is not valid JSON (after 1 attempt in 0s)",
+			wantErr:   "okta: find 45 groups by name: 1 of 3 batched searches failed, first: GET /api/v1/groups: the answer is not valid JSON",
 			failedLen: 20,
 		},
 	}
