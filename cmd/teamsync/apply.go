@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/teamsync/teamsync/sync/audit"
-	"github.com/teamsync/teamsync/sync/plan"
 	"github.com/teamsync/teamsync/sync/record"
 )
 
@@ -48,7 +47,7 @@ started are skipped), 3 a guard held changes back.`,
 			}
 			// What was written is shown even if the audit trail fails, and
 			// the run line is written even if showing it fails.
-			renderErr := plan.Render(g.stdout, res.Plan, f.format)
+			renderErr := g.render(res.Plan, f.format)
 			result, auditErr := rec.Finish(ctx, res.Plan, nil, res.Duration)
 			if err := errors.Join(renderErr, auditErr, trail.Close()); err != nil {
 				return err

@@ -64,7 +64,7 @@ Exit codes: 0 ok, 1 error (including a failed group read), 2 changes pending
 			if err != nil {
 				return err
 			}
-			if err := plan.Render(g.stdout, res.Plan, f.format); err != nil {
+			if err := g.render(res.Plan, f.format); err != nil {
 				return err
 			}
 			s.logSummary(res)

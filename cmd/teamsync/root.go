@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/teamsync/teamsync/internal/httpx"
+	"github.com/teamsync/teamsync/sync/plan"
 )
 
 // Exit codes of SPEC section 1.
@@ -100,6 +102,19 @@ func (g *globals) config() string {
 		return g.getenv("TEAMSYNC_CONFIG")
 	}
 	return "mapping.yaml"
+}
+
+// render prints p in format to stdout, redacted of the process's secrets.
+// The clients redact their errors already; this is the last place a
+// credential could reach output (a plan's errors end up in CI annotations
+// and pull-request comments).
+func (g *globals) render(p *plan.Plan, format string) error {
+	var buf bytes.Buffer
+	if err := plan.Render(&buf, p, format); err != nil {
+		return err
+	}
+	_, err := io.WriteString(g.stdout, g.secrets.Redact(buf.String()))
+	return err
 }
 
 // logger builds the one logger the run uses, writing to stderr. Every line

@@ -43,6 +43,9 @@ type scenarioFault struct {
 	Page      int    `yaml:"page"`   // the member page that fails, from 1
 	Status    int    `yaml:"status"`
 	Malformed bool   `yaml:"malformed"`
+	// EchoAuthorization answers 401 with the request's Authorization
+	// header in Okta's error text, as some proxies do.
+	EchoAuthorization bool `yaml:"echo_authorization"`
 }
 
 // TestScenarios runs every directory under testdata/scenarios end to end:
@@ -154,7 +157,7 @@ func startOkta(t *testing.T, dir string, faults []scenarioFault) string {
 		if !ok {
 			t.Fatalf("fault names okta group %q, which okta.yaml does not have", f.Group)
 		}
-		sim.Inject(oktasim.Fault{Path: "/api/v1/groups/" + id + "/users", Nth: f.Page, Times: 100, Status: f.Status, Malformed: f.Malformed})
+		sim.Inject(oktasim.Fault{Path: "/api/v1/groups/" + id + "/users", Nth: f.Page, Times: 100, Status: f.Status, Malformed: f.Malformed, EchoAuthorization: f.EchoAuthorization})
 	}
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)

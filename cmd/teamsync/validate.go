@@ -49,7 +49,7 @@ Exit codes: 0 valid, 1 invalid.`,
 			}
 			if n := len(res.Plan.Errors); n > 0 {
 				for _, e := range res.Plan.Errors {
-					fmt.Fprintf(g.stderr, "%s: team %q: %s: %s\n", path, e.Team, e.Source, e.Message)
+					fmt.Fprintf(g.stderr, "%s: team %q: %s: %s\n", path, e.Team, e.Source, g.secrets.Redact(e.Message))
 				}
 				return fmt.Errorf("%s: %d problem(s) found online", path, n)
 			}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/teamsync/teamsync/buildkite/bksim"
+	"github.com/teamsync/teamsync/buildkite/bksim/bksimtest"
+)
+
+// TestEchoedCredentialsNeverReachOutput: an Okta or Buildkite answer that
+// echoes the request's Authorization header (as some proxies and WAFs do)
+// must not put the token in plan output of any format, in validate's
+// report, or in the logs, even at debug level.
+func TestEchoedCredentialsNeverReachOutput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("okta.yaml", "groups:\n  - name: Web\n    users:\n      - {email: alice@acme.com}\n")
+	write("mapping.yaml", `buildkite:
+  organization: acme
+  graphql_url: "{{buildkite_url}}"
+okta:
+  org_url: "{{okta_url}}"
+teams:
+  - slug: web
+    groups:
+      - okta: Web
+`)
+	sim, srv := bksimtest.Start(t, bksim.State{
+		Organization: "acme",
+		Members:      []bksim.Member{{Email: "alice@acme.com"}},
+		Teams:        []bksim.Team{{Slug: "web"}},
+	})
+	h := newHarness(t, dir, srv.URL, []scenarioFault{{Source: "okta", Group: "Web", EchoAuthorization: true}})
+	secrets := []string{scenarioOktaToken, h.env["BUILDKITE_API_TOKEN"]}
+	run := func(args ...string) (stdout, stderr string, code int) {
+		var out, errs bytes.Buffer
+		args = append(args, "--config", h.config, "--log-level", "debug")
+		code = run(context.Background(), args, env{stdout: &out, stderr: &errs, getenv: func(k string) string { return h.env[k] }})
+		return out.String(), errs.String(), code
+	}
+	noSecret := func(what, text string) {
+		t.Helper()
+		for _, s := range secrets {
+			if strings.Contains(text, s) {
+				t.Errorf("%s holds the credential %q:\n%s", what, s, text)
+			}
+		}
+	}
+
+	for _, format := range []string{"text", "json", "markdown"} {
+		stdout, stderr, code := run("plan", "--format", format)
+		if code != exitError {
+			t.Fatalf("plan --format %s: exit %d, want 1 (the group read failed)\n%s", format, code, stderr)
+		}
+		noSecret("plan --format "+format+" stdout", stdout)
+		noSecret("plan --format "+format+" stderr", stderr)
+		want := "Invalid token provided: Authorization: SSWS [redacted]"
+		if format == "markdown" {
+			want = `Invalid token provided: Authorization: SSWS \[redacted\]`
+		}
+		if !strings.Contains(stdout, want) {
+			t.Errorf("plan --format %s does not report the refusal:\n%s", format, stdout)
+		}
+	}
+	_, stderr, code := run("validate", "--online")
+	if code != exitError || !strings.Contains(stderr, "Authorization: SSWS [redacted]") {
+		t.Errorf("validate --online: exit %d\n%s", code, stderr)
+	}
+	noSecret("validate --online", stderr)
+
+	// Buildkite echoing its bearer token fails the read, and the error
+	// that ends the run is redacted too.
+	sim.Inject(bksim.Fault{Status: 401, EchoAuthorization: true, Times: 100})
+	stdout, stderr, code := run("plan", "--format", "json")
+	if code != exitError || !strings.Contains(stderr, "Bearer [redacted]") {
+		t.Errorf("plan with Buildkite echoing: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	noSecret("plan stdout", stdout)
+	noSecret("plan stderr", stderr)
+}
