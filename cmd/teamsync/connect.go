@@ -45,9 +45,11 @@ func (c *connector) connect(ctx context.Context, m *config.Mapping) (*reconcile.
 		UserAgent:    "teamsync/" + versionString(),
 		Headroom:     headroom(m.Buildkite.RateLimitHeadroom),
 		HTTPClient:   c.client("buildkite"),
-		Logger:       c.logger.With("api", "buildkite"),
-		Secrets:      c.secrets,
-		Deadline:     m.Buildkite.RequestTimeout,
+		// The edge puts api=buildkite on its lines; the client's own say
+		// "buildkite:".
+		Logger:   c.logger,
+		Secrets:  c.secrets,
+		Deadline: m.Buildkite.RequestTimeout,
 	})
 	if err != nil {
 		return nil, err
