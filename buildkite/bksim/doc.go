@@ -6,8 +6,9 @@
 //
 // # Execution
 //
-// Queries are parsed with gqlparser and, when Options.Schema is set (the real
-// schema.graphql), validated against it: a validation failure answers HTTP
+// Queries are parsed with gqlparser and, when Options.Schema is set
+// (MinimalSchema, shipped here, or Buildkite's own schema.graphql),
+// validated against it: a validation failure answers HTTP
 // 200 with gqlparser's messages in "errors" and counts Stats.Rejected. A
 // small executor walks the AST: operation selection by operationName,
 // variables (coerced by the schema, defaults applied), aliases, fragments

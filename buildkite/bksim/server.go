@@ -27,8 +27,8 @@ const (
 // Options configure a Server. The zero value is a usable, non-validating
 // simulator that accepts any bearer token.
 type Options struct {
-	// Schema validates every query (gqlparser); nil = no validation (demo
-	// on a fresh clone has no schema).
+	// Schema validates every query (gqlparser): MinimalSchema(), or
+	// Buildkite's own loaded with LoadSchema; nil = no validation.
 	Schema *ast.Schema
 	// Token is the required bearer token; "" accepts any non-empty token.
 	Token string

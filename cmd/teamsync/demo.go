@@ -148,9 +148,10 @@ func startDemo(files fs.FS, log *slog.Logger) (*demoWorld, string, error) {
 	if err != nil {
 		return fail(err)
 	}
-	opts := bksim.Options{Token: demoBuildkiteToken, Logger: log.With("sim", "buildkite")}
+	// Every operation is validated against the schema shipped with bksim,
+	// or against Buildkite's own where it is at hand.
+	opts := bksim.Options{Token: demoBuildkiteToken, Logger: log.With("sim", "buildkite"), Schema: bksim.MinimalSchema()}
 	if path := bksim.SchemaPath(); path != "" {
-		// Where Buildkite's schema is at hand, every operation is validated against it.
 		if opts.Schema, err = bksim.LoadSchema(path); err != nil {
 			return fail(err)
 		}
