@@ -15,7 +15,8 @@ import (
 	"github.com/teamsync/teamsync/sync/plan"
 )
 
-// Exit codes of SPEC section 1.
+// Exit codes, the same for every command that has them (see each
+// command's help).
 const (
 	exitOK      = 0
 	exitError   = 1

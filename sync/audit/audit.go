@@ -1,4 +1,4 @@
-// Package audit writes the audit trail of SPEC section 5: one JSON object
+// Package audit writes the audit trail (docs/operations.md): one JSON object
 // per line for every applied or failed change and one per run, appended to a
 // file that is never rewritten. The daemon and the CLI's apply share it.
 package audit
@@ -85,8 +85,10 @@ func (l *Log) Enabled() bool {
 	return l.w != nil && !l.closed
 }
 
-// changeRecord is the per-change line. Field order is the order of SPEC
-// section 5; Teams is added for invitations, which carry several teams.
+// changeRecord is the per-change line, its fields in the documented order
+// (time, run_id, trigger, action, team, email, role, from_role, groups,
+// status, error); Teams is added for invitations, which carry several
+// teams.
 type changeRecord struct {
 	Time     string           `json:"time"`
 	RunID    string           `json:"run_id"`

@@ -12,7 +12,8 @@ import (
 )
 
 // knownKeys lists the keys each mapping of the file may hold, in the order
-// of SPEC section 2; the first close one is offered when a key is misspelt.
+// the example mapping.yaml documents them; the first close one is offered
+// when a key is misspelt.
 // It is a function rather than a table so nothing can change it.
 func knownKeys(section string) []string {
 	switch section {
@@ -52,7 +53,7 @@ func Load(path string) (*Mapping, error) {
 // error messages. On any problem it returns nil and an *Errors holding every
 // problem found, sorted by line, each naming file:line.
 //
-// Defaults are applied as SPEC section 2 describes. An explicit
+// Defaults are applied as mapping.yaml documents them. An explicit
 // sync.max_removals of 0 means no removal happens without --allow-removals,
 // and an explicit sync.max_removal_percent of 0 holds back any removal from
 // a team of 10 or more members; leaving them out gives DefaultMaxRemovals

@@ -177,8 +177,9 @@ func (g Group) Ref() providers.GroupRef {
 	return providers.GroupRef{Source: providers.SourceUsers, Users: g.Users}
 }
 
-// Label is the provenance label of SPEC section 3: "okta:<name or id>",
-// "google:<email>" or "users".
+// Label is the provenance label a change carries for this group (see
+// docs/semantics.md): "okta:<name or id as written>", "google:<email>" or
+// "users".
 func (g Group) Label() string {
 	switch {
 	case g.Okta != "":

@@ -37,8 +37,10 @@ type TeamFacts struct {
 // applies; smaller teams would trip it with a single removal.
 const MinMembersForPercent = 10
 
-// RunGuards applies the guards in SPEC order. Each guard only sees the
-// changes that earlier guards let through, so the first match wins.
+// RunGuards applies the guards in their documented order (observe,
+// unknown_source, empty_group, max_removal_percent, max_removals; see
+// docs/semantics.md). Each guard only sees the changes that earlier guards
+// let through, so the first match wins.
 func RunGuards(d *Draft) {
 	HoldObserve(d)
 	HoldUnknownSource(d)
@@ -67,8 +69,7 @@ func HoldUnknownSource(d *Draft) {
 // HoldEmptyGroup holds all removals and role downgrades of a team that has
 // members while one of its groups read empty without allow_empty: an empty
 // read is more often an IdP mistake than a whole group leaving, and an empty
-// maintainers group would otherwise demote every maintainer. (SPEC names
-// removals; downgrades are held for the same reason.)
+// maintainers group would otherwise demote every maintainer.
 func HoldEmptyGroup(d *Draft) {
 	d.hold(GuardEmptyGroup, func(c Change) bool {
 		f := d.Teams[c.Team]

@@ -7,7 +7,8 @@ import (
 	"io"
 )
 
-// RenderJSON writes p as the JSON of SPEC section 4: two-space indent, a
+// RenderJSON writes p as plan JSON version 1 (docs/semantics.md lists its
+// fields): two-space indent, a
 // trailing newline, lists as [] when empty, the summary recounted, and no HTML escaping so emails
 // and labels read as written.
 func RenderJSON(w io.Writer, p *Plan) error {
