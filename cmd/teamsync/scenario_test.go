@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -46,6 +47,20 @@ type scenarioFault struct {
 	// EchoAuthorization answers 401 with the request's Authorization
 	// header in Okta's error text, as some proxies do.
 	EchoAuthorization bool `yaml:"echo_authorization"`
+	// Hang makes the whole API stop answering: every request is held
+	// until the client gives up (Group and Page are ignored).
+	Hang bool `yaml:"hang"`
+}
+
+// hangIf wraps h so that every request is held, unanswered, until the
+// client hangs up, when any of faults hangs source.
+func hangIf(source string, faults []scenarioFault, h http.Handler) http.Handler {
+	for _, f := range faults {
+		if f.Source == source && f.Hang {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+		}
+	}
+	return h
 }
 
 // TestScenarios runs every directory under testdata/scenarios end to end:
@@ -106,13 +121,13 @@ func runScenario(t *testing.T, dir string) {
 
 // harness runs the real command tree in-process against one scenario.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	config string
 	env    map[string]string
 	stderr bytes.Buffer
 }
 
-func newHarness(t *testing.T, dir, buildkiteURL string, faults []scenarioFault) *harness {
+func newHarness(t testing.TB, dir, buildkiteURL string, faults []scenarioFault) *harness {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(dir, "mapping.yaml"))
 	if err != nil {
@@ -139,7 +154,7 @@ const scenarioOktaToken = "scenario-okta-token"
 
 // startOkta starts the Okta simulator when the scenario has okta.yaml and
 // returns its URL.
-func startOkta(t *testing.T, dir string, faults []scenarioFault) string {
+func startOkta(t testing.TB, dir string, faults []scenarioFault) string {
 	path := filepath.Join(dir, "okta.yaml")
 	if _, err := os.Stat(path); err != nil {
 		return ""
@@ -150,7 +165,7 @@ func startOkta(t *testing.T, dir string, faults []scenarioFault) string {
 	}
 	sim := oktasim.New(st, oktasim.Options{Token: scenarioOktaToken})
 	for _, f := range faults {
-		if f.Source != "okta" {
+		if f.Source != "okta" || f.Hang {
 			continue
 		}
 		id, ok := sim.GroupID(f.Group)
@@ -159,7 +174,7 @@ func startOkta(t *testing.T, dir string, faults []scenarioFault) string {
 		}
 		sim.Inject(oktasim.Fault{Path: "/api/v1/groups/" + id + "/users", Nth: f.Page, Times: 100, Status: f.Status, Malformed: f.Malformed, EchoAuthorization: f.EchoAuthorization})
 	}
-	srv := httptest.NewServer(sim)
+	srv := httptest.NewServer(hangIf("okta", faults, sim))
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
@@ -167,7 +182,7 @@ func startOkta(t *testing.T, dir string, faults []scenarioFault) string {
 // startGoogle starts the Google Directory simulator when the scenario has
 // google.yaml, and returns its endpoint and a service-account key file that
 // trusts it.
-func startGoogle(t *testing.T, dir string, faults []scenarioFault) (endpoint, keyFile string) {
+func startGoogle(t testing.TB, dir string, faults []scenarioFault) (endpoint, keyFile string) {
 	path := filepath.Join(dir, "google.yaml")
 	if _, err := os.Stat(path); err != nil {
 		return "", ""
@@ -181,11 +196,11 @@ func startGoogle(t *testing.T, dir string, faults []scenarioFault) (endpoint, ke
 		t.Fatal(err)
 	}
 	for _, f := range faults {
-		if f.Source == "google" {
+		if f.Source == "google" && !f.Hang {
 			sim.Inject(googlesim.Fault{Path: "/admin/directory/v1/groups/" + f.Group + "/members", After: f.Page - 1, Status: f.Status})
 		}
 	}
-	srv := httptest.NewServer(sim)
+	srv := httptest.NewServer(hangIf("google", faults, sim))
 	t.Cleanup(srv.Close)
 	key, err := sim.WriteServiceAccountKey(t.TempDir(), srv.URL+"/token")
 	if err != nil {
@@ -207,7 +222,7 @@ func (h *harness) run(args ...string) ([]byte, int) {
 	return stdout.Bytes(), code
 }
 
-func readYAML(t *testing.T, path string, v any) {
+func readYAML(t testing.TB, path string, v any) {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	if err != nil {
