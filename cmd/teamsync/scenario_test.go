@@ -53,11 +53,19 @@ type scenarioFault struct {
 }
 
 // hangIf wraps h so that every request is held, unanswered, until the
-// client hangs up, when any of faults hangs source.
-func hangIf(source string, faults []scenarioFault, h http.Handler) http.Handler {
+// client hangs up or the test ends, when any of faults hangs source. The
+// test's cleanup releases held requests before the server closes.
+func hangIf(t testing.TB, source string, faults []scenarioFault, h http.Handler) http.Handler {
 	for _, f := range faults {
 		if f.Source == source && f.Hang {
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+			release := make(chan struct{})
+			t.Cleanup(func() { close(release) })
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case <-r.Context().Done():
+				case <-release:
+				}
+			})
 		}
 	}
 	return h
@@ -174,8 +182,8 @@ func startOkta(t testing.TB, dir string, faults []scenarioFault) string {
 		}
 		sim.Inject(oktasim.Fault{Path: "/api/v1/groups/" + id + "/users", Nth: f.Page, Times: 100, Status: f.Status, Malformed: f.Malformed, EchoAuthorization: f.EchoAuthorization})
 	}
-	srv := httptest.NewServer(hangIf("okta", faults, sim))
-	t.Cleanup(srv.Close)
+	srv := httptest.NewServer(hangIf(t, "okta", faults, sim))
+	defer t.Cleanup(srv.Close) // after hangIf's cleanup, which must run first
 	return srv.URL
 }
 
@@ -200,8 +208,8 @@ func startGoogle(t testing.TB, dir string, faults []scenarioFault) (endpoint, ke
 			sim.Inject(googlesim.Fault{Path: "/admin/directory/v1/groups/" + f.Group + "/members", After: f.Page - 1, Status: f.Status})
 		}
 	}
-	srv := httptest.NewServer(hangIf("google", faults, sim))
-	t.Cleanup(srv.Close)
+	srv := httptest.NewServer(hangIf(t, "google", faults, sim))
+	t.Cleanup(srv.Close) // runs before hangIf's release: see below
 	key, err := sim.WriteServiceAccountKey(t.TempDir(), srv.URL+"/token")
 	if err != nil {
 		t.Fatal(err)
