@@ -53,22 +53,22 @@ type scenarioFault struct {
 }
 
 // hangIf wraps h so that every request is held, unanswered, until the
-// client hangs up or the test ends, when any of faults hangs source. The
-// test's cleanup releases held requests before the server closes.
-func hangIf(t testing.TB, source string, faults []scenarioFault, h http.Handler) http.Handler {
+// client hangs up or release is called, when any of faults hangs source.
+// Register release as a cleanup after the server's Close, so it runs first
+// and Close does not wait on held requests.
+func hangIf(source string, faults []scenarioFault, h http.Handler) (_ http.Handler, release func()) {
 	for _, f := range faults {
 		if f.Source == source && f.Hang {
-			release := make(chan struct{})
-			t.Cleanup(func() { close(release) })
+			held := make(chan struct{})
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				select {
 				case <-r.Context().Done():
-				case <-release:
+				case <-held:
 				}
-			})
+			}), func() { close(held) }
 		}
 	}
-	return h
+	return h, func() {}
 }
 
 // TestScenarios runs every directory under testdata/scenarios end to end:
@@ -182,8 +182,10 @@ func startOkta(t testing.TB, dir string, faults []scenarioFault) string {
 		}
 		sim.Inject(oktasim.Fault{Path: "/api/v1/groups/" + id + "/users", Nth: f.Page, Times: 100, Status: f.Status, Malformed: f.Malformed, EchoAuthorization: f.EchoAuthorization})
 	}
-	srv := httptest.NewServer(hangIf(t, "okta", faults, sim))
-	defer t.Cleanup(srv.Close) // after hangIf's cleanup, which must run first
+	handler, release := hangIf("okta", faults, sim)
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+	t.Cleanup(release)
 	return srv.URL
 }
 
@@ -208,8 +210,10 @@ func startGoogle(t testing.TB, dir string, faults []scenarioFault) (endpoint, ke
 			sim.Inject(googlesim.Fault{Path: "/admin/directory/v1/groups/" + f.Group + "/members", After: f.Page - 1, Status: f.Status})
 		}
 	}
-	srv := httptest.NewServer(hangIf(t, "google", faults, sim))
-	t.Cleanup(srv.Close) // runs before hangIf's release: see below
+	handler, release := hangIf("google", faults, sim)
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+	t.Cleanup(release)
 	key, err := sim.WriteServiceAccountKey(t.TempDir(), srv.URL+"/token")
 	if err != nil {
 		t.Fatal(err)
