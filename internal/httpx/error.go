@@ -29,6 +29,16 @@ type Error struct {
 	Err error
 
 	secrets *Secrets
+	silent  bool // the API gave no answer at all
+	streak  int  // the requests in a row that had failed when this one did
+}
+
+// breakerWhy says why the breaker opened with e.
+func (e *Error) breakerWhy() string {
+	if e.silent {
+		return "stopped answering"
+	}
+	return fmt.Sprintf("failed %d requests in a row", e.streak)
 }
 
 // Error reads "<operation>: <failure>", with "(gave up after N attempts)"

@@ -26,6 +26,7 @@ func stallFirst(t *testing.T, n int32) (*httptest.Server, *atomic.Int32) {
 			<-r.Context().Done()
 			return
 		}
+		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"ok":true}`)
 	}))
 	t.Cleanup(srv.Close)

@@ -24,8 +24,13 @@ const (
 	// DefaultMaxRateLimitWait bounds the time one request may wait for
 	// rate-limit windows to reset: Buildkite's windows last five minutes.
 	DefaultMaxRateLimitWait = 5 * time.Minute
-	// DefaultMaxBody bounds the size of an answer.
-	DefaultMaxBody = 64 << 20
+	// DefaultMaxBody bounds the size of an answer: a page of a few hundred
+	// members is well under a megabyte, and every answer is held in
+	// memory while it is read.
+	DefaultMaxBody = 8 << 20
+	// DefaultBreakAfter is how many requests in a row may fail before the
+	// Transport stops sending for the rest of the run.
+	DefaultBreakAfter = 3
 )
 
 // Reasons an attempt failed, as they appear in logs and errors.
@@ -38,6 +43,7 @@ const (
 	ReasonRedirect     = "redirect"     // the API answered with a redirect
 	ReasonUnresponsive = "unresponsive" // not sent: the API stopped answering earlier in the run
 	ReasonURL          = "url"          // not sent: the URL may not carry a credential
+	ReasonCancelled    = "cancelled"    // the caller gave up while a write was on its way
 )
 
 // Verdict is what an API's Classify makes of one answer.
@@ -68,6 +74,16 @@ type Policy struct {
 	API string
 	// Base sends one attempt; nil means http.DefaultTransport.
 	Base http.RoundTripper
+	// Hosts, when not empty, are the only hosts (host or host:port, as
+	// in a URL) requests may go to: a request for any other is refused
+	// unsent, so a link or redirect built from an answer cannot carry a
+	// credential elsewhere.
+	Hosts []string
+	// BreakAfter is how many requests in a row may fail (given up after
+	// their retries, or refused with a 5xx) before every later request
+	// fails at once; 0 means DefaultBreakAfter. A request that got no
+	// answer at all trips the breaker by itself.
+	BreakAfter int
 	// AttemptTimeout bounds one attempt; 0 means DefaultAttemptTimeout.
 	AttemptTimeout time.Duration
 	// Deadline bounds one request with its retries and backoff waits; 0
@@ -123,6 +139,9 @@ func (p Policy) withDefaults() Policy {
 	}
 	if p.MaxBody <= 0 {
 		p.MaxBody = DefaultMaxBody
+	}
+	if p.BreakAfter <= 0 {
+		p.BreakAfter = DefaultBreakAfter
 	}
 	if p.Backoff == nil {
 		p.Backoff = func(n int) time.Duration {

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -21,8 +23,9 @@ import (
 // every later request at once (ReasonUnresponsive), so a run facing a hung
 // API fails within one Deadline instead of one per request.
 type Transport struct {
-	p    Policy
-	down atomic.Pointer[Error]
+	p     Policy
+	down  atomic.Pointer[Error] // set: the breaker is open
+	fails atomic.Int32          // requests in a row that failed
 }
 
 // NewTransport returns a Transport for p.
@@ -70,16 +73,25 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := CheckURL(req.URL.String()); err != nil {
 		return nil, t.fail(r, 0, ReasonURL, fmt.Errorf("not sent: %s://%s %w", req.URL.Scheme, req.URL.Host, err), false)
 	}
+	if !t.allowedHost(req.URL.Host) {
+		return nil, t.fail(r, 0, ReasonURL, fmt.Errorf("not sent: %s is not a host teamsync was configured to send this API's credentials to", req.URL.Host), false)
+	}
 	if d := t.down.Load(); d != nil {
-		return nil, t.fail(r, 0, ReasonUnresponsive, fmt.Errorf("not sent: %s stopped answering earlier in this run (%s)", p.API, d.Reason), false)
+		return nil, t.fail(r, 0, ReasonUnresponsive, fmt.Errorf("not sent: %s %s earlier in this run (%s)", p.API, d.breakerWhy(), d.Reason), false)
 	}
 	attempts := p.MaxRetries + 1
 	for n := 1; ; n++ {
 		a := t.attempt(r)
 		if a.ctxErr != nil {
+			if a.sent && !r.resendable {
+				// The caller gave up while a write was on its way: it may
+				// have run, and the caller must look before it decides.
+				return nil, t.fail(r, n, ReasonCancelled, a.ctxErr, true)
+			}
 			return nil, a.ctxErr
 		}
 		if a.reason == "" {
+			t.fails.Store(0)
 			return a.resp, nil
 		}
 		safe := r.resendable || a.notRun
@@ -94,6 +106,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		if !retry || tooLong != "" {
 			if a.answer {
+				t.failed(nil, a.reason)
 				return a.resp, nil // the API's own answer, for its SDK to read
 			}
 			mayHaveRun := !a.notRun && !a.unsent
@@ -104,6 +117,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			case tooLong != "" && a.reason != ReasonTimeout: // a timeout's text names the deadline already
 				a.err = fmt.Errorf("%w; not retried: waiting %s more %s", a.err, wait.Round(time.Millisecond), tooLong)
 			}
+			if a.noTime {
+				n-- // that last "attempt" was never sent
+			}
 			e := t.fail(r, n, a.reason, a.err, mayHaveRun)
 			// The breaker opens when the edge gave up on an API that
 			// gave no answer at all, not when a write that may have run
@@ -111,8 +127,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			// the API stopped answering, and the read that checks it
 			// will open the breaker if it did.
 			if !r.answered && !heldBack && (a.reason == ReasonTimeout || a.reason == ReasonConnection) {
+				e.silent = true
 				t.down.CompareAndSwap(nil, e)
 			}
+			t.failed(e, a.reason)
 			return nil, e
 		}
 		p.Logger.LogAttrs(req.Context(), slog.LevelWarn, "retrying request",
@@ -124,6 +142,41 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 	}
+}
+
+// failed counts a request that failed; once BreakAfter have failed in a
+// row the breaker opens with e (or, for an answer handed back to the SDK,
+// an error naming its reason). Requests that were refused for their own
+// sake (a 4xx, a redirect) say nothing about the API's health and are not
+// counted.
+func (t *Transport) failed(e *Error, reason string) {
+	switch reason {
+	case ReasonTimeout, ReasonConnection, ReasonServer, ReasonRateLimit, ReasonMalformed:
+	default:
+		if e == nil || e.MayHaveRun || !strings.HasPrefix(reason, "5") {
+			return
+		}
+	}
+	if n := t.fails.Add(1); int(n) >= t.p.BreakAfter {
+		if e == nil {
+			e = &Error{API: t.p.API, Reason: reason, secrets: t.p.Secrets}
+		}
+		e.streak = int(n)
+		t.down.CompareAndSwap(nil, e)
+	}
+}
+
+// allowedHost reports whether host is one the policy may send to.
+func (t *Transport) allowedHost(host string) bool {
+	if len(t.p.Hosts) == 0 {
+		return true
+	}
+	for _, h := range t.p.Hosts {
+		if strings.EqualFold(h, host) {
+			return true
+		}
+	}
+	return false
 }
 
 // fits reports whether waiting d before the next attempt leaves that
@@ -174,6 +227,8 @@ type outcome struct {
 	rateLimit bool
 	wait      time.Duration
 	ctxErr    error // the caller's context ended
+	sent      bool  // the request left before the caller's context ended
+	noTime    bool  // not sent: the deadline had no time left for it
 }
 
 // attempt sends the request once under the attempt timeout and judges the
@@ -183,7 +238,7 @@ func (t *Transport) attempt(r *request) outcome {
 	ctx := r.req.Context()
 	limit := min(p.AttemptTimeout, p.Deadline-t.spent(r))
 	if limit <= 0 {
-		return outcome{reason: ReasonTimeout, err: fmt.Errorf("no time left within the %s deadline", p.Deadline)}
+		return outcome{reason: ReasonTimeout, noTime: true, err: fmt.Errorf("no time left within the %s deadline", p.Deadline)}
 	}
 	actx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
@@ -205,7 +260,7 @@ func (t *Transport) attempt(r *request) outcome {
 	if err != nil {
 		switch {
 		case ctx.Err() != nil:
-			return outcome{ctxErr: ctx.Err()}
+			return outcome{ctxErr: ctx.Err(), sent: !isDialError(err)}
 		case errors.Is(actx.Err(), context.DeadlineExceeded):
 			return outcome{reason: ReasonTimeout, retry: true, err: fmt.Errorf("timed out: no complete answer in time (each attempt may take %s, the request %s)", p.AttemptTimeout, p.Deadline)}
 		case isDialError(err):
@@ -220,9 +275,7 @@ func (t *Transport) attempt(r *request) outcome {
 	}
 	v := p.Classify(r.req, resp, body)
 	if v.Reason == "" && resp.StatusCode >= 200 && resp.StatusCode < 300 && resp.StatusCode != http.StatusNoContent {
-		if trimmed := bytes.TrimSpace(body); len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
-			v = Verdict{Reason: ReasonMalformed, Retry: true, Err: fmt.Errorf("HTTP %d with an empty or null body", resp.StatusCode)}
-		}
+		v = checkJSON(resp, body)
 	}
 	if v.Reason == "" {
 		return outcome{resp: resp}
@@ -234,6 +287,22 @@ func (t *Transport) attempt(r *request) outcome {
 		o.answer, o.err = true, fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
 	return o
+}
+
+// checkJSON is the verdict on a 2xx answer that its API's Classify
+// accepted: every API teamsync talks to answers JSON, so a body that is
+// empty, null, or declared as anything else is malformed. (SDKs read some
+// other content types as "nothing", which would make a page look empty.)
+func checkJSON(resp *http.Response, body []byte) Verdict {
+	ct := resp.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return Verdict{Reason: ReasonMalformed, Retry: true, Err: fmt.Errorf("HTTP %d with Content-Type %q, not JSON", resp.StatusCode, ct)}
+	}
+	if trimmed := bytes.TrimSpace(body); len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
+		return Verdict{Reason: ReasonMalformed, Retry: true, Err: fmt.Errorf("HTTP %d with an empty or null body", resp.StatusCode)}
+	}
+	return Verdict{}
 }
 
 func redirectError(resp *http.Response) error {
