@@ -154,9 +154,12 @@ func New(cfg Config) (*Client, error) {
 
 	base = &authTransport{token: cfg.Token, base: base}
 	base = &userAgentTransport{agent: orDefault(cfg.UserAgent, DefaultUserAgent), base: base}
+	u, _ := url.Parse(endpoint) // CheckURL parsed it above
 	var rt http.RoundTripper = httpx.NewTransport(httpx.Policy{
 		API:              "buildkite",
 		Base:             base,
+		Hosts:            []string{u.Host},
+		MaxBody:          maxAnswer,
 		AttemptTimeout:   cfg.AttemptTimeout,
 		Deadline:         cfg.Deadline,
 		MaxRetries:       cfg.MaxRetries,
@@ -185,6 +188,10 @@ func New(cfg Config) (*Client, error) {
 	c.gql = graphql.NewClient(endpoint, graphql.WithHTTPClient(&http.Client{Transport: rt}))
 	return c, nil
 }
+
+// maxAnswer bounds one GraphQL answer: a team batch is sized to stay
+// under Buildkite's complexity cap, which keeps it to a few megabytes.
+const maxAnswer = 16 << 20
 
 // orDefault returns v, or def when v is the zero value.
 func orDefault[T comparable](v, def T) T {

@@ -155,3 +155,24 @@ func stateKey(st bksim.State) string {
 	}
 	return b.String()
 }
+
+// TestWriteCutByTheCallersDeadline: a write still on its way when its
+// caller's context ends may have run; it is read back with time of its
+// own, and a team that was created is reported created.
+func TestWriteCutByTheCallersDeadline(t *testing.T) {
+	srv, ts := startSim(t, readSeed())
+	tc := simClient(t, ts.URL, 0, func(c *Config) { c.AttemptTimeout = 5 * time.Second })
+	org := readForWrite(t, tc)
+	srv.Inject(bksim.Fault{Field: "teamCreate", Status: 504, AfterExecute: true, Stall: time.Minute})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	id, err := tc.CreateTeam(ctx, org.ID, model.NewTeam{Name: "Data Science"})
+	created := findTeam(srv.State(), "data-science")
+	if created == nil || err != nil || id == "" {
+		t.Fatalf("CreateTeam = %q, %v; team in Buildkite: %+v; want the created team's ID and no error", id, err, created)
+	}
+	got, err := tc.ReadOrg(context.Background(), []string{"data-science"})
+	if err != nil || got.Teams["data-science"].ID != id {
+		t.Fatalf("the ID returned, %q, is not the team's: %+v, %v", id, got, err)
+	}
+}

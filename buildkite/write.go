@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/teamsync/teamsync/internal/httpx"
 	"github.com/teamsync/teamsync/sync/model"
@@ -171,7 +172,11 @@ func (c *Client) write(ctx context.Context, op operation, input map[string]any, 
 // as well. A write that did take effect is logged, since its own answer
 // never said so.
 func (c *Client) settle(ctx context.Context, op string, err error, check func(context.Context) (bool, error)) error {
-	done, cerr := check(ctx)
+	// The write's own context may be what ended it: the read-back gets
+	// time of its own, so a write cut short is still looked at.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readBackTimeout)
+	defer cancel()
+	done, cerr := check(rctx)
 	switch {
 	case cerr != nil:
 		return &unsettledError{op: op, err: err, checkErr: cerr}
@@ -182,6 +187,10 @@ func (c *Client) settle(ctx context.Context, op string, err error, check func(co
 		"operation", op, "error", err.Error())
 	return nil
 }
+
+// readBackTimeout bounds the read that settles a write whose answer was
+// lost.
+const readBackTimeout = time.Minute
 
 // teamRole turns a model.Role into Buildkite's TeamMemberRole.
 func teamRole(r model.Role) (string, error) {
