@@ -13,7 +13,8 @@ import (
 
 // Fault makes the server misbehave on chosen requests to one path. Exactly
 // one of Status, Malformed, Hangup, Stall, EchoAuthorization, NullPage,
-// PageAsObject, MemberStatus and NoMemberStatus should be set.
+// PageAsObject, MemberStatus, NoMemberStatus, ContentType and Link should
+// be set.
 type Fault struct {
 	// Path is the URL path it applies to, e.g. "/api/v1/groups/00g…/users";
 	// empty means every path.
@@ -61,11 +62,22 @@ type Fault struct {
 	MemberStatus string
 	// NoMemberStatus drops the status of every item on the page.
 	NoMemberStatus bool
+	// ContentType sends a 2xx answer, body unchanged, with this
+	// Content-Type instead of application/json.
+	ContentType string
+	// Link adds this value as one more Link header line to the answer,
+	// whatever its status, e.g. `<%zz>; rel="self"`.
+	Link string
 }
 
 // reshapes reports whether f lets the request through and rewrites the
 // answer.
 func (f Fault) reshapes() bool {
+	return f.reshapesBody() || f.ContentType != "" || f.Link != ""
+}
+
+// reshapesBody reports whether f rewrites a 200 list answer's body.
+func (f Fault) reshapesBody() bool {
 	return f.NullPage || f.PageAsObject || f.MemberStatus != "" || f.NoMemberStatus
 }
 
@@ -156,7 +168,8 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f Fault, now
 }
 
 // serveReshaped serves r as usual into a buffer and sends the answer with
-// its 200 list body reshaped by f. Other answers (errors, 429s) go out as
+// its 200 list body, its 2xx Content-Type or its Link headers reshaped by
+// f. A body or Content-Type fault leaves other answers (errors, 429s) as
 // they came.
 func (s *Server) serveReshaped(w http.ResponseWriter, r *http.Request, f Fault) {
 	rec := httptest.NewRecorder()
@@ -164,10 +177,16 @@ func (s *Server) serveReshaped(w http.ResponseWriter, r *http.Request, f Fault) 
 	s.mux.ServeHTTP(rec, r)
 	body := rec.Body.Bytes()
 	var items []map[string]any
-	if rec.Code == http.StatusOK && json.Unmarshal(body, &items) == nil {
+	if f.reshapesBody() && rec.Code == http.StatusOK && json.Unmarshal(body, &items) == nil {
 		body = reshape(items, f)
 	}
 	maps.Copy(w.Header(), rec.Header())
+	if f.ContentType != "" && rec.Code >= 200 && rec.Code < 300 {
+		w.Header().Set("Content-Type", f.ContentType)
+	}
+	if f.Link != "" {
+		w.Header().Add("Link", f.Link)
+	}
 	w.WriteHeader(rec.Code)
 	_, _ = w.Write(body)
 }

@@ -723,3 +723,67 @@ func TestReshapingFaults(t *testing.T) {
 		})
 	}
 }
+
+func TestEveryAnswerIsJSON(t *testing.T) {
+	// Okta answers its API with application/json, errors included; a
+	// client that refuses anything else must not trip on the simulator.
+	sim, srv, _ := start(t, oktasim.State{Groups: []oktasim.Group{{Name: "Eng", Users: []oktasim.User{{Email: "a@acme.com"}}}}}, oktasim.Options{RateLimit: 5})
+	id, _ := sim.GroupID("Eng")
+	sim.Inject(oktasim.Fault{Path: "/api/v1/groups/00gfault", Status: http.StatusServiceUnavailable})
+	sim.Inject(oktasim.Fault{Path: "/api/v1/groups/00gmalformed", Malformed: true})
+	for _, tt := range []struct{ path, auth string }{
+		{"/api/v1/groups", "SSWS " + token},
+		{"/api/v1/groups/" + id, "SSWS " + token},
+		{"/api/v1/groups/" + id + "/users", "SSWS " + token},
+		{"/api/v1/groups/00gmissing", "SSWS " + token},
+		{"/api/v1/groups", "SSWS nope"},
+		{"/api/v1/users", "SSWS " + token},
+		{"/api/v1/groups/00gfault", "SSWS " + token},
+		{"/api/v1/groups/00gmalformed", "SSWS " + token},
+		{"/api/v1/groups/" + id, "SSWS " + token}, // beyond the rate limit: 429
+		{"/api/v1/groups/" + id, "SSWS " + token},
+		{"/api/v1/groups/" + id, "SSWS " + token},
+		{"/api/v1/groups/" + id, "SSWS " + token},
+	} {
+		resp := get(t, srv.URL+tt.path, tt.auth, nil)
+		if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+			t.Errorf("%s (%s): HTTP %d with Content-Type %q, want application/json", tt.path, tt.auth, resp.StatusCode, ct)
+		}
+	}
+	resp, err := http.PostForm(srv.URL+"/oauth2/v1/token", url.Values{"grant_type": {"password"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("token: HTTP %d with Content-Type %q, want application/json", resp.StatusCode, ct)
+	}
+}
+
+func TestContentTypeAndLinkFaults(t *testing.T) {
+	st := oktasim.State{Groups: []oktasim.Group{{Name: "Eng", Users: []oktasim.User{
+		{Email: "a@acme.com"}, {Email: "b@acme.com"}, {Email: "c@acme.com"},
+	}}}}
+	sim, srv, _ := start(t, st, oktasim.Options{})
+	id, _ := sim.GroupID("Eng")
+	path := "/api/v1/groups/" + id + "/users"
+	sim.Inject(oktasim.Fault{Path: path, Nth: 1, ContentType: "application/octet-stream"})
+	sim.Inject(oktasim.Fault{Path: path, Nth: 2, Link: `<%zz>; rel="self"`})
+
+	// The content type changes; the page and its links do not.
+	var page []wireUser
+	resp := get(t, srv.URL+path+"?limit=2", "SSWS "+token, &page)
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusOK || ct != "application/octet-stream" {
+		t.Errorf("HTTP %d with Content-Type %q, want 200 application/octet-stream", resp.StatusCode, ct)
+	}
+	if len(page) != 2 || links(t, resp.Header)["next"] == "" {
+		t.Errorf("%d users, links %v: want the page of 2 as it was", len(page), resp.Header.Values("Link"))
+	}
+
+	// The Link fault adds a line after the page's own.
+	resp = get(t, srv.URL+path+"?limit=2", "SSWS "+token, &page)
+	got := resp.Header.Values("Link")
+	if len(got) != 3 || got[2] != `<%zz>; rel="self"` || resp.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("Link %q, Content-Type %q: want self, next and the fault's, as JSON", got, resp.Header.Get("Content-Type"))
+	}
+}
