@@ -38,6 +38,11 @@ func (c *connector) connect(ctx context.Context, m *config.Mapping) (*reconcile.
 	if err != nil {
 		return nil, err
 	}
+	// The tokens read from the mapping stay known to the process (its log
+	// handler redacts them); what the clients learn during the run
+	// (access tokens, signed assertions) is kept for this run only.
+	c.secrets.Add(token)
+	run := c.secrets.Scope()
 	bk, err := buildkite.New(buildkite.Config{
 		URL:          m.Buildkite.GraphQLURL,
 		Organization: m.Buildkite.Organization,
@@ -48,7 +53,7 @@ func (c *connector) connect(ctx context.Context, m *config.Mapping) (*reconcile.
 		// The edge puts api=buildkite on its lines; the client's own say
 		// "buildkite:".
 		Logger:   c.logger,
-		Secrets:  c.secrets,
+		Secrets:  run,
 		Deadline: m.Buildkite.RequestTimeout,
 	})
 	if err != nil {
@@ -59,19 +64,19 @@ func (c *connector) connect(ctx context.Context, m *config.Mapping) (*reconcile.
 		Providers: map[string]providers.Provider{providers.SourceUsers: users.New()},
 	}
 	if m.Okta != nil && uses(m, providers.SourceOkta) {
-		if clients.Providers[providers.SourceOkta], err = c.okta(ctx, m.Okta); err != nil {
+		if clients.Providers[providers.SourceOkta], err = c.okta(ctx, m.Okta, run); err != nil {
 			return nil, err
 		}
 	}
 	if m.Google != nil && uses(m, providers.SourceGoogle) {
-		if clients.Providers[providers.SourceGoogle], err = c.google(ctx, m.Google); err != nil {
+		if clients.Providers[providers.SourceGoogle], err = c.google(ctx, m.Google, run); err != nil {
 			return nil, err
 		}
 	}
 	return clients, nil
 }
 
-func (c *connector) okta(ctx context.Context, o *config.Okta) (providers.Provider, error) {
+func (c *connector) okta(ctx context.Context, o *config.Okta, run *httpx.Secrets) (providers.Provider, error) {
 	cfg := okta.Config{
 		OrgURL:       o.OrgURL,
 		ClientID:     o.ClientID,
@@ -80,8 +85,8 @@ func (c *connector) okta(ctx context.Context, o *config.Okta) (providers.Provide
 		UserEmail:    o.UserEmail,
 		Headroom:     headroom(o.RateLimitHeadroom),
 		HTTPClient:   c.client("okta"),
-		Logger:       c.logger.With("source", "okta"),
-		Secrets:      c.secrets,
+		Logger:       c.logger,
+		Secrets:      run,
 		Deadline:     o.RequestTimeout,
 	}
 	var err error
@@ -89,13 +94,14 @@ func (c *connector) okta(ctx context.Context, o *config.Okta) (providers.Provide
 		if cfg.Token, err = o.Token.Resolve(c.getenv); err != nil {
 			return nil, err
 		}
+		c.secrets.Add(cfg.Token)
 	} else if cfg.PrivateKey, err = config.ReadSecretFile("okta.private_key_file", o.PrivateKeyFile); err != nil {
 		return nil, err
 	}
 	return okta.New(ctx, cfg) // its errors say "okta: …" already
 }
 
-func (c *connector) google(ctx context.Context, g *config.Google) (providers.Provider, error) {
+func (c *connector) google(ctx context.Context, g *config.Google, run *httpx.Secrets) (providers.Provider, error) {
 	cfg := google.Config{
 		Subject:  g.Subject,
 		Endpoint: g.Endpoint,
@@ -104,8 +110,8 @@ func (c *connector) google(ctx context.Context, g *config.Google) (providers.Pro
 		ImpersonateServiceAccount: g.ImpersonateServiceAccount,
 		Nested:                    g.Nested,
 		HTTPClient:                c.client("google"),
-		Logger:                    c.logger.With("source", "google"),
-		Secrets:                   c.secrets,
+		Logger:                    c.logger,
+		Secrets:                   run,
 		Deadline:                  g.RequestTimeout,
 	}
 	// Without credentials_file the library finds Application Default

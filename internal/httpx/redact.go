@@ -28,7 +28,14 @@ const Redacted = "[redacted]"
 type Secrets struct {
 	mu     sync.RWMutex
 	values []string // longest first, so a value containing another goes whole
+	parent *Secrets // its values are redacted too; nil at the root
 }
+
+// Scope returns a set that redacts s's values as well as its own. What is
+// added to it is not added to s: a daemon makes one per run for what the
+// run's clients learn (access tokens, signed assertions), so the process's
+// set does not grow with every run.
+func (s *Secrets) Scope() *Secrets { return &Secrets{parent: s} }
 
 // NewSecrets returns a set holding values.
 func NewSecrets(values ...string) *Secrets {
@@ -91,6 +98,9 @@ func (s *Secrets) Redact(text string) string {
 			text = replaceWhole(text, v)
 		}
 		s.mu.RUnlock()
+		if s.parent != nil {
+			return s.parent.Redact(text)
+		}
 	}
 	for _, c := range credentialShapes {
 		text = c.re.ReplaceAllString(text, c.with)

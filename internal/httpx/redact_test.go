@@ -90,3 +90,19 @@ func TestSecretsError(t *testing.T) {
 		t.Fatal("redacting twice wraps twice")
 	}
 }
+
+func TestScope(t *testing.T) {
+	root := NewSecrets("root-secret")
+	run := root.Scope()
+	run.Add("run-token")
+	if got := run.Redact("root-secret run-token Bearer abc1"); got != "[redacted] [redacted] Bearer [redacted]" {
+		t.Fatalf("scope: %q", got)
+	}
+	if got := root.Redact("run-token"); got != "run-token" {
+		t.Fatalf("a scope's value reached its parent: %q", got)
+	}
+	root.Add("later")
+	if got := run.Redact("later"); got != Redacted {
+		t.Fatalf("a value added to the parent later is not redacted in the scope: %q", got)
+	}
+}
