@@ -49,6 +49,44 @@ func TestMalformedPageFailsTheGroup(t *testing.T) {
 				`the answer is not a JSON array of items`,
 		},
 		{
+			// The SDK reads an octet-stream page as no users at all.
+			name:    "page 2 served as octet-stream",
+			fault:   oktasim.Fault{Nth: 2, ContentType: "application/octet-stream"},
+			retries: -1,
+			want: `okta: list members of group "Eng": page 2: GET /api/v1/groups/{id}/users: ` +
+				`HTTP 200 with Content-Type "application/octet-stream", not JSON`,
+		},
+		{
+			name:  "page 1 served as XML",
+			fault: oktasim.Fault{Nth: 1, Times: 10, ContentType: "application/xml"},
+			want: `okta: list members of group "Eng": page 1: GET /api/v1/groups/{id}/users: ` +
+				`HTTP 200 with Content-Type "application/xml", which the Okta SDK reads as XML (gave up after 5 attempts)`,
+		},
+		{
+			// JSON to the edge, but the SDK looks for "application/xml"
+			// anywhere in the header first.
+			name:    "page 2 typed as JSON with XML in a parameter",
+			fault:   oktasim.Fault{Nth: 2, ContentType: `application/json; charset="application/xml"`},
+			retries: -1,
+			want: `okta: list members of group "Eng": page 2: GET /api/v1/groups/{id}/users: ` +
+				`HTTP 200 with Content-Type "application/json; charset=\"application/xml\"", which the Okta SDK reads as XML`,
+		},
+		{
+			name:    "page 1 typed as XML+JSON",
+			fault:   oktasim.Fault{Nth: 1, ContentType: "application/xml+json"},
+			retries: -1,
+			want: `okta: list members of group "Eng": page 1: GET /api/v1/groups/{id}/users: ` +
+				`HTTP 200 with Content-Type "application/xml+json", which the Okta SDK reads as XML`,
+		},
+		{
+			// And a 204 as a page with no users.
+			name:    "204 on page 3",
+			fault:   oktasim.Fault{Nth: 3, Status: http.StatusNoContent},
+			retries: -1,
+			want: `okta: list members of group "Eng": page 3: GET /api/v1/groups/{id}/users: ` +
+				`HTTP 204 with no content, where Okta answers with JSON`,
+		},
+		{
 			name:  "a status Okta does not document",
 			fault: oktasim.Fault{Nth: 2, MemberStatus: "DELETED"},
 			want:  `okta: list members of group "Eng": user ` + page2First + ` has status "DELETED", which is not one Okta documents`,
@@ -125,5 +163,19 @@ func TestErrorAnswersAreNotReshaped(t *testing.T) {
 	_, err := e.source(t, e.config()).Members(context.Background(), ref("Eng"))
 	if want := `okta: list members of group "Eng": You do not have permission to perform the requested action (E0000006)`; err == nil || err.Error() != want {
 		t.Errorf("error %v, want %q", err, want)
+	}
+}
+
+func TestGroupAnsweredWithNoContent(t *testing.T) {
+	// The SDK reads a 204 as no group and no error.
+	e := newEnv(t, oneGroup("Eng", people(3, "acme.com")), oktasim.Options{})
+	id, _ := e.sim.GroupID("Eng")
+	e.sim.Inject(oktasim.Fault{Path: "/api/v1/groups/" + id, Status: http.StatusNoContent})
+	cfg := e.config()
+	cfg.MaxRetries = -1
+	_, err := e.source(t, cfg).Members(context.Background(), ref(id))
+	want := `okta: get group "` + id + `": GET /api/v1/groups/{id}: HTTP 204 with no content, where Okta answers with JSON`
+	if err == nil || err.Error() != want {
+		t.Errorf("error\n %v\nwant\n %s", err, want)
 	}
 }

@@ -28,6 +28,10 @@ func (s *source) resolve(ctx context.Context, name string) (*oktasdk.Group, erro
 	if looksLikeID {
 		g, resp, err := s.client.Group.GetGroup(ctx, name)
 		switch {
+		case err == nil && g == nil:
+			// The SDK reads an answer it cannot decode as no group and
+			// no error.
+			return nil, fmt.Errorf("okta: get group %q: the answer holds no group", name)
 		case err == nil:
 			return accept(name, g)
 		case !notFound(resp, err):

@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,16 +35,18 @@ const (
 // over the edge (httpx.Transport), which owns timeouts, retries and their
 // log lines, redirects, empty answers and the breaker. What this package
 // adds is Okta's own: how its answers read (classify: 429s and their
-// reset, 5xx, pages that are not JSON arrays), which requests may be sent
-// twice, what a request is called, pacing that leaves rate-limit headroom
-// for the org's other clients, and the OAuth credentials it sees going
-// past, which it adds to the run's Secrets.
+// reset, 5xx, pages that are not JSON arrays, 204s, Link headers the SDK
+// cannot follow safely), which requests may be sent twice, what a request
+// is called, pacing that leaves rate-limit headroom for the org's other
+// clients, and the OAuth credentials it sees going past, which it adds to
+// the run's Secrets.
 //
 // The SDK's own retries are off: it retries only 429s, gives up when Date
 // or X-Rate-Limit-Reset is missing, and retries io.EOF without limit, so
 // no error this transport returns unwraps to io.EOF.
 type transport struct {
 	edge       *httpx.Transport
+	org        *url.URL // the org URL: the only scheme and host a link may name
 	secrets    *httpx.Secrets
 	headroom   float64 // negative: no pacing
 	maxBackoff time.Duration
@@ -61,9 +65,11 @@ type budget struct {
 }
 
 // newTransport builds the Okta layer and the edge under it for c, which
-// withDefaults has filled in.
+// withDefaults has filled in (so c.OrgURL parses).
 func newTransport(base http.RoundTripper, c Config) *transport {
+	org, _ := url.Parse(c.OrgURL)
 	t := &transport{
+		org:        org,
 		secrets:    c.Secrets,
 		headroom:   c.Headroom,
 		maxBackoff: c.MaxBackoff,
@@ -114,6 +120,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // headers for pacing.
 func (t *transport) classify(req *http.Request, resp *http.Response, body []byte) httpx.Verdict {
 	t.observe(bucketOf(req.URL.Path), resp)
+	if err := checkLinks(t.org, resp.Header); err != nil {
+		return httpx.Verdict{Reason: httpx.ReasonMalformed, Retry: true, Err: err}
+	}
 	switch code := resp.StatusCode; {
 	case code == http.StatusTooManyRequests:
 		// The SDK, left to read a final 429 itself, would lose Okta's
@@ -123,7 +132,21 @@ func (t *transport) classify(req *http.Request, resp *http.Response, body []byte
 	case retryableStatus(code):
 		// The SDK reads a final 5xx into Okta's error.
 		return httpx.Verdict{Reason: httpx.ReasonServer, Retry: true}
+	case code == http.StatusNoContent:
+		// The edge lets a 204 through (a write may answer so), but every
+		// Okta request teamsync sends answers with JSON: the SDK would
+		// read "no content" as no group, or a page with no members.
+		return httpx.Verdict{Reason: httpx.ReasonMalformed, Retry: true,
+			Err: errors.New("HTTP 204 with no content, where Okta answers with JSON")}
 	case code >= 200 && code < 300:
+		if ct := resp.Header.Get("Content-Type"); strings.Contains(ct, "application/xml") {
+			// The edge refuses a type that is not JSON, but the SDK picks
+			// its decoder by substring, XML first: "application/xml+json"
+			// or a parameter naming application/xml has a JSON body read
+			// as XML, which finds nothing in it and reports no error.
+			return httpx.Verdict{Reason: httpx.ReasonMalformed, Retry: true,
+				Err: fmt.Errorf("HTTP %d with Content-Type %q, which the Okta SDK reads as XML", code, ct)}
+		}
 		if err := checkShape(req, body); err != nil {
 			return httpx.Verdict{Reason: httpx.ReasonMalformed, Retry: true, Err: err}
 		}
