@@ -182,7 +182,7 @@ func (r *Runner) preparers(ctx context.Context, c *Clients, refs []keyedRef) map
 			continue
 		}
 		out[source] = sync.OnceFunc(func() {
-			if err := p.Prepare(ctx, sourceRefs); err != nil && ctx.Err() == nil {
+			if err := prepare(ctx, p, sourceRefs); err != nil && ctx.Err() == nil {
 				r.logger().Warn("preparing group reads failed; each group is read on its own", "source", source, "error", err)
 			}
 		})
@@ -195,11 +195,34 @@ func (r *Runner) readGroup(ctx context.Context, c *Clients, ref providers.GroupR
 	if !ok {
 		return plan.GroupRead{Err: fmt.Errorf("no %s source is configured", ref.Source)}
 	}
-	members, err := p.Members(ctx, ref)
+	members, err := members(ctx, p, ref)
 	if err != nil {
 		return plan.GroupRead{Err: err}
 	}
 	return plan.GroupRead{Members: members}
+}
+
+// members reads one group. A provider that panics (an SDK tripping over an
+// answer it did not expect) fails that group's read, as any other failed
+// read does, instead of the process: serve keeps running, and the planner
+// treats the group as unknown.
+func members(ctx context.Context, p providers.Provider, ref providers.GroupRef) (_ []providers.Member, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%s source panicked reading the group: %v", ref.Source, v)
+		}
+	}()
+	return p.Members(ctx, ref)
+}
+
+// prepare runs p.Prepare, turning a panic into its error as members does.
+func prepare(ctx context.Context, p providers.Preparer, refs []providers.GroupRef) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("panicked: %v", v)
+		}
+	}()
+	return p.Prepare(ctx, refs)
 }
 
 type keyedRef struct {

@@ -2,12 +2,15 @@ package reconcile
 
 import (
 	"context"
+	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/teamsync/teamsync/buildkite"
 	"github.com/teamsync/teamsync/buildkite/bksim"
 	"github.com/teamsync/teamsync/buildkite/bksim/bksimtest"
+	"github.com/teamsync/teamsync/internal/testutil"
 	"github.com/teamsync/teamsync/providers"
 	"github.com/teamsync/teamsync/providers/users"
 	"github.com/teamsync/teamsync/sync/config"
@@ -77,5 +80,58 @@ func TestApplyFailsWhenReadFails(t *testing.T) {
 	}
 	if st := sim.Stats(); st.Mutations != 0 {
 		t.Fatalf("%d mutations after a failed read", st.Mutations)
+	}
+}
+
+// panicky is a provider whose reads and preparation panic, as an SDK
+// tripping over an answer it did not expect would.
+type panicky struct{ prepared bool }
+
+func (p *panicky) Members(ctx context.Context, ref providers.GroupRef) ([]providers.Member, error) {
+	var m map[string][]providers.Member
+	m[ref.Name] = nil // assignment to a nil map
+	return nil, nil
+}
+
+func (p *panicky) Prepare(ctx context.Context, refs []providers.GroupRef) error {
+	p.prepared = true
+	panic("bad answer")
+}
+
+// TestProviderPanicFailsOnlyItsGroup: a panic in a provider's Prepare or
+// Members is that group's failed read, never a crash of the run (or of
+// serve): the other groups are read and planned, and the team whose group
+// is unknown keeps its members.
+func TestProviderPanicFailsOnlyItsGroup(t *testing.T) {
+	_, r, m := rig(t)
+	m.Teams[0].Groups = append(m.Teams[0].Groups, config.Group{Okta: "Eng", Role: model.RoleMember})
+	bad := &panicky{}
+	logs := &testutil.Buffer{}
+	r.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	connect := r.Connect
+	r.Connect = func(ctx context.Context, m *config.Mapping) (*Clients, error) {
+		c, err := connect(ctx, m)
+		if err == nil {
+			c.Providers[providers.SourceOkta] = bad
+		}
+		return c, err
+	}
+	res, err := r.Plan(context.Background(), m, plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bad.prepared {
+		t.Error("Prepare was not called")
+	}
+	if want := `msg="preparing group reads failed; each group is read on its own" source=okta error="panicked: bad answer"`; !strings.Contains(logs.String(), want) {
+		t.Errorf("logs\n%s\nwant a line with\n%s", logs, want)
+	}
+	want := []plan.Error{{Team: "web", Source: "okta:Eng",
+		Message: "okta source panicked reading the group: assignment to entry in nil map"}}
+	if got := res.Plan.Errors; !reflect.DeepEqual(got, want) {
+		t.Errorf("errors %+v\nwant %+v", got, want)
+	}
+	if got := res.Plan.Changes; len(got) != 1 || got[0].Action != plan.ActionAddMember || got[0].Email != "bob@acme.com" {
+		t.Errorf("changes = %+v, want bob added from the users group", got)
 	}
 }
