@@ -36,10 +36,10 @@ const (
 // log lines, redirects, empty answers and the breaker. What this package
 // adds is Okta's own: how its answers read (classify: 429s and their
 // reset, 5xx, pages that are not JSON arrays, 204s, Link headers the SDK
-// cannot follow safely), which requests may be sent twice, what a request
-// is called, pacing that leaves rate-limit headroom for the org's other
-// clients, and the OAuth credentials it sees going past, which it adds to
-// the run's Secrets.
+// cannot follow safely), the one host requests may go to, which requests
+// may be sent twice, what a request is called, pacing that leaves
+// rate-limit headroom for the org's other clients, and the OAuth
+// credentials it sees going past, which it adds to the run's Secrets.
 //
 // The SDK's own retries are off: it retries only 429s, gives up when Date
 // or X-Rate-Limit-Reset is missing, and retries io.EOF without limit, so
@@ -80,8 +80,11 @@ func newTransport(base http.RoundTripper, c Config) *transport {
 	}
 	maxBackoff := c.MaxBackoff
 	t.edge = httpx.NewTransport(httpx.Policy{
-		API:            "okta",
-		Base:           base,
+		API:  "okta",
+		Base: base,
+		// The credential goes to the org's host alone, whatever URL the
+		// SDK builds from an answer.
+		Hosts:          []string{org.Host},
 		AttemptTimeout: c.AttemptTimeout,
 		Deadline:       c.Deadline,
 		MaxRetries:     c.MaxRetries,

@@ -1,10 +1,15 @@
 package okta
 
 import (
+	"errors"
+	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/teamsync/teamsync/internal/httpx"
 )
 
 func TestBucketOf(t *testing.T) {
@@ -52,3 +57,44 @@ func TestRateLimitWait(t *testing.T) {
 }
 
 func stringInt(n int64) string { return strconv.FormatInt(n, 10) }
+
+// countingBase counts the attempts that reach it and answers each with an
+// empty JSON page.
+type countingBase struct{ n int }
+
+func (b *countingBase) RoundTrip(r *http.Request) (*http.Response, error) {
+	b.n++
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader("[]")), Request: r}, nil
+}
+
+func TestRequestsGoToTheOrgHostOnly(t *testing.T) {
+	// Whatever URL the SDK is led to build, only the org's host gets a
+	// request, and with it the credential.
+	c, _, err := Config{OrgURL: "https://acme.okta.com", Token: "t", MaxRetries: -1, Headroom: -1}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := &countingBase{}
+	tr := newTransport(base, c)
+	for _, u := range []string{
+		"https://acme.okta.com.evil.example/api/v1/groups",
+		"https://evil.example/api/v1/groups",
+		"https://acme.okta.com:8443/api/v1/groups",
+	} {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.Header.Set("Authorization", "SSWS t")
+		_, err := tr.RoundTrip(req)
+		var he *httpx.Error
+		if !errors.As(err, &he) || he.Reason != httpx.ReasonURL {
+			t.Errorf("%s: error %v, want the edge's refusal (reason %q)", u, err, httpx.ReasonURL)
+		}
+	}
+	if base.n != 0 {
+		t.Errorf("%d requests sent to other hosts, want none", base.n)
+	}
+	req, _ := http.NewRequest(http.MethodGet, "https://ACME.okta.com/api/v1/groups", nil)
+	if _, err := tr.RoundTrip(req); err != nil || base.n != 1 {
+		t.Errorf("to the org: error %v, %d requests; want it sent", err, base.n)
+	}
+}
