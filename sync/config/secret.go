@@ -4,14 +4,18 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 )
 
 // Resolve returns the secret's current value: the environment variable read
 // through getenv, or the file's content, with one trailing newline trimmed
 // either way (TrimSecret). A file must be private to its owner (see
-// ReadSecretFile). It is called at every run, so a rotated secret is picked
-// up without a restart. Errors name the mapping's file:line, the setting and
-// the variable or file, never the value.
+// ReadSecretFile). The value is a token, sent in a header: one with a line
+// break or other control character left in it (a second newline, a tab, a
+// carriage return) is refused, since it cannot be what its owner meant. It
+// is called at every run, so a rotated secret is picked up without a
+// restart. Errors name the mapping's file:line, the setting and the
+// variable or file, never the value.
 func (s Secret) Resolve(getenv func(string) string) (string, error) {
 	key := s.Key
 	switch {
@@ -23,6 +27,9 @@ func (s Secret) Resolve(getenv func(string) string) (string, error) {
 		if err != nil {
 			return "", s.fail(key, err)
 		}
+		if hasControl(string(v)) {
+			return "", s.fail(key, fmt.Errorf("file %s %s", s.File, controlMsg))
+		}
 		return string(v), nil
 	case s.Env != "":
 		if key == "" {
@@ -32,12 +39,23 @@ func (s Secret) Resolve(getenv func(string) string) (string, error) {
 		if strings.TrimSpace(v) == "" {
 			return "", s.fail(key, fmt.Errorf("environment variable %s is not set or empty", s.Env))
 		}
+		if hasControl(v) {
+			return "", s.fail(key, fmt.Errorf("environment variable %s %s", s.Env, controlMsg))
+		}
 		return v, nil
 	}
 	if key == "" {
 		key = "secret"
 	}
 	return "", s.fail(key, errors.New("no environment variable or file is configured"))
+}
+
+// controlMsg says what is wrong with a token that hasControl.
+const controlMsg = "contains a line break or other control character (only one trailing newline is trimmed)"
+
+// hasControl reports whether v holds a control character.
+func hasControl(v string) bool {
+	return strings.ContainsFunc(v, unicode.IsControl)
 }
 
 // fail makes err an Error at the line that named the secret.

@@ -38,6 +38,8 @@ func TestSecretResolve(t *testing.T) {
 	crlfFile := writeFile(t, "token-crlf", value+"\r\n")
 	twoNewlines := writeFile(t, "token-two", value+" \n\n")
 	bareFile := writeFile(t, "token-bare", value)
+	nulFile := writeFile(t, "token-nul", value+"\x00\n")
+	spaced := writeFile(t, "token-spaced", " "+value+" \n")
 	emptyFile := writeFile(t, "empty", "\n")
 	link := filepath.Join(t.TempDir(), "link")
 	if err := os.Symlink(tokenFile, link); err != nil {
@@ -65,10 +67,23 @@ func TestSecretResolve(t *testing.T) {
 		{"env trims one CRLF", at(Secret{Env: "T", Key: "buildkite.token_env"}),
 			map[string]string{"T": value + "\r\n"}, value, ""},
 		{"env trims nothing else", at(Secret{Env: "T", Key: "buildkite.token_env"}),
-			map[string]string{"T": " " + value + " \n\n"}, " " + value + " \n", ""},
+			map[string]string{"T": " " + value + " \n"}, " " + value + " ", ""},
+		{"env with a second newline", at(Secret{Env: "T", Key: "buildkite.token_env"}),
+			map[string]string{"T": value + "\n\n"}, "",
+			"mapping.yaml:3: buildkite.token_env: environment variable T contains a line break or other control character (only one trailing newline is trimmed)"},
+		{"env with a tab", at(Secret{Env: "T", Key: "okta.token_env"}),
+			map[string]string{"T": value + "\t"}, "",
+			"mapping.yaml:3: okta.token_env: environment variable T contains a line break or other control character (only one trailing newline is trimmed)"},
+		{"env with a CR inside", at(Secret{Env: "T", Key: "buildkite.token_env"}),
+			map[string]string{"T": "bkua_s3cr3t\r-value"}, "",
+			"mapping.yaml:3: buildkite.token_env: environment variable T contains a line break or other control character (only one trailing newline is trimmed)"},
 		{"file trims the trailing newline", at(Secret{File: tokenFile, Key: "buildkite.token_file"}), nil, value, ""},
 		{"file trims one CRLF", at(Secret{File: crlfFile, Key: "buildkite.token_file"}), nil, value, ""},
-		{"file trims only one newline", at(Secret{File: twoNewlines, Key: "buildkite.token_file"}), nil, value + " \n", ""},
+		{"file trims only one newline", at(Secret{File: twoNewlines, Key: "buildkite.token_file"}), nil, "",
+			"mapping.yaml:3: buildkite.token_file: file " + twoNewlines + " contains a line break or other control character (only one trailing newline is trimmed)"},
+		{"file with a NUL", at(Secret{File: nulFile, Key: "okta.token_file"}), nil, "",
+			"mapping.yaml:3: okta.token_file: file " + nulFile + " contains a line break or other control character (only one trailing newline is trimmed)"},
+		{"file keeps spaces", at(Secret{File: spaced, Key: "buildkite.token_file"}), nil, " " + value + " ", ""},
 		{"file without a newline", at(Secret{File: bareFile, Key: "buildkite.token_file"}), nil, value, ""},
 		{"file through a symbolic link", at(Secret{File: link, Key: "buildkite.token_file"}), nil, value, ""},
 		{"file missing", at(Secret{File: missing, Key: "okta.token_file"}), nil, "",
