@@ -144,9 +144,11 @@ func (c Config) withDefaults() (Config, bool, error) {
 
 // cleanOrgURL trims trailing slashes (the SDK joins paths by string
 // concatenation) and checks raw is a URL a credential may go to
-// (httpx.CheckURL) and has the shape of an org URL. It reports whether
-// the URL is plain http (to a loopback host), which the SDK must be told.
-// Errors quote raw only once it is known to carry no password.
+// (httpx.CheckURL) and has the shape of an org URL: scheme and host alone,
+// since a path would be kept before every API path and a query string or
+// fragment would swallow it. It reports whether the URL is plain http (to
+// a loopback host), which the SDK must be told. Errors never quote raw: a
+// query string could hold a key.
 func cleanOrgURL(raw string) (string, bool, error) {
 	s := strings.TrimRight(strings.TrimSpace(raw), "/")
 	if s == "" {
@@ -156,8 +158,8 @@ func cleanOrgURL(raw string) (string, bool, error) {
 		return "", false, fmt.Errorf("okta: org_url %w", err)
 	}
 	u, err := url.Parse(s)
-	if err != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return "", false, fmt.Errorf("okta: org_url %q: want scheme://host with no query or fragment", raw)
+	if err != nil || strings.ContainsAny(s, "?#") || u.Path != "" || u.RawPath != "" {
+		return "", false, errors.New("okta: org_url must be the base URL alone, scheme://host, with no path, query string or fragment")
 	}
 	return s, strings.EqualFold(u.Scheme, "http"), nil
 }

@@ -32,10 +32,15 @@ func TestNewValidates(t *testing.T) {
 			"okta: org_url is not an absolute https URL"},
 		{"password, not quoted", okta.Config{OrgURL: "https://admin:hunter2@acme.okta.com", Token: "t"},
 			"okta: org_url must not carry a user name or password"},
-		{"query", okta.Config{OrgURL: "https://acme.okta.com?x=1", Token: "t"},
-			`okta: org_url "https://acme.okta.com?x=1": want scheme://host with no query or fragment`},
-		{"fragment", okta.Config{OrgURL: "https://acme.okta.com#top", Token: "t"},
-			`okta: org_url "https://acme.okta.com#top": want scheme://host with no query or fragment`},
+		// Never quoted: a query string could hold a key.
+		{"query", okta.Config{OrgURL: "https://acme.okta.com?key=s3cr3t", Token: "t"},
+			"okta: org_url must be the base URL alone, scheme://host, with no path, query string or fragment"},
+		{"empty query", okta.Config{OrgURL: "https://acme.okta.com/?", Token: "t"},
+			"okta: org_url must be the base URL alone, scheme://host, with no path, query string or fragment"},
+		{"fragment", okta.Config{OrgURL: "https://acme.okta.com#s3cr3t", Token: "t"},
+			"okta: org_url must be the base URL alone, scheme://host, with no path, query string or fragment"},
+		{"path", okta.Config{OrgURL: "https://acme.okta.com/s3cr3t/", Token: "t"},
+			"okta: org_url must be the base URL alone, scheme://host, with no path, query string or fragment"},
 		{"empty url", okta.Config{Token: "t"}, "okta: org_url is empty"},
 		{"admin domain", okta.Config{OrgURL: "https://acme-admin.okta.com", Token: "t"},
 			"okta: configure client: your Okta domain should not contain -admin."},
@@ -58,6 +63,8 @@ func TestNewValidates(t *testing.T) {
 				t.Errorf("unexpected error: %v", err)
 			case tt.want != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.want)):
 				t.Errorf("error %v, want %q", err, tt.want)
+			case err != nil && strings.Contains(err.Error(), "s3cr3t"):
+				t.Errorf("error shows the URL: %v", err)
 			}
 		})
 	}

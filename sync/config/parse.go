@@ -176,7 +176,9 @@ func (d *decoder) okta(root object, lines map[string]int) *Okta {
 	case uAt.absent() || (uAt.ok && u == ""):
 		d.add(max(uAt.line, o.line), o.path, "org_url is required")
 	case uAt.ok:
-		d.checkURL(uAt.line, o.path, "org_url", u)
+		if d.checkURL(uAt.line, o.path, "org_url", u) {
+			d.checkBaseURL(uAt.line, o.path, "org_url", u)
+		}
 		k.OrgURL = trimSlash(u)
 	}
 	if v, vAt := d.str(o, "user_email"); vAt.ok {

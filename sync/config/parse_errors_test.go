@@ -129,6 +129,16 @@ func TestParseErrors(t *testing.T) {
 			`mapping.yaml:4: okta: org_url must use https (http is allowed only to a loopback host such as 127.0.0.1 or localhost)`},
 		{"okta org_url not a URL", withTeams("buildkite:", "  organization: acme", "okta:", "  org_url: acme.okta.com"),
 			`mapping.yaml:4: okta: org_url is not an absolute https URL`},
+		// The SDK appends API paths to org_url as a string. The value is
+		// never shown: a query string could hold a key.
+		{"okta org_url with a path", withTeams("buildkite:", "  organization: acme", "okta:", "  org_url: https://acme.okta.com/admin/"),
+			`mapping.yaml:4: okta: org_url must be the base URL alone, such as https://acme.okta.com, but it has a path`},
+		{"okta org_url with a query string", withTeams("buildkite:", "  organization: acme", "okta:", "  org_url: https://acme.okta.com/?key=s3cr3t"),
+			`mapping.yaml:4: okta: org_url must be the base URL alone, such as https://acme.okta.com, but it has a query string`},
+		{"okta org_url with an empty query string", withTeams("buildkite:", "  organization: acme", "okta:", "  org_url: https://acme.okta.com?"),
+			`mapping.yaml:4: okta: org_url must be the base URL alone, such as https://acme.okta.com, but it has a query string`},
+		{"okta org_url with a fragment", withTeams("buildkite:", "  organization: acme", "okta:", `  org_url: "https://acme.okta.com#s3cr3t"`),
+			`mapping.yaml:4: okta: org_url must be the base URL alone, such as https://acme.okta.com, but it has a fragment`},
 		{"buildkite headroom out of range", withTeams("buildkite:", "  organization: acme", "  rate_limit_headroom: 91"),
 			`mapping.yaml:3: buildkite: rate_limit_headroom must be a percentage from 0 to 90, got 91`},
 		{"buildkite headroom negative", withTeams("buildkite:", "  organization: acme", "  rate_limit_headroom: -5"),

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/teamsync/teamsync/internal/httpx"
@@ -69,10 +70,34 @@ func looksLikeToken(s string) bool {
 // checkURL reports, at line, a URL under key that a credential may not be
 // sent to (httpx.CheckURL: https, or http to a loopback host). The message
 // names the key, not the value, which could carry a password.
-func (d *decoder) checkURL(line int, path, key, u string) {
+func (d *decoder) checkURL(line int, path, key, u string) bool {
 	if err := httpx.CheckURL(u); err != nil {
 		d.add(line, path, "%s %v", key, err)
+		return false
 	}
+	return true
+}
+
+// checkBaseURL reports, at line, a URL under key that is not a bare base
+// URL: the Okta SDK appends each API path to it as a string, so a path
+// would be kept, and a query string or fragment would swallow the API's
+// path. As with checkURL, the message never shows the value (a query
+// string may hold a key).
+func (d *decoder) checkBaseURL(line int, path, key, u string) {
+	var extra string
+	switch p, err := url.Parse(trimSlash(strings.TrimSpace(u))); {
+	case err != nil:
+		return // checkURL refuses it
+	case strings.Contains(u, "#"):
+		extra = "a fragment"
+	case strings.Contains(u, "?"):
+		extra = "a query string"
+	case p.Path != "" || p.RawPath != "":
+		extra = "a path"
+	default:
+		return
+	}
+	d.add(line, path, "%s must be the base URL alone, such as https://acme.okta.com, but it has %s", key, extra)
 }
 
 // oneOf renders the allowed values of an enumeration for messages.
