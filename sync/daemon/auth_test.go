@@ -97,12 +97,12 @@ func TestEndpointSecretsRotate(t *testing.T) {
 }
 
 // TestClosedEndpointsWarnOnce checks the one warning at start for each
-// endpoint whose secret is not set, and none when both are.
+// endpoint whose secret is not set or blank, and none when both are set.
 func TestClosedEndpointsWarnOnce(t *testing.T) {
 	t.Parallel()
 	const (
-		syncWarn = `level=WARN msg="POST /sync refuses every request: TEAMSYNC_TRIGGER_TOKEN is not set"`
-		hookWarn = `level=WARN msg="the Okta event hook (/hooks/okta) refuses every request: TEAMSYNC_OKTA_HOOK_SECRET is not set"`
+		syncWarn = `level=WARN msg="POST /sync refuses every request: TEAMSYNC_TRIGGER_TOKEN is not set or blank"`
+		hookWarn = `level=WARN msg="the Okta event hook (/hooks/okta) refuses every request: TEAMSYNC_OKTA_HOOK_SECRET is not set or blank"`
 	)
 	count := func(logs, line string) int {
 		n := 0
@@ -127,6 +127,20 @@ func TestClosedEndpointsWarnOnce(t *testing.T) {
 	logs := closed.logs.String()
 	if count(logs, syncWarn) != 1 || count(logs, hookWarn) != 1 {
 		t.Errorf("want each of these once:\n%s\n%s\nlog:\n%s", syncWarn, hookWarn, logs)
+	}
+
+	// White space alone is as closed: HTTP trims it from any header
+	// that would present it.
+	blank := start(t, o)
+	blank.set(func(h *harness) { h.env[TriggerTokenEnv], h.env[OktaHookSecretEnv] = "  \n", "\t" })
+	blank.run(0)
+	blank.waitRuns(1)
+	if code, _ := blank.call(http.MethodPost, "/sync", map[string]string{"Authorization": "Bearer   "}, nil); code != http.StatusUnauthorized {
+		t.Errorf("POST /sync with a blank token set = %d, want 401", code)
+	}
+	logs = blank.logs.String()
+	if count(logs, syncWarn) != 1 || count(logs, hookWarn) != 1 {
+		t.Errorf("blank secrets: want each of these once:\n%s\n%s\nlog:\n%s", syncWarn, hookWarn, logs)
 	}
 
 	open := start(t, platformSetup())

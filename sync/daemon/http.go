@@ -103,12 +103,17 @@ func bearerToken(header string) (string, bool) {
 
 // secret returns the endpoint secret in the environment variable name as
 // it is now, without one trailing newline (config.TrimSecret), and adds it
-// to Config.Secrets for redaction. Empty means the endpoint is closed.
+// to Config.Secrets for redaction. Empty means the endpoint is closed: so
+// is a value of white space alone, which no request could present (HTTP
+// trims a header's white space).
 func (d *daemon) secret(name string) string {
 	if d.cfg.Getenv == nil {
 		return ""
 	}
 	v := config.TrimSecret(d.cfg.Getenv(name))
+	if strings.TrimSpace(v) == "" {
+		return ""
+	}
 	d.cfg.Secrets.Add(v)
 	return v
 }
@@ -117,10 +122,10 @@ func (d *daemon) secret(name string) string {
 // request for want of their secret.
 func (d *daemon) warnClosedEndpoints() {
 	if d.secret(TriggerTokenEnv) == "" {
-		d.log.Warn("POST /sync refuses every request: " + TriggerTokenEnv + " is not set")
+		d.log.Warn("POST /sync refuses every request: " + TriggerTokenEnv + " is not set or blank")
 	}
 	if d.secret(OktaHookSecretEnv) == "" {
-		d.log.Warn("the Okta event hook (/hooks/okta) refuses every request: " + OktaHookSecretEnv + " is not set")
+		d.log.Warn("the Okta event hook (/hooks/okta) refuses every request: " + OktaHookSecretEnv + " is not set or blank")
 	}
 }
 
