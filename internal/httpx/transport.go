@@ -274,7 +274,7 @@ func (t *Transport) attempt(r *request) outcome {
 		return outcome{reason: ReasonRedirect, notRun: true, err: redirectError(resp)}
 	}
 	v := p.Classify(r.req, resp, body)
-	if v.Reason == "" && resp.StatusCode >= 200 && resp.StatusCode < 300 && resp.StatusCode != http.StatusNoContent {
+	if v.Reason == "" && resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		v = checkJSON(resp, body)
 	}
 	if v.Reason == "" {
@@ -290,9 +290,10 @@ func (t *Transport) attempt(r *request) outcome {
 }
 
 // checkJSON is the verdict on a 2xx answer that its API's Classify
-// accepted: every API teamsync talks to answers JSON, so a body that is
-// empty, null, or declared as anything else is malformed. (SDKs read some
-// other content types as "nothing", which would make a page look empty.)
+// accepted: every request teamsync makes is answered with JSON, so a body
+// that is empty (a 204 too), null, or declared as anything else is
+// malformed. (SDKs read some other content types, and no content, as
+// "nothing", which would make a page look empty.)
 func checkJSON(resp *http.Response, body []byte) Verdict {
 	ct := resp.Header.Get("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)

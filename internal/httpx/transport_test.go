@@ -294,11 +294,19 @@ func TestEmptyAndNullAnswersAreMalformed(t *testing.T) {
 			}
 		})
 	}
-	// A legitimate empty list, and a 204, are answers.
+	// No content is no answer either: no request teamsync makes is
+	// answered that way.
+	s204 := newServer(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	p := quick(nil)
+	p.MaxRetries = -1
+	if _, _, err := send(t, NewTransport(p), "GET", s204.URL+"/page", ""); edgeError(t, err).Reason != ReasonMalformed {
+		t.Fatalf("a 204: %v, want malformed", err)
+	}
+	// A legitimate empty list is an answer.
 	for _, c := range []struct {
 		status int
 		body   string
-	}{{200, "[]"}, {200, "{}"}, {204, ""}} {
+	}{{200, "[]"}, {200, "{}"}, {201, "{}"}} {
 		s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(c.status)
 			_, _ = io.WriteString(w, c.body)
