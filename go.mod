@@ -1,6 +1,6 @@
 module github.com/teamsync/teamsync
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/go-jose/go-jose/v3 v3.0.0
