@@ -87,7 +87,7 @@ func (c *connector) okta(ctx context.Context, o *config.Okta) (providers.Provide
 		if cfg.Token, err = o.Token.Resolve(c.getenv); err != nil {
 			return nil, err
 		}
-	} else if cfg.PrivateKey, err = config.ReadSecretFile("okta.private_key_file", o.PrivateKeyFile); err != nil {
+	} else if cfg.PrivateKey, err = config.ReadSecretFile("okta.private_key_file", o.PrivateKeyFile, c.getenv); err != nil {
 		return nil, err
 	}
 	return okta.New(ctx, cfg) // its errors say "okta: …" already
@@ -111,7 +111,7 @@ func (c *connector) google(ctx context.Context, g *config.Google) (providers.Pro
 	// the metadata server), whatever their type.
 	if g.CredentialsFile != "" {
 		var err error
-		if cfg.CredentialsJSON, err = config.ReadSecretFile("google.credentials_file", g.CredentialsFile); err != nil {
+		if cfg.CredentialsJSON, err = config.ReadSecretFile("google.credentials_file", g.CredentialsFile, c.getenv); err != nil {
 			return nil, err
 		}
 	}
