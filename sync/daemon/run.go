@@ -82,13 +82,23 @@ func (d *daemon) run(ctx context.Context, id, trigger string, teams []string) {
 	}
 	res, err := runner.Apply(ctx, m, plan.Options{})
 	out := runOutcome{trigger: trigger, full: teams == nil, took: d.now().Sub(begin)}
+	// A run cut short by shutdown is the daemon doing what it was asked:
+	// what it says about that is information, not an error or a warning.
+	stopped := ctx.Err() != nil
 	if res != nil {
 		out.plan = res.Plan
+		level := slog.LevelWarn
+		if stopped {
+			level = slog.LevelInfo
+		}
 		for _, e := range out.plan.Errors {
-			log.Warn("read failed: no removals or downgrades for the team", "team", e.Team, "source", e.Source, "error", e.Message)
+			log.Log(ctx, level, "read failed: no removals or downgrades for the team", "team", e.Team, "source", e.Source, "error", e.Message)
 		}
 	}
-	if err != nil {
+	switch {
+	case err != nil && stopped:
+		log.Info("reconcile stopped: the daemon is shutting down", "error", err)
+	case err != nil:
 		log.Error("reconcile failed", "error", err)
 	}
 	result, auditErr := rec.Finish(ctx, out.plan, err, out.took)
