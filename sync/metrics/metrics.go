@@ -41,6 +41,8 @@ type Metrics struct {
 	skipped        prometheus.Counter
 	changes        *prometheus.CounterVec
 	held           prometheus.Gauge
+	planned        *prometheus.GaugeVec
+	dryRun         prometheus.Gauge
 	unplaced       prometheus.Gauge
 	sourceErrors   *prometheus.CounterVec
 	apiRequests    *prometheus.CounterVec
@@ -86,6 +88,14 @@ func New() *Metrics {
 			Name: "teamsync_held_changes",
 			Help: "Changes a guard or observe policy held back in the last full run.",
 		}),
+		planned: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "teamsync_planned_changes",
+			Help: "Changes the last full run planned to write, by action, after the guards: what a dry run would do, or what a run attempted.",
+		}, []string{"action"}),
+		dryRun: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "teamsync_dry_run",
+			Help: "1 when the daemon runs with --dry-run or sync.dry_run: it plans on schedule and writes nothing.",
+		}),
 		unplaced: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "teamsync_unplaced_users",
 			Help: "Desired team memberships that could not be placed in the last full run.",
@@ -117,7 +127,7 @@ func New() *Metrics {
 	}
 	m.registry.MustRegister(
 		m.reconciles, m.duration, m.lastSuccess, m.nextRun, m.skipped, m.changes,
-		m.held, m.unplaced, m.sourceErrors, m.apiRequests, m.rateRemaining,
+		m.held, m.planned, m.dryRun, m.unplaced, m.sourceErrors, m.apiRequests, m.rateRemaining,
 		m.reloadFailures, m.auditErrors, m.inProgress,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -128,10 +138,11 @@ func New() *Metrics {
 	for _, s := range []string{providers.SourceOkta, providers.SourceGoogle, providers.SourceUsers, SourceBuildkite} {
 		m.sourceErrors.WithLabelValues(s)
 	}
-	for _, a := range []plan.Action{plan.ActionCreateTeam, plan.ActionAddMember, plan.ActionUpdateRole, plan.ActionRemoveMember, plan.ActionInvite} {
+	for _, a := range actions() {
 		for _, s := range []plan.Status{plan.StatusApplied, plan.StatusFailed} {
 			m.changes.WithLabelValues(string(a), string(s))
 		}
+		m.planned.WithLabelValues(string(a))
 	}
 	return m
 }
@@ -181,10 +192,32 @@ func (m *Metrics) Change(c plan.Change) {
 	m.changes.WithLabelValues(string(c.Action), string(c.Status)).Inc()
 }
 
-// Outcome sets the held and unplaced gauges from a full run's plan.
+// Outcome sets the held, planned and unplaced gauges from a full run's
+// plan.
 func (m *Metrics) Outcome(p *plan.Plan) {
 	m.held.Set(float64(len(p.Held)))
 	m.unplaced.Set(float64(len(p.Unplaced)))
+	n := map[plan.Action]int{}
+	for _, c := range p.Changes {
+		n[c.Action]++
+	}
+	for _, a := range actions() {
+		m.planned.WithLabelValues(string(a)).Set(float64(n[a]))
+	}
+}
+
+// actions are the values of the action label, all present from the start.
+func actions() []plan.Action {
+	return []plan.Action{plan.ActionCreateTeam, plan.ActionAddMember, plan.ActionUpdateRole, plan.ActionRemoveMember, plan.ActionInvite}
+}
+
+// DryRun records whether the daemon plans without writing.
+func (m *Metrics) DryRun(on bool) {
+	if on {
+		m.dryRun.Set(1)
+		return
+	}
+	m.dryRun.Set(0)
 }
 
 // SourceError counts one failed read of a source (providers.SourceOkta, …,
