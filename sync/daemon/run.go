@@ -68,6 +68,13 @@ func (d *daemon) run(ctx context.Context, id, trigger string, teams []string) {
 		rec.With("teams", teams)
 		log = rec.Logger()
 	}
+	if d.cfg.DryRun {
+		// Nothing is written, so there is nothing for the audit log to
+		// be evidence of; every log line says it was a dry run.
+		rec.Audit = nil
+		rec.With("dry_run", true)
+		log = rec.Logger()
+	}
 	d.met.RunStarted()
 	log.Info("reconcile started")
 	runner := &reconcile.Runner{
@@ -80,7 +87,7 @@ func (d *daemon) run(ctx context.Context, id, trigger string, teams []string) {
 			rec.Change(c)
 		},
 	}
-	res, err := runner.Apply(ctx, m, plan.Options{})
+	res, err := d.reconcile(ctx, runner, m)
 	out := runOutcome{trigger: trigger, full: teams == nil, took: d.now().Sub(begin)}
 	// A run cut short by shutdown is the daemon doing what it was asked:
 	// what it says about that is information, not an error or a warning.
@@ -94,6 +101,10 @@ func (d *daemon) run(ctx context.Context, id, trigger string, teams []string) {
 		for _, e := range out.plan.Errors {
 			log.Log(ctx, level, "read failed: no removals or downgrades for the team", "team", e.Team, "source", e.Source, "error", e.Message)
 		}
+		if d.cfg.DryRun {
+			wouldApply(log, out.plan)
+		}
+		d.warnBudgets(log, trigger, out.plan)
 	}
 	switch {
 	case err != nil && stopped:
@@ -154,6 +165,7 @@ func (d *daemon) finish(ctx context.Context, log *slog.Logger, out runOutcome) {
 	}
 	if out.full && out.plan != nil {
 		d.met.Outcome(out.plan)
+		d.remember(out.plan)
 	}
 	if out.full && ok {
 		d.met.Succeeded(now)
