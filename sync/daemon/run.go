@@ -196,6 +196,13 @@ func (d *daemon) reload(log *slog.Logger) (*config.Mapping, *audit.Log) {
 		return d.mapping, d.audit
 	}
 
+	if m.Sync.DryRun != d.cfg.DryRun {
+		// Decided once, at start: a daemon never starts or stops writing
+		// halfway through its life because a file changed.
+		log.Warn("sync.dry_run in the mapping differs from how serve is running; it takes effect when serve restarts",
+			"sync.dry_run", m.Sync.DryRun, "dry_run", d.cfg.DryRun)
+	}
+
 	// Runs never overlap, and only a run reloads, so auditPath cannot
 	// change between here and the swap below.
 	d.mu.Lock()
