@@ -125,7 +125,7 @@ func start(t *testing.T, o harnessOpts) *harness {
 		t: t, bk: bk, bkURL: bkSrv.URL, okta: oktaSim, oktaURL: oktaSrv,
 		clk: newFakeClock(), met: metrics.New(), dir: dir,
 		mapping: filepath.Join(dir, "mapping.yaml"), audit: filepath.Join(dir, "audit.jsonl"),
-		logs: &testutil.Buffer{},
+		logs:   &testutil.Buffer{},
 		env:    map[string]string{TriggerTokenEnv: triggerToken, OktaHookSecretEnv: hookSecret},
 		dryRun: o.dryRun,
 	}
