@@ -192,26 +192,6 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-func TestDemo(t *testing.T) {
-	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"demo", "--log-level", "warn"}, env{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }})
-	if code != 0 {
-		t.Fatalf("demo exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
-	}
-	out := stdout.String()
-	for _, want := range []string{
-		"valid (3 teams, 6 group entries)",
-		"~ role   alice@acme.com member -> maintainer (via okta:Platform Engineers, okta:Platform Leads)",
-		"+ invite judy@acme.com to security as member (via okta:Security)  [applied]",
-		"Apply: 10 applied, 0 failed.",
-		"? judy@acme.com for security: invitation_pending (via okta:Security)",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("demo output lacks %q", want)
-		}
-	}
-}
-
 // TestApplyWritesAuditLog: the CLI's apply appends one line per change and
 // one per run, with trigger cli, to sync.audit_log.
 func TestApplyWritesAuditLog(t *testing.T) {
