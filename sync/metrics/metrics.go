@@ -47,6 +47,8 @@ type Metrics struct {
 	sourceErrors   *prometheus.CounterVec
 	apiRequests    *prometheus.CounterVec
 	rateRemaining  *prometheus.GaugeVec
+	rateLimit      *prometheus.GaugeVec
+	points         *prometheus.CounterVec
 	reloadFailures prometheus.Counter
 	auditErrors    prometheus.Counter
 	inProgress     prometheus.Gauge
@@ -112,6 +114,14 @@ func New() *Metrics {
 			Name: "teamsync_api_ratelimit_remaining",
 			Help: "Last seen rate-limit headroom per api and window: org (RateLimit-Remaining, X-Rate-Limit-Remaining) or user (RateLimit-User-Remaining); can be negative.",
 		}, []string{"api", "window"}),
+		rateLimit: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "teamsync_api_ratelimit_limit",
+			Help: "Last seen size of each rate-limit window per api and window: org (RateLimit-Limit, X-Rate-Limit-Limit) or user (RateLimit-User-Limit); remaining / limit is the share left.",
+		}, []string{"api", "window"}),
+		points: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "teamsync_api_points_total",
+			Help: "Complexity points the API charged (Buildkite's RateLimit-Complexity-Actual), retries included.",
+		}, []string{"api"}),
 		reloadFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "teamsync_config_reload_failures_total",
 			Help: "Re-reads of the mapping file that failed validation; the last good mapping stayed in force.",
@@ -127,7 +137,7 @@ func New() *Metrics {
 	}
 	m.registry.MustRegister(
 		m.reconciles, m.duration, m.lastSuccess, m.nextRun, m.skipped, m.changes,
-		m.held, m.planned, m.dryRun, m.unplaced, m.sourceErrors, m.apiRequests, m.rateRemaining,
+		m.held, m.planned, m.dryRun, m.unplaced, m.sourceErrors, m.apiRequests, m.rateRemaining, m.rateLimit, m.points,
 		m.reloadFailures, m.auditErrors, m.inProgress,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -138,6 +148,7 @@ func New() *Metrics {
 	for _, s := range []string{providers.SourceOkta, providers.SourceGoogle, providers.SourceUsers, SourceBuildkite} {
 		m.sourceErrors.WithLabelValues(s)
 	}
+	m.points.WithLabelValues(SourceBuildkite) // the one API that charges points
 	for _, a := range actions() {
 		for _, s := range []plan.Status{plan.StatusApplied, plan.StatusFailed} {
 			m.changes.WithLabelValues(string(a), string(s))

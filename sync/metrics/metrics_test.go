@@ -75,6 +75,40 @@ func TestTransportCountsAndHeadroom(t *testing.T) {
 	}
 }
 
+// TestTransportLimitsAndPoints: the size of each window is kept beside
+// its headroom, so that a share can be computed, and Buildkite's charged
+// points add up over requests.
+func TestTransportLimitsAndPoints(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("RateLimit-Remaining", "19950")
+		w.Header().Set("RateLimit-Limit", "20000")
+		w.Header().Set("RateLimit-User-Remaining", "4950")
+		w.Header().Set("RateLimit-User-Limit", "5000")
+		w.Header().Set("RateLimit-Complexity-Actual", "25")
+	}))
+	defer srv.Close()
+	m := New()
+	if got := testutil.ToFloat64(m.points.WithLabelValues("buildkite")); got != 0 {
+		t.Fatalf("points before any request = %v, want a zero series", got)
+	}
+	c := &http.Client{Transport: m.Transport("buildkite", srv.Client().Transport)}
+	for range 3 {
+		resp, err := c.Get(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if got := testutil.ToFloat64(m.points.WithLabelValues("buildkite")); got != 75 {
+		t.Errorf("points = %v, want 75", got)
+	}
+	for window, want := range map[string]float64{WindowOrg: 20000, WindowUser: 5000} {
+		if got := testutil.ToFloat64(m.rateLimit.WithLabelValues("buildkite", window)); got != want {
+			t.Errorf("limit{buildkite,%s} = %v, want %v", window, got, want)
+		}
+	}
+}
+
 type failingRT struct{}
 
 func (failingRT) RoundTrip(*http.Request) (*http.Response, error) {
