@@ -41,6 +41,7 @@ type Metrics struct {
 	skipped        prometheus.Counter
 	changes        *prometheus.CounterVec
 	held           prometheus.Gauge
+	heldByGuard    *prometheus.GaugeVec
 	planned        *prometheus.GaugeVec
 	dryRun         prometheus.Gauge
 	unplaced       prometheus.Gauge
@@ -90,6 +91,10 @@ func New() *Metrics {
 			Name: "teamsync_held_changes",
 			Help: "Changes a guard or observe policy held back in the last full run.",
 		}),
+		heldByGuard: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "teamsync_held_changes_by_guard",
+			Help: "Changes held back in the last full run, by guard: observe (a team's policy, held by design) or a safety guard that needs a human.",
+		}, []string{"guard"}),
 		planned: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "teamsync_planned_changes",
 			Help: "Changes the last full run planned to write, by action, after the guards: what a dry run would do, or what a run attempted.",
@@ -137,7 +142,7 @@ func New() *Metrics {
 	}
 	m.registry.MustRegister(
 		m.reconciles, m.duration, m.lastSuccess, m.nextRun, m.skipped, m.changes,
-		m.held, m.planned, m.dryRun, m.unplaced, m.sourceErrors, m.apiRequests, m.rateRemaining, m.rateLimit, m.points,
+		m.held, m.heldByGuard, m.planned, m.dryRun, m.unplaced, m.sourceErrors, m.apiRequests, m.rateRemaining, m.rateLimit, m.points,
 		m.reloadFailures, m.auditErrors, m.inProgress,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -149,6 +154,9 @@ func New() *Metrics {
 		m.sourceErrors.WithLabelValues(s)
 	}
 	m.points.WithLabelValues(SourceBuildkite) // the one API that charges points
+	for _, g := range guards() {
+		m.heldByGuard.WithLabelValues(g)
+	}
 	for _, a := range actions() {
 		for _, s := range []plan.Status{plan.StatusApplied, plan.StatusFailed} {
 			m.changes.WithLabelValues(string(a), string(s))
@@ -215,6 +223,18 @@ func (m *Metrics) Outcome(p *plan.Plan) {
 	for _, a := range actions() {
 		m.planned.WithLabelValues(string(a)).Set(float64(n[a]))
 	}
+	byGuard := map[string]int{}
+	for _, c := range p.Held {
+		byGuard[c.Guard]++
+	}
+	for _, g := range guards() {
+		m.heldByGuard.WithLabelValues(g).Set(float64(byGuard[g]))
+	}
+}
+
+// guards are the values of the guard label, all present from the start.
+func guards() []string {
+	return []string{plan.GuardObserve, plan.GuardUnknownSource, plan.GuardEmptyGroup, plan.GuardMaxRemovalPercent, plan.GuardMaxRemovals}
 }
 
 // actions are the values of the action label, all present from the start.

@@ -258,3 +258,35 @@ func TestRegistriesAreIndependent(t *testing.T) {
 		t.Error("the default gatherer does not show a series registered in the default registry")
 	}
 }
+
+// TestOutcomeByGuardAndAction: a full run's plan sets the held gauge per
+// guard (every guard present, zero included) and the planned gauge per
+// action, each run replacing the last.
+func TestOutcomeByGuardAndAction(t *testing.T) {
+	m := New()
+	held := func(g string) plan.Change { return plan.Change{Action: plan.ActionRemoveMember, Guard: g} }
+	m.Outcome(&plan.Plan{
+		Changes: []plan.Change{{Action: plan.ActionAddMember}, {Action: plan.ActionAddMember}, {Action: plan.ActionInvite}},
+		Held:    []plan.Change{held(plan.GuardObserve), held(plan.GuardMaxRemovals), held(plan.GuardMaxRemovals)},
+	})
+	m.Outcome(&plan.Plan{
+		Changes: []plan.Change{{Action: plan.ActionAddMember}},
+		Held:    []plan.Change{held(plan.GuardMaxRemovals), held(plan.GuardMaxRemovals)},
+	})
+	for _, c := range []struct {
+		name string
+		got  float64
+		want float64
+	}{
+		{"held by max_removals", testutil.ToFloat64(m.heldByGuard.WithLabelValues(plan.GuardMaxRemovals)), 2},
+		{"held by observe, gone", testutil.ToFloat64(m.heldByGuard.WithLabelValues(plan.GuardObserve)), 0},
+		{"planned adds", testutil.ToFloat64(m.planned.WithLabelValues(string(plan.ActionAddMember))), 1},
+		{"planned invites, gone", testutil.ToFloat64(m.planned.WithLabelValues(string(plan.ActionInvite))), 0},
+		{"guard series", float64(testutil.CollectAndCount(m.heldByGuard)), 5},
+		{"action series", float64(testutil.CollectAndCount(m.planned)), 5},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
