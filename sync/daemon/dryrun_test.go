@@ -146,3 +146,23 @@ func TestFirstRunOverBudgetSaysSo(t *testing.T) {
 		})
 	}
 }
+
+// TestDryRunDecidedAtStart: a mapping edited to dry_run: true while the
+// daemon runs does not turn it into a dry run (the decision is made once,
+// at start), and every run says so at WARN.
+func TestDryRunDecidedAtStart(t *testing.T) {
+	t.Parallel()
+	o := platformSetup()
+	h := start(t, o)
+	h.waitRuns(1)
+	h.setGroup("Platform Engineers", "alice@acme.com", "bob@acme.com", "carol@acme.com")
+	h.writeMapping(strings.Replace(h.mappingFile("@every 1s", o.teams), "sync:\n", "sync:\n  dry_run: true\n", 1))
+	h.tick(1e9)
+	h.waitRuns(2)
+	if got, want := h.team("platform"), []string{"alice@acme.com:member", "bob@acme.com:member", "carol@acme.com:member"}; !slices.Equal(got, want) {
+		t.Errorf("platform = %v, want %v: the daemon kept writing", got, want)
+	}
+	if !strings.Contains(h.logs.String(), `level=WARN msg="sync.dry_run: true takes effect when serve restarts; until then this daemon writes (sync.policy: observe stops writes at the next run)"`) {
+		t.Errorf("no warning that sync.dry_run waits for a restart:\n%s", h.logs.String())
+	}
+}

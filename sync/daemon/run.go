@@ -196,11 +196,11 @@ func (d *daemon) reload(log *slog.Logger) (*config.Mapping, *audit.Log) {
 		return d.mapping, d.audit
 	}
 
-	if m.Sync.DryRun != d.cfg.DryRun {
+	if m.Sync.DryRun && !d.cfg.DryRun {
 		// Decided once, at start: a daemon never starts or stops writing
-		// halfway through its life because a file changed.
-		log.Warn("sync.dry_run in the mapping differs from how serve is running; it takes effect when serve restarts",
-			"sync.dry_run", m.Sync.DryRun, "dry_run", d.cfg.DryRun)
+		// halfway through its life because a file changed. Whoever set
+		// this expects no writes, so every run says that it still writes.
+		log.Warn("sync.dry_run: true takes effect when serve restarts; until then this daemon writes (sync.policy: observe stops writes at the next run)")
 	}
 
 	// Runs never overlap, and only a run reloads, so auditPath cannot
