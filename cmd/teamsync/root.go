@@ -95,6 +95,7 @@ the adds, removals and role changes that make Buildkite match.
 
 Results go to stdout, logs to stderr.`,
 		Example: `  teamsync demo                          # the whole job against simulated APIs
+  teamsync demo --serve                  # the daemon against them, to try with curl
   teamsync validate                      # check mapping.yaml (no credentials needed)
   teamsync plan                          # what would change
   teamsync plan --format json | jq .summary
