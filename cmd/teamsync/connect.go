@@ -95,7 +95,7 @@ func (c *connector) okta(ctx context.Context, o *config.Okta, run *httpx.Secrets
 			return nil, err
 		}
 		c.secrets.Add(cfg.Token)
-	} else if cfg.PrivateKey, err = config.ReadSecretFile("okta.private_key_file", o.PrivateKeyFile); err != nil {
+	} else if cfg.PrivateKey, err = config.ReadSecretFile("okta.private_key_file", o.PrivateKeyFile, c.getenv); err != nil {
 		return nil, err
 	}
 	return okta.New(ctx, cfg) // its errors say "okta: …" already
@@ -119,7 +119,7 @@ func (c *connector) google(ctx context.Context, g *config.Google, run *httpx.Sec
 	// the metadata server), whatever their type.
 	if g.CredentialsFile != "" {
 		var err error
-		if cfg.CredentialsJSON, err = config.ReadSecretFile("google.credentials_file", g.CredentialsFile); err != nil {
+		if cfg.CredentialsJSON, err = config.ReadSecretFile("google.credentials_file", g.CredentialsFile, c.getenv); err != nil {
 			return nil, err
 		}
 	}

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"context"
 	"embed"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -34,23 +34,55 @@ const (
 	demoOktaToken      = "demo-okta-token"
 )
 
+// demoFlags are demo's own flags.
+type demoFlags struct {
+	dir    string // seed directory
+	keep   string // keep the generated files here
+	serve  bool
+	listen string
+}
+
 func newDemoCmd(g *globals) *cobra.Command {
-	var dir string
+	var f demoFlags
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the whole job against simulated Okta, Google and Buildkite",
 		Long: `demo starts simulated Okta, Google Workspace and Buildkite APIs on loopback,
 seeded with a small fictional company built into the binary (from
 cmd/teamsync/testdata/demo: a few teams that have drifted from the IdPs),
-and runs validate → plan → apply → plan against them with the real
-clients. No accounts, no network.`,
+shows the mapping and where everything starts, and runs validate → plan →
+apply → plan against them with the real clients, giving each step's exit
+code and what it means. No accounts, no network.
+
+With --serve it runs the real daemon (teamsync serve) against the same
+simulators instead, on a loopback port, and prints ready-to-paste curl
+lines: the metrics, a reconcile now, the last plan, a change to make in the
+simulated Okta, the event hook delivery that tells the daemon about it, and
+how to watch the change arrive in the simulated Buildkite. Ctrl-C stops
+everything.
+
+The generated files (the mapping with the simulators' addresses, the
+Google key, the audit log) are removed on exit; --keep DIR writes them to
+DIR instead and leaves them there. demo uses its own mapping, so it refuses
+--config.`,
 		Example: `  go run ./cmd/teamsync demo
-  teamsync demo --dir ./my-seed   # your own buildkite.yaml, okta.yaml, google.yaml, mapping.yaml`,
+  teamsync demo --serve                 # the daemon, to try with curl
+  teamsync demo --keep ./demo-files     # keep the mapping and audit log it wrote
+  teamsync demo --dir ./my-seed         # your own buildkite.yaml, okta.yaml, google.yaml, mapping.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Flags().Changed("config") {
+				return usagef("demo runs against its own mapping and does not read --config; use --dir for your own seed files")
+			}
+			if cmd.Flags().Changed("listen") && !f.serve {
+				return usagef("--listen is for demo --serve")
+			}
+			if err := checkLoopback(f.listen); err != nil {
+				return err
+			}
 			var files fs.FS
-			if dir != "" {
-				files = os.DirFS(dir)
+			if f.dir != "" {
+				files = os.DirFS(f.dir)
 			} else {
 				sub, err := fs.Sub(demoFiles, "testdata/demo")
 				if err != nil {
@@ -58,85 +90,126 @@ clients. No accounts, no network.`,
 				}
 				files = sub
 			}
-			return runDemo(cmd.Context(), g, files)
+			log, err := g.logger()
+			if err != nil {
+				return err
+			}
+			dir, err := demoDir(f.keep)
+			if err != nil {
+				return err
+			}
+			w, err := startDemo(files, dir, log)
+			if err != nil {
+				if f.keep == "" {
+					os.RemoveAll(dir)
+				}
+				return fmt.Errorf("demo: %w", err)
+			}
+			defer w.close(f.keep == "")
+			if f.serve {
+				err = runDemoServe(cmd.Context(), g, w, f.listen, log)
+			} else {
+				err = runDemo(cmd.Context(), g, w)
+			}
+			switch {
+			case err != nil:
+			case f.keep != "":
+				_, err = fmt.Fprintf(g.stdout, "\nThe files are kept in %s: %s. The simulators its mapping points at are gone.\n",
+					f.keep, strings.Join(w.files(), ", "))
+			case f.serve:
+				_, err = fmt.Fprintf(g.stdout, "\nStopped: the daemon and the simulators are gone, and %s is removed.\n", w.dir)
+			}
+			return err
 		},
 	}
-	cmd.Flags().StringVar(&dir, "dir", "", "seed directory (default: the built-in cmd/teamsync/testdata/demo)")
+	cmd.Flags().StringVar(&f.dir, "dir", "", "seed directory (default: the built-in cmd/teamsync/testdata/demo)")
+	cmd.Flags().StringVar(&f.keep, "keep", "", "write the generated files (mapping, key, audit log) to this new or empty directory and keep them")
+	cmd.Flags().BoolVar(&f.serve, "serve", false, "run the daemon against the simulators until Ctrl-C, with curl lines to try")
+	cmd.Flags().StringVar(&f.listen, "listen", "127.0.0.1:0", "with --serve: the daemon's loopback address (port 0: any free port)")
 	return cmd
 }
 
-// demoWorld is the simulators the demo runs against.
+// checkLoopback refuses a demo address that is not on loopback: the demo
+// prints its tokens for anyone to paste.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return usagef("--listen %q: %v", addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return usagef("--listen %q: the demo listens on loopback only (127.0.0.1 or ::1)", addr)
+	}
+	return nil
+}
+
+// demoDir is where the demo writes its files: keep, created if missing and
+// refused unless empty, or else a new temporary directory.
+func demoDir(keep string) (string, error) {
+	if keep == "" {
+		return os.MkdirTemp("", "teamsync-demo-")
+	}
+	if err := os.MkdirAll(keep, 0o700); err != nil {
+		return "", fmt.Errorf("--keep: %w", err)
+	}
+	entries, err := os.ReadDir(keep)
+	if err != nil {
+		return "", fmt.Errorf("--keep: %w", err)
+	}
+	if len(entries) > 0 {
+		return "", usagef("--keep %s: the directory is not empty; name a new or empty one", keep)
+	}
+	// The demo writes a key file there, which teamsync wants private.
+	if err := os.Chmod(keep, 0o700); err != nil {
+		return "", fmt.Errorf("--keep: %w", err)
+	}
+	return keep, nil
+}
+
+// demoWorld is the simulators the demo runs against, and the seeds they
+// started from.
 type demoWorld struct {
-	dir       string // temporary directory holding the mapping and keys
+	dir       string // holds the mapping, the key and the audit log
+	mapping   string // path of the mapping with the simulators' addresses
 	buildkite *bksim.Server
 	okta      *oktasim.Server
 	google    *googlesim.Server
-	servers   []*httptest.Server
+	servers   []*httptest.Server // buildkite, okta, google
+	seed      demoSeed
 }
 
-func (w *demoWorld) close() {
+// demoSeed is where the demo starts: the seed files as loaded.
+type demoSeed struct {
+	buildkite bksim.State
+	okta      oktasim.State
+	google    googlesim.State
+}
+
+func (w *demoWorld) close(remove bool) {
 	for _, s := range w.servers {
 		s.Close()
 	}
-	os.RemoveAll(w.dir)
+	if remove {
+		os.RemoveAll(w.dir)
+	}
 }
 
-func runDemo(ctx context.Context, g *globals, files fs.FS) error {
-	log, err := g.logger()
-	if err != nil {
-		return err
+// files lists what the demo wrote to its directory.
+func (w *demoWorld) files() []string {
+	entries, _ := os.ReadDir(w.dir)
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Name())
 	}
-	w, mapping, err := startDemo(files, log)
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	defer w.close()
-
-	demoEnv := map[string]string{
-		"BUILDKITE_API_TOKEN": demoBuildkiteToken,
-		"OKTA_API_TOKEN":      demoOktaToken,
-	}
-	step := func(title string, want int, args ...string) error {
-		fmt.Fprintf(g.stdout, "\n━━━ %s\n$ teamsync %s\n\n", title, strings.Join(args, " "))
-		args = append(args, "--config", mapping, "--log-format", g.logFormat, "--log-level", g.logLevel)
-		code := run(ctx, args, env{stdout: g.stdout, stderr: g.stderr, getenv: func(k string) string { return demoEnv[k] }})
-		if code != want {
-			return fmt.Errorf("demo: teamsync %s exited %d, want %d", args[0], code, want)
-		}
-		return nil
-	}
-	fmt.Fprintf(g.stdout, "teamsync demo: simulated Buildkite at %s, Okta at %s, Google at %s\n",
-		w.servers[0].URL, w.servers[1].URL, w.servers[2].URL)
-	if err := step("1. Check the mapping (no credentials needed)", exitOK, "validate"); err != nil {
-		return err
-	}
-	if err := step("2. Plan: what would change, and which group caused it", exitOK, "plan"); err != nil {
-		return err
-	}
-	w.buildkite.ResetStats()
-	if err := step("3. Apply", exitOK, "apply"); err != nil {
-		return err
-	}
-	applied := w.buildkite.Stats()
-	if err := step("4. Plan again: Buildkite now matches the IdPs", exitOK, "plan", "--detailed-exitcode"); err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(g.stdout, "\nThe apply step sent %d GraphQL requests (%d mutations). Okta served %d requests, Google %d, over all four steps.\n",
-		applied.Requests, applied.Mutations, w.okta.TotalRequests(), w.google.TotalRequests())
-	return err
+	return out
 }
 
 // startDemo starts the three simulators seeded from files and writes the
-// mapping with their addresses filled in. It returns the mapping's path.
-func startDemo(files fs.FS, log *slog.Logger) (*demoWorld, string, error) {
-	dir, err := os.MkdirTemp("", "teamsync-demo-")
-	if err != nil {
-		return nil, "", err
-	}
+// mapping, with their addresses filled in, to dir.
+func startDemo(files fs.FS, dir string, log *slog.Logger) (*demoWorld, error) {
 	w := &demoWorld{dir: dir}
-	fail := func(err error) (*demoWorld, string, error) {
-		w.close()
-		return nil, "", err
+	fail := func(err error) (*demoWorld, error) {
+		w.close(false)
+		return nil, err
 	}
 	for _, name := range []string{"buildkite.yaml", "okta.yaml", "google.yaml", "mapping.yaml"} {
 		if err := copyFile(files, name, filepath.Join(dir, name)); err != nil {
@@ -144,8 +217,8 @@ func startDemo(files fs.FS, log *slog.Logger) (*demoWorld, string, error) {
 		}
 	}
 
-	bkState, err := bksim.LoadState(filepath.Join(dir, "buildkite.yaml"))
-	if err != nil {
+	var err error
+	if w.seed.buildkite, err = bksim.LoadState(filepath.Join(dir, "buildkite.yaml")); err != nil {
 		return fail(err)
 	}
 	// Every operation is validated against the schema shipped with bksim,
@@ -156,19 +229,17 @@ func startDemo(files fs.FS, log *slog.Logger) (*demoWorld, string, error) {
 			return fail(err)
 		}
 	}
-	if w.buildkite, err = bksim.New(bkState, opts); err != nil {
+	if w.buildkite, err = bksim.New(w.seed.buildkite, opts); err != nil {
 		return fail(err)
 	}
-	oktaState, err := oktasim.LoadState(filepath.Join(dir, "okta.yaml"))
-	if err != nil {
+	if w.seed.okta, err = oktasim.LoadState(filepath.Join(dir, "okta.yaml")); err != nil {
 		return fail(err)
 	}
-	w.okta = oktasim.New(oktaState, oktasim.Options{Token: demoOktaToken})
-	googleState, err := googlesim.LoadState(filepath.Join(dir, "google.yaml"))
-	if err != nil {
+	w.okta = oktasim.New(w.seed.okta, oktasim.Options{Token: demoOktaToken})
+	if w.seed.google, err = googlesim.LoadState(filepath.Join(dir, "google.yaml")); err != nil {
 		return fail(err)
 	}
-	if w.google, err = googlesim.New(googleState, googlesim.Options{}); err != nil {
+	if w.google, err = googlesim.New(w.seed.google, googlesim.Options{}); err != nil {
 		return fail(err)
 	}
 	bk, ok, gg := httptest.NewServer(w.buildkite), httptest.NewServer(w.okta), httptest.NewServer(w.google)
@@ -187,12 +258,13 @@ func startDemo(files fs.FS, log *slog.Logger) (*demoWorld, string, error) {
 		"{{okta_url}}", ok.URL,
 		"{{google_endpoint}}", gg.URL+"/",
 		"{{google_credentials}}", key,
+		"{{audit_log}}", filepath.Join(dir, "audit.jsonl"),
 	).Replace(string(raw))
-	mapping := filepath.Join(dir, "mapping.yaml")
-	if err := os.WriteFile(mapping, []byte(text), 0o600); err != nil {
+	w.mapping = filepath.Join(dir, "mapping.yaml")
+	if err := os.WriteFile(w.mapping, []byte(text), 0o600); err != nil {
 		return fail(err)
 	}
-	return w, mapping, nil
+	return w, nil
 }
 
 func copyFile(files fs.FS, name, to string) error {

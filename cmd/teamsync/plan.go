@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"fmt"
 	"log/slog"
 
 	"github.com/spf13/cobra"
@@ -30,7 +28,7 @@ func (f *runFlags) options(cmd *cobra.Command) (plan.Options, error) {
 	var opts plan.Options
 	if cmd.Flags().Changed("allow-removals") {
 		if f.allowRemovals < 0 {
-			return opts, errors.New("--allow-removals must be 0 or more")
+			return opts, usagef("--allow-removals must be 0 or more")
 		}
 		n := f.allowRemovals
 		opts.AllowRemovals = &n
@@ -88,7 +86,7 @@ func checkFormat(format string) error {
 	case plan.FormatText, plan.FormatJSON, plan.FormatMarkdown, "md":
 		return nil
 	}
-	return fmt.Errorf("--format %q: want text, json or markdown", format)
+	return usagef("--format %q: want text, json or markdown", format)
 }
 
 // session is what plan and apply set up before they run.

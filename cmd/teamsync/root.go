@@ -47,7 +47,21 @@ type globals struct {
 	configPath string
 	logFormat  string
 	logLevel   string
+	// started is set once cobra has accepted the command line and a
+	// command begins; an error before that is a usage error.
+	started bool
 }
+
+// usageError is a mistake in how teamsync was called: a flag or argument
+// it does not take, or a flag value it refuses before doing anything. run
+// points to --help after it.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// usagef makes a usageError.
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
 // run executes the command line and returns the process exit code.
 func run(ctx context.Context, args []string, e env) int {
@@ -56,17 +70,22 @@ func run(ctx context.Context, args []string, e env) int {
 	root.SetArgs(args)
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	var code exitCode
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &code):
 		return int(code)
-	default:
-		fmt.Fprintf(e.stderr, "teamsync: %s\n", g.secrets.Redact(err.Error()))
-		return exitError
 	}
+	fmt.Fprintf(e.stderr, "teamsync: %s\n", strings.TrimRight(g.secrets.Redact(err.Error()), "\n"))
+	// Cobra refuses unknown commands, flags and arguments before any
+	// command starts; those are usage errors too.
+	var usage usageError
+	if errors.As(err, &usage) || !g.started {
+		fmt.Fprintf(e.stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	}
+	return exitError
 }
 
 func newRoot(g *globals) *cobra.Command {
@@ -79,12 +98,16 @@ the adds, removals and role changes that make Buildkite match.
 
 Results go to stdout, logs to stderr.`,
 		Example: `  teamsync demo                          # the whole job against simulated APIs
+  teamsync demo --serve                  # the daemon against them, to try with curl
   teamsync validate                      # check mapping.yaml (no credentials needed)
   teamsync plan                          # what would change
   teamsync plan --format json | jq .summary
   teamsync apply --team platform         # apply one team's changes`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRun: func(*cobra.Command, []string) {
+			g.started = true
+		},
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.configPath, "config", "", "mapping file (default $TEAMSYNC_CONFIG, else ./mapping.yaml)")
@@ -123,7 +146,7 @@ func (g *globals) render(p *plan.Plan, format string) error {
 func (g *globals) logger() (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", g.logLevel)
+		return nil, usagef("--log-level %q: want debug, info, warn or error", g.logLevel)
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	var h slog.Handler
@@ -133,7 +156,15 @@ func (g *globals) logger() (*slog.Logger, error) {
 	case "json":
 		h = slog.NewJSONHandler(g.stderr, opts)
 	default:
-		return nil, fmt.Errorf("--log-format %q: want text or json", g.logFormat)
+		return nil, usagef("--log-format %q: want text or json", g.logFormat)
 	}
 	return slog.New(httpx.RedactHandler(h, g.secrets)), nil
+}
+
+// plural is "1 team" or "2 teams".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

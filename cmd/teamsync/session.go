@@ -28,7 +28,7 @@ func (g *globals) session(cmd *cobra.Command, f runFlags) (*session, error) {
 	}
 	if len(f.teams) > 0 {
 		if m, err = m.Select(f.teams); err != nil {
-			return nil, fmt.Errorf("--team: %w", err)
+			return nil, usageError{fmt.Errorf("--team: %w", err)}
 		}
 	}
 	if err := m.CheckCredentials(g.getenv); err != nil {

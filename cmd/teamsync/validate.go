@@ -51,7 +51,7 @@ Exit codes: 0 valid, 1 invalid.`,
 				for _, e := range res.Plan.Errors {
 					fmt.Fprintf(g.stderr, "%s: team %q: %s: %s\n", path, e.Team, e.Source, g.secrets.Redact(e.Message))
 				}
-				return fmt.Errorf("%s: %d problem(s) found online", path, n)
+				return fmt.Errorf("%s: %s found online", path, plural(n, "problem", "problems"))
 			}
 			_, err = fmt.Fprintf(g.stdout, "%s: valid online (%s; credentials, groups and teams checked)\n", path, describe(s.mapping))
 			return err
@@ -67,5 +67,5 @@ func describe(m *config.Mapping) string {
 	for _, t := range m.Teams {
 		groups += len(t.Groups)
 	}
-	return fmt.Sprintf("%d teams, %d group entries", len(m.Teams), groups)
+	return plural(len(m.Teams), "team", "teams") + ", " + plural(groups, "group entry", "group entries")
 }

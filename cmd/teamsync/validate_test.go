@@ -48,7 +48,7 @@ teams:
 	for _, want := range []string{
 		h.config + `: team "ghost": okta:Nope: okta group "Nope": no group has this exact name`,
 		h.config + `: team "ghost": buildkite: team does not exist in Buildkite (set create: true to create it)`,
-		"teamsync: " + h.config + ": 2 problem(s) found online",
+		"teamsync: " + h.config + ": 2 problems found online",
 	} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)

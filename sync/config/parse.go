@@ -26,7 +26,7 @@ func knownKeys(section string) []string {
 	case "google":
 		return []string{"credentials_file", "subject", "impersonate_service_account", "endpoint", "nested", "request_timeout"}
 	case "sync":
-		return []string{"schedule", "policy", "missing_users", "max_removals", "max_removal_percent", "protected_users", "email_domains", "audit_log"}
+		return []string{"schedule", "policy", "missing_users", "max_removals", "max_removal_percent", "protected_users", "email_domains", "audit_log", "dry_run"}
 	case "team":
 		return []string{"slug", "name", "create", "privacy", "policy", "groups"}
 	case "group":
@@ -338,6 +338,7 @@ func (d *decoder) sync(root object) Sync {
 		s.EmailDomains[from] = to
 	}
 	s.AuditLog, _ = d.str(o, "audit_log")
+	s.DryRun, _ = d.boolean(o, "dry_run")
 	return s
 }
 

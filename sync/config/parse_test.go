@@ -167,22 +167,23 @@ func TestParseFull(t *testing.T) {
 		ProtectedUsers: []string{"ci-bot@acme.com"},
 		EmailDomains:   map[string]string{"corp.acme.com": "acme.com"},
 		AuditLog:       "/var/log/teamsync.jsonl",
+		DryRun:         true,
 	}
 	if !reflect.DeepEqual(m.Sync, wantSync) {
 		t.Errorf("sync:\n got %+v\nwant %+v", m.Sync, wantSync)
 	}
 	wantTeams := []Team{
 		{
-			Slug: "platform-eng", Name: "Platform / Eng!", Create: true, Privacy: PrivacyVisible, Policy: model.PolicyObserve, Line: 33,
+			Slug: "platform-eng", Name: "Platform / Eng!", Create: true, Privacy: PrivacyVisible, Policy: model.PolicyObserve, Line: 34,
 			Groups: []Group{
-				{Okta: "Platform Engineers", Role: model.RoleMaintainer, AllowEmpty: true, Line: 39},
-				{Google: "eng@acme.com", Role: model.RoleMember, Line: 42},
-				{Users: []string{"alice@acme.com", "bob@acme.com"}, Role: model.RoleMember, Line: 43},
+				{Okta: "Platform Engineers", Role: model.RoleMaintainer, AllowEmpty: true, Line: 40},
+				{Google: "eng@acme.com", Role: model.RoleMember, Line: 43},
+				{Users: []string{"alice@acme.com", "bob@acme.com"}, Role: model.RoleMember, Line: 44},
 			},
 		},
 		{
-			Slug: "web", Name: "web", Privacy: PrivacySecret, Policy: model.PolicyAdditive, Line: 44,
-			Groups: []Group{{Okta: "00g123", Role: model.RoleMember, Line: 46}},
+			Slug: "web", Name: "web", Privacy: PrivacySecret, Policy: model.PolicyAdditive, Line: 45,
+			Groups: []Group{{Okta: "00g123", Role: model.RoleMember, Line: 47}},
 		},
 	}
 	if !reflect.DeepEqual(m.Teams, wantTeams) {
@@ -249,7 +250,27 @@ func TestParseAliasExpansionLimit(t *testing.T) {
 	}
 	lines = append(lines, "teams: []")
 	_, err := Parse("mapping.yaml", []byte(doc(lines...)))
-	want := "mapping.yaml:1: aliases expand the file to more than 1048576 nodes"
+	want := "mapping.yaml:1: aliases expand the file to over 1048576 nodes, the most teamsync reads, from 85 nodes as written; repeat fewer or smaller anchored values"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
+	}
+}
+
+// TestParseSizeLimit: a file that is large as written, without a single
+// alias, is told apart from one that aliases make large.
+func TestParseSizeLimit(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("buildkite:\n  organization: acme\nx-big: [")
+	for i := range 1 << 20 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("1")
+	}
+	b.WriteString("]\nteams: []\n")
+	data := []byte(b.String())
+	_, err := Parse("mapping.yaml", data)
+	want := fmt.Sprintf("mapping.yaml:1: the file is too large: it has over 1048576 YAML nodes as written (%d bytes), the most teamsync reads; split the mapping", len(data))
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v, want %s", err, want)
 	}

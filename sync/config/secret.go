@@ -23,7 +23,11 @@ func (s Secret) Resolve(getenv func(string) string) (string, error) {
 		if key == "" {
 			key = "token_file"
 		}
-		v, err := readSecretFile(s.File, true)
+		path, err := ExpandPath(s.File, getenv)
+		if err != nil {
+			return "", s.fail(key, err)
+		}
+		v, err := readSecretFile(path, true)
 		if err != nil {
 			return "", s.fail(key, err)
 		}
@@ -92,13 +96,13 @@ func (m *Mapping) CheckCredentials(getenv func(string) string) error {
 			if _, err := k.Token.Resolve(getenv); err != nil {
 				fail(err)
 			}
-		} else if _, err := readSecretFile(k.PrivateKeyFile, true); err != nil {
+		} else if _, err := readExpanded(k.PrivateKeyFile, getenv); err != nil {
 			c.list = append(c.list, Error{File: m.Path, Line: m.line("okta.private_key_file", k.Line), Path: "okta.private_key_file", Msg: err.Error(), err: err})
 		}
 	}
 	if g := m.Google; g != nil && usesGoogle {
 		if g.CredentialsFile != "" {
-			if _, err := readSecretFile(g.CredentialsFile, true); err != nil {
+			if _, err := readExpanded(g.CredentialsFile, getenv); err != nil {
 				c.list = append(c.list, Error{File: m.Path, Line: m.line("google.credentials_file", g.Line), Path: "google.credentials_file", Msg: err.Error(), err: err})
 			}
 		} else if adc := getenv("GOOGLE_APPLICATION_CREDENTIALS"); adc != "" {
@@ -110,6 +114,16 @@ func (m *Mapping) CheckCredentials(getenv func(string) string) error {
 		}
 	}
 	return c.err()
+}
+
+// readExpanded reads a private key file the mapping names, its path
+// expanded with ExpandPath.
+func readExpanded(path string, getenv func(string) string) ([]byte, error) {
+	p, err := ExpandPath(path, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return readSecretFile(p, true)
 }
 
 // sourcesUsed reports whether any team names an okta or a google group.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -24,15 +25,46 @@ func TrimSecret(v string) string {
 	return strings.TrimSuffix(v, "\n")
 }
 
+// ExpandPath replaces $NAME and ${NAME} in a path the mapping names (a
+// token_file, okta.private_key_file or google.credentials_file) with the
+// variable's value through getenv, so that a mapping can name a file in a
+// directory only the environment knows, such as systemd's
+// $CREDENTIALS_DIRECTORY. A variable that is not set is an error rather
+// than an empty string, which would turn "${CREDENTIALS_DIRECTORY}/bk" into
+// "/bk".
+func ExpandPath(path string, getenv func(string) string) (string, error) {
+	if !strings.Contains(path, "$") {
+		return path, nil
+	}
+	var missing []string
+	out := os.Expand(path, func(name string) string {
+		v := ""
+		if getenv != nil {
+			v = getenv(name)
+		}
+		if v == "" && !slices.Contains(missing, name) {
+			missing = append(missing, name)
+		}
+		return v
+	})
+	switch len(missing) {
+	case 0:
+		return out, nil
+	case 1:
+		return "", fmt.Errorf("%s names $%s, which is not set", path, missing[0])
+	}
+	return "", fmt.Errorf("%s names $%s, which are not set", path, strings.Join(missing, " and $"))
+}
+
 // ReadSecretFile reads the file that setting (such as
-// "okta.private_key_file") names and returns its content with one trailing
-// newline trimmed. It refuses a file that anyone but its owner may read or
+// "okta.private_key_file") names, its path expanded with ExpandPath through
+// getenv, and returns its content with one trailing newline trimmed. It refuses a file that anyone but its owner may read or
 // write, since whoever can read it holds the credential, with the chmod that
 // fixes it; a file owned by root may also be readable (not writable) by its
 // group, which is how the kubelet mounts a Secret for a pod's fsGroup. The
 // error is an Error naming setting and the path, never the content.
-func ReadSecretFile(setting, path string) ([]byte, error) {
-	data, err := readSecretFile(path, true)
+func ReadSecretFile(setting, path string, getenv func(string) string) ([]byte, error) {
+	data, err := readExpanded(path, getenv)
 	if err != nil {
 		return nil, Error{Path: setting, Msg: err.Error(), err: err}
 	}

@@ -59,7 +59,7 @@ func TestReadSecretFile(t *testing.T) {
 	open := writeFileMode(t, "okta-open.pem", pem+"\n", 0o644)
 	missing := filepath.Join(t.TempDir(), "missing.pem")
 
-	got, err := ReadSecretFile("okta.private_key_file", private)
+	got, err := ReadSecretFile("okta.private_key_file", private, nil)
 	if err != nil || string(got) != pem {
 		t.Errorf("ReadSecretFile(0600) = %q, %v; want the key without its last newline", got, err)
 	}
@@ -74,7 +74,7 @@ func TestReadSecretFile(t *testing.T) {
 			"okta.private_key_file: cannot read " + missing + ": no such file or directory", fs.ErrNotExist},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ReadSecretFile("okta.private_key_file", tc.path)
+			got, err := ReadSecretFile("okta.private_key_file", tc.path, nil)
 			if err == nil || err.Error() != tc.want {
 				t.Fatalf("ReadSecretFile = %q, %v\nwant error: %s", got, err, tc.want)
 			}
@@ -187,5 +187,32 @@ func TestParseNeedsNoSecretFiles(t *testing.T) {
 	}
 	if _, err := os.Stat(open); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestExpandPath: a key file may live in a directory only the environment
+// names (systemd's $CREDENTIALS_DIRECTORY); an unset variable is an error,
+// never an empty string that would move the file to the root.
+func TestExpandPath(t *testing.T) {
+	getenv := env(map[string]string{"CREDENTIALS_DIRECTORY": "/run/credentials/teamsync.service", "SUB": "keys"})
+	for _, tc := range []struct{ in, want, wantErr string }{
+		{"/etc/teamsync/okta.pem", "/etc/teamsync/okta.pem", ""},
+		{"${CREDENTIALS_DIRECTORY}/okta.pem", "/run/credentials/teamsync.service/okta.pem", ""},
+		{"$CREDENTIALS_DIRECTORY/$SUB/okta.pem", "/run/credentials/teamsync.service/keys/okta.pem", ""},
+		{"${NOPE}/okta.pem", "", "${NOPE}/okta.pem names $NOPE, which is not set"},
+		{"${NOPE}/${ALSO}/${NOPE}", "", "${NOPE}/${ALSO}/${NOPE} names $NOPE and $ALSO, which are not set"},
+	} {
+		got, err := ExpandPath(tc.in, getenv)
+		switch {
+		case tc.wantErr != "" && (err == nil || err.Error() != tc.wantErr):
+			t.Errorf("ExpandPath(%q) = %q, %v; want error %q", tc.in, got, err, tc.wantErr)
+		case tc.wantErr == "" && (err != nil || got != tc.want):
+			t.Errorf("ExpandPath(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+	key := writeFile(t, "okta.pem", "-----BEGIN RSA PRIVATE KEY-----\n")
+	got, err := ReadSecretFile("okta.private_key_file", "${DIR}/okta.pem", env(map[string]string{"DIR": filepath.Dir(key)}))
+	if err != nil || string(got) != "-----BEGIN RSA PRIVATE KEY-----" {
+		t.Errorf("ReadSecretFile through ${DIR} = %q, %v", got, err)
 	}
 }

@@ -143,6 +143,9 @@ type Sync struct {
 	ProtectedUsers    []string          // lower-cased
 	EmailDomains      map[string]string // lower-cased from → to
 	AuditLog          string
+	// DryRun makes `teamsync serve` plan on its schedule and never write
+	// (also `serve --dry-run`). cmd/ reads it once, when serve starts.
+	DryRun bool
 }
 
 // Team is one managed team.

@@ -13,6 +13,9 @@ import (
 
 // maxExpandedNodes bounds how many nodes a file may reach once its aliases
 // are followed, so a few lines of nested aliases cannot make loading slow.
+// The same bound holds for the file as written: a mapping that large (a
+// hundred thousand teams or so) is a generated file gone wrong, not a
+// mapping.
 const maxExpandedNodes = 1 << 20
 
 // YAML short tags the decoder looks at.
@@ -63,9 +66,15 @@ func (d *decoder) document(data []byte) *yaml.Node {
 		d.add(0, "", "file is empty; it needs a buildkite section and teams")
 		return nil
 	}
+	if n := writtenNodes(root); n >= maxExpandedNodes {
+		d.add(root.Line, "", "the file is too large: it has over %d YAML nodes as written (%d bytes), the most teamsync reads; split the mapping",
+			maxExpandedNodes, len(data))
+		return nil
+	}
 	s := sizer{memo: map[*yaml.Node]int{}, active: map[*yaml.Node]bool{}, collector: d.collector}
 	if s.size(root) >= maxExpandedNodes {
-		d.add(root.Line, "", "aliases expand the file to more than %d nodes", maxExpandedNodes)
+		d.add(root.Line, "", "aliases expand the file to over %d nodes, the most teamsync reads, from %d nodes as written; repeat fewer or smaller anchored values",
+			maxExpandedNodes, writtenNodes(root))
 		return nil
 	}
 	if s.cyclic {
@@ -99,6 +108,21 @@ func firstLine(doc *yaml.Node) int {
 		return doc.Content[0].Line
 	}
 	return 0
+}
+
+// writtenNodes counts the nodes of a tree as written, an alias counting as
+// one node, up to maxExpandedNodes.
+func writtenNodes(n *yaml.Node) int {
+	if n == nil {
+		return 0
+	}
+	total := 1
+	for _, c := range n.Content {
+		if total += writtenNodes(c); total >= maxExpandedNodes {
+			return maxExpandedNodes
+		}
+	}
+	return total
 }
 
 // sizer counts the nodes of a tree with its aliases expanded, and reports

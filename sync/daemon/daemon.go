@@ -21,6 +21,7 @@ import (
 	"github.com/teamsync/teamsync/sync/audit"
 	"github.com/teamsync/teamsync/sync/config"
 	"github.com/teamsync/teamsync/sync/metrics"
+	"github.com/teamsync/teamsync/sync/plan"
 	"github.com/teamsync/teamsync/sync/reconcile"
 )
 
@@ -66,6 +67,11 @@ type Config struct {
 	// Metrics are updated by the daemon and served on /metrics (nil: a
 	// fresh set). Pass the same value whose Transport wraps the clients.
 	Metrics *metrics.Metrics
+	// DryRun makes every run plan on schedule and write nothing: what it
+	// would do goes to the logs, the metrics and GET /plan. cmd/ decides
+	// it once, at start (serve --dry-run, sync.dry_run); a re-read
+	// mapping does not change it.
+	DryRun bool
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 	// After waits on the clock for the schedule and the debounce (nil:
@@ -101,6 +107,7 @@ type daemon struct {
 	auditPath string
 	lastOK    time.Time // end of the last full run without error
 	hook      hookState
+	lastPlan  *plan.Plan // of the last full run, for GET /plan
 }
 
 // Run serves until ctx is cancelled, then stops the schedule, stops
@@ -139,7 +146,11 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	d.log.Info("serving", "addr", ln.Addr().String(), "schedule", d.sched.spec)
+	d.met.DryRun(d.cfg.DryRun)
+	d.log.Info("serving", "addr", ln.Addr().String(), "schedule", d.sched.spec, "dry_run", d.cfg.DryRun)
+	if d.cfg.DryRun {
+		d.log.Info("dry run: every run plans and writes nothing; what it would do is logged, counted in teamsync_planned_changes and served on GET /plan")
+	}
 	d.warnClosedEndpoints()
 
 	d.start(runCtx, audit.TriggerStartup, nil)

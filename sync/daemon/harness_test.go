@@ -73,6 +73,7 @@ type harness struct {
 	// config.Load and audit.Open.
 	load      func(path string) (*config.Mapping, error)
 	openAudit func(path string, now func() time.Time) (*audit.Log, error)
+	dryRun    bool
 }
 
 type harnessOpts struct {
@@ -82,6 +83,7 @@ type harnessOpts struct {
 	schedule string // default "@every 1s"
 	debounce time.Duration
 	noRun    bool // do not start the daemon
+	dryRun   bool // Config.DryRun
 	connect  func(*harness)
 }
 
@@ -123,8 +125,9 @@ func start(t *testing.T, o harnessOpts) *harness {
 		t: t, bk: bk, bkURL: bkSrv.URL, okta: oktaSim, oktaURL: oktaSrv,
 		clk: newFakeClock(), met: metrics.New(), dir: dir,
 		mapping: filepath.Join(dir, "mapping.yaml"), audit: filepath.Join(dir, "audit.jsonl"),
-		logs: &testutil.Buffer{},
-		env:  map[string]string{TriggerTokenEnv: triggerToken, OktaHookSecretEnv: hookSecret},
+		logs:   &testutil.Buffer{},
+		env:    map[string]string{TriggerTokenEnv: triggerToken, OktaHookSecretEnv: hookSecret},
+		dryRun: o.dryRun,
 	}
 	h.writeMapping(h.mappingFile(o.schedule, o.teams))
 	if o.connect != nil {
@@ -185,6 +188,7 @@ func (h *harness) config() Config {
 		After:      h.clk.After,
 		Load:       h.load,
 		openAudit:  h.openAudit,
+		DryRun:     h.dryRun,
 	}
 }
 

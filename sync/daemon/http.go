@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/teamsync/teamsync/sync/audit"
 	"github.com/teamsync/teamsync/sync/config"
+	"github.com/teamsync/teamsync/sync/plan"
 )
 
 // readyPeriods is how many schedule periods may pass since the last
@@ -33,6 +35,7 @@ func (d *daemon) handler(ctx context.Context) http.Handler {
 	mux.HandleFunc("GET /healthz", d.healthz)
 	mux.HandleFunc("GET /readyz", d.readyz)
 	mux.HandleFunc("POST /sync", func(w http.ResponseWriter, r *http.Request) { d.manualSync(ctx, w, r) })
+	mux.HandleFunc("GET /plan", d.lastPlanJSON)
 	mux.HandleFunc("GET /hooks/okta", d.oktaVerify)
 	mux.HandleFunc("POST /hooks/okta", func(w http.ResponseWriter, r *http.Request) { d.oktaEvents(ctx, w, r) })
 	return mux
@@ -69,11 +72,7 @@ func (d *daemon) readyz(w http.ResponseWriter, _ *http.Request) {
 // manualSync starts a full run now for a caller with the trigger token:
 // 202 with the run id, or 409 while a run is going.
 func (d *daemon) manualSync(ctx context.Context, w http.ResponseWriter, r *http.Request) {
-	token, ok := bearerToken(r.Header.Get("Authorization"))
-	if !ok || !secretEqual(token, d.secret(TriggerTokenEnv)) {
-		d.log.Warn("refused POST /sync: missing or wrong bearer token", "remote", r.RemoteAddr)
-		w.Header().Set("WWW-Authenticate", `Bearer realm="teamsync"`)
-		text(w, http.StatusUnauthorized, "unauthorized")
+	if !d.authorized(w, r) {
 		return
 	}
 	id, st := d.start(ctx, audit.TriggerManual, nil)
@@ -88,6 +87,42 @@ func (d *daemon) manualSync(ctx context.Context, w http.ResponseWriter, r *http.
 		w.WriteHeader(http.StatusAccepted)
 		_ = json.NewEncoder(w).Encode(map[string]string{"run_id": id, "trigger": audit.TriggerManual})
 	}
+}
+
+// authorized reports whether r carries the trigger token as its bearer
+// token; if not, it has answered 401. POST /sync and GET /plan share it.
+func (d *daemon) authorized(w http.ResponseWriter, r *http.Request) bool {
+	token, ok := bearerToken(r.Header.Get("Authorization"))
+	if ok && secretEqual(token, d.secret(TriggerTokenEnv)) {
+		return true
+	}
+	d.log.Warn("refused "+r.Method+" "+r.URL.Path+": missing or wrong bearer token", "remote", r.RemoteAddr)
+	w.Header().Set("WWW-Authenticate", `Bearer realm="teamsync"`)
+	text(w, http.StatusUnauthorized, "unauthorized")
+	return false
+}
+
+// lastPlanJSON answers GET /plan for a caller with the trigger token: the
+// last full run's plan as `teamsync plan --format json` prints it (after
+// a real run, with each change's status), or 404 before the first.
+func (d *daemon) lastPlanJSON(w http.ResponseWriter, r *http.Request) {
+	if !d.authorized(w, r) {
+		return
+	}
+	d.mu.Lock()
+	p := d.lastPlan
+	d.mu.Unlock()
+	if p == nil {
+		text(w, http.StatusNotFound, "no plan yet: no full reconcile has finished planning")
+		return
+	}
+	var b bytes.Buffer
+	if err := plan.RenderJSON(&b, p); err != nil {
+		text(w, http.StatusInternalServerError, "cannot render the plan")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(b.Bytes())
 }
 
 // bearerToken returns the credentials of an Authorization header in the

@@ -68,6 +68,13 @@ func (d *daemon) run(ctx context.Context, id, trigger string, teams []string) {
 		rec.With("teams", teams)
 		log = rec.Logger()
 	}
+	if d.cfg.DryRun {
+		// Nothing is written, so there is nothing for the audit log to
+		// be evidence of; every log line says it was a dry run.
+		rec.Audit = nil
+		rec.With("dry_run", true)
+		log = rec.Logger()
+	}
 	d.met.RunStarted()
 	log.Info("reconcile started")
 	runner := &reconcile.Runner{
@@ -80,15 +87,29 @@ func (d *daemon) run(ctx context.Context, id, trigger string, teams []string) {
 			rec.Change(c)
 		},
 	}
-	res, err := runner.Apply(ctx, m, plan.Options{})
+	res, err := d.reconcile(ctx, runner, m)
 	out := runOutcome{trigger: trigger, full: teams == nil, took: d.now().Sub(begin)}
+	// A run cut short by shutdown is the daemon doing what it was asked:
+	// what it says about that is information, not an error or a warning.
+	stopped := ctx.Err() != nil
 	if res != nil {
 		out.plan = res.Plan
-		for _, e := range out.plan.Errors {
-			log.Warn("read failed: no removals or downgrades for the team", "team", e.Team, "source", e.Source, "error", e.Message)
+		level := slog.LevelWarn
+		if stopped {
+			level = slog.LevelInfo
 		}
+		for _, e := range out.plan.Errors {
+			log.Log(ctx, level, "read failed: no removals or downgrades for the team", "team", e.Team, "source", e.Source, "error", e.Message)
+		}
+		if d.cfg.DryRun {
+			wouldApply(log, out.plan)
+		}
+		d.warnBudgets(log, trigger, out.plan)
 	}
-	if err != nil {
+	switch {
+	case err != nil && stopped:
+		log.Info("reconcile stopped: the daemon is shutting down", "error", err)
+	case err != nil:
 		log.Error("reconcile failed", "error", err)
 	}
 	result, auditErr := rec.Finish(ctx, out.plan, err, out.took)
@@ -144,6 +165,7 @@ func (d *daemon) finish(ctx context.Context, log *slog.Logger, out runOutcome) {
 	}
 	if out.full && out.plan != nil {
 		d.met.Outcome(out.plan)
+		d.remember(out.plan)
 	}
 	if out.full && ok {
 		d.met.Succeeded(now)
@@ -172,6 +194,13 @@ func (d *daemon) reload(log *slog.Logger) (*config.Mapping, *audit.Log) {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		return d.mapping, d.audit
+	}
+
+	if m.Sync.DryRun && !d.cfg.DryRun {
+		// Decided once, at start: a daemon never starts or stops writing
+		// halfway through its life because a file changed. Whoever set
+		// this expects no writes, so every run says that it still writes.
+		log.Warn("sync.dry_run: true takes effect when serve restarts; until then this daemon writes (sync.policy: observe stops writes at the next run)")
 	}
 
 	// Runs never overlap, and only a run reloads, so auditPath cannot

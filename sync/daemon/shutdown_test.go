@@ -124,3 +124,31 @@ func TestShutdownDuringApplyLosesNoChange(t *testing.T) {
 		t.Errorf("zed was removed without an audit line: %v", after)
 	}
 }
+
+// TestShutdownDuringReadIsNotAnError: SIGTERM while a run is still
+// reading is the daemon doing what it was asked. It says so at INFO; no
+// line is an ERROR or a WARN about "context canceled".
+func TestShutdownDuringReadIsNotAnError(t *testing.T) {
+	t.Parallel()
+	h := start(t, harnessOpts{
+		bk: bksim.State{Organization: "acme", Teams: []bksim.Team{{Slug: "platform"}}},
+		teams: `  - slug: platform
+    groups:
+      - users: [alice@acme.com]
+`,
+		connect: func(h *harness) { h.gate = make(chan struct{}) }, // never opens
+	})
+	waitFor(t, "the startup run to start", func() bool { return strings.Contains(h.logs.String(), "reconcile started") })
+	if err := h.stop(); err != nil {
+		t.Fatalf("Run after cancel = %v, want nil", err)
+	}
+	logs := h.logs.String()
+	if !strings.Contains(logs, `level=INFO msg="reconcile stopped: the daemon is shutting down"`) {
+		t.Errorf("no INFO line says the run stopped for shutdown:\n%s", logs)
+	}
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Contains(line, "level=ERROR") || (strings.Contains(line, "level=WARN") && strings.Contains(line, "canceled")) {
+			t.Errorf("shutdown logged %q", line)
+		}
+	}
+}

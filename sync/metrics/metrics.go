@@ -41,10 +41,15 @@ type Metrics struct {
 	skipped        prometheus.Counter
 	changes        *prometheus.CounterVec
 	held           prometheus.Gauge
+	heldByGuard    *prometheus.GaugeVec
+	planned        *prometheus.GaugeVec
+	dryRun         prometheus.Gauge
 	unplaced       prometheus.Gauge
 	sourceErrors   *prometheus.CounterVec
 	apiRequests    *prometheus.CounterVec
 	rateRemaining  *prometheus.GaugeVec
+	rateLimit      *prometheus.GaugeVec
+	points         *prometheus.CounterVec
 	reloadFailures prometheus.Counter
 	auditErrors    prometheus.Counter
 	inProgress     prometheus.Gauge
@@ -86,6 +91,18 @@ func New() *Metrics {
 			Name: "teamsync_held_changes",
 			Help: "Changes a guard or observe policy held back in the last full run.",
 		}),
+		heldByGuard: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "teamsync_held_changes_by_guard",
+			Help: "Changes held back in the last full run, by guard: observe (a team's policy, held by design) or a safety guard that needs a human.",
+		}, []string{"guard"}),
+		planned: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "teamsync_planned_changes",
+			Help: "Changes the last full run planned to write, by action, after the guards: what a dry run would do, or what a run attempted.",
+		}, []string{"action"}),
+		dryRun: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "teamsync_dry_run",
+			Help: "1 when the daemon runs with --dry-run or sync.dry_run: it plans on schedule and writes nothing.",
+		}),
 		unplaced: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "teamsync_unplaced_users",
 			Help: "Desired team memberships that could not be placed in the last full run.",
@@ -102,6 +119,14 @@ func New() *Metrics {
 			Name: "teamsync_api_ratelimit_remaining",
 			Help: "Last seen rate-limit headroom per api and window: org (RateLimit-Remaining, X-Rate-Limit-Remaining) or user (RateLimit-User-Remaining); can be negative.",
 		}, []string{"api", "window"}),
+		rateLimit: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "teamsync_api_ratelimit_limit",
+			Help: "Last seen size of each rate-limit window per api and window: org (RateLimit-Limit, X-Rate-Limit-Limit) or user (RateLimit-User-Limit); remaining / limit is the share left.",
+		}, []string{"api", "window"}),
+		points: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "teamsync_api_points_total",
+			Help: "Complexity points the API charged (Buildkite's RateLimit-Complexity-Actual), retries included.",
+		}, []string{"api"}),
 		reloadFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "teamsync_config_reload_failures_total",
 			Help: "Re-reads of the mapping file that failed validation; the last good mapping stayed in force.",
@@ -117,7 +142,7 @@ func New() *Metrics {
 	}
 	m.registry.MustRegister(
 		m.reconciles, m.duration, m.lastSuccess, m.nextRun, m.skipped, m.changes,
-		m.held, m.unplaced, m.sourceErrors, m.apiRequests, m.rateRemaining,
+		m.held, m.heldByGuard, m.planned, m.dryRun, m.unplaced, m.sourceErrors, m.apiRequests, m.rateRemaining, m.rateLimit, m.points,
 		m.reloadFailures, m.auditErrors, m.inProgress,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -128,10 +153,15 @@ func New() *Metrics {
 	for _, s := range []string{providers.SourceOkta, providers.SourceGoogle, providers.SourceUsers, SourceBuildkite} {
 		m.sourceErrors.WithLabelValues(s)
 	}
-	for _, a := range []plan.Action{plan.ActionCreateTeam, plan.ActionAddMember, plan.ActionUpdateRole, plan.ActionRemoveMember, plan.ActionInvite} {
+	m.points.WithLabelValues(SourceBuildkite) // the one API that charges points
+	for _, g := range guards() {
+		m.heldByGuard.WithLabelValues(g)
+	}
+	for _, a := range actions() {
 		for _, s := range []plan.Status{plan.StatusApplied, plan.StatusFailed} {
 			m.changes.WithLabelValues(string(a), string(s))
 		}
+		m.planned.WithLabelValues(string(a))
 	}
 	return m
 }
@@ -181,10 +211,44 @@ func (m *Metrics) Change(c plan.Change) {
 	m.changes.WithLabelValues(string(c.Action), string(c.Status)).Inc()
 }
 
-// Outcome sets the held and unplaced gauges from a full run's plan.
+// Outcome sets the held, planned and unplaced gauges from a full run's
+// plan.
 func (m *Metrics) Outcome(p *plan.Plan) {
 	m.held.Set(float64(len(p.Held)))
 	m.unplaced.Set(float64(len(p.Unplaced)))
+	n := map[plan.Action]int{}
+	for _, c := range p.Changes {
+		n[c.Action]++
+	}
+	for _, a := range actions() {
+		m.planned.WithLabelValues(string(a)).Set(float64(n[a]))
+	}
+	byGuard := map[string]int{}
+	for _, c := range p.Held {
+		byGuard[c.Guard]++
+	}
+	for _, g := range guards() {
+		m.heldByGuard.WithLabelValues(g).Set(float64(byGuard[g]))
+	}
+}
+
+// guards are the values of the guard label, all present from the start.
+func guards() []string {
+	return []string{plan.GuardObserve, plan.GuardUnknownSource, plan.GuardEmptyGroup, plan.GuardMaxRemovalPercent, plan.GuardMaxRemovals}
+}
+
+// actions are the values of the action label, all present from the start.
+func actions() []plan.Action {
+	return []plan.Action{plan.ActionCreateTeam, plan.ActionAddMember, plan.ActionUpdateRole, plan.ActionRemoveMember, plan.ActionInvite}
+}
+
+// DryRun records whether the daemon plans without writing.
+func (m *Metrics) DryRun(on bool) {
+	if on {
+		m.dryRun.Set(1)
+		return
+	}
+	m.dryRun.Set(0)
 }
 
 // SourceError counts one failed read of a source (providers.SourceOkta, …,

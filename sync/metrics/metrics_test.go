@@ -75,6 +75,40 @@ func TestTransportCountsAndHeadroom(t *testing.T) {
 	}
 }
 
+// TestTransportLimitsAndPoints: the size of each window is kept beside
+// its headroom, so that a share can be computed, and Buildkite's charged
+// points add up over requests.
+func TestTransportLimitsAndPoints(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("RateLimit-Remaining", "19950")
+		w.Header().Set("RateLimit-Limit", "20000")
+		w.Header().Set("RateLimit-User-Remaining", "4950")
+		w.Header().Set("RateLimit-User-Limit", "5000")
+		w.Header().Set("RateLimit-Complexity-Actual", "25")
+	}))
+	defer srv.Close()
+	m := New()
+	if got := testutil.ToFloat64(m.points.WithLabelValues("buildkite")); got != 0 {
+		t.Fatalf("points before any request = %v, want a zero series", got)
+	}
+	c := &http.Client{Transport: m.Transport("buildkite", srv.Client().Transport)}
+	for range 3 {
+		resp, err := c.Get(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if got := testutil.ToFloat64(m.points.WithLabelValues("buildkite")); got != 75 {
+		t.Errorf("points = %v, want 75", got)
+	}
+	for window, want := range map[string]float64{WindowOrg: 20000, WindowUser: 5000} {
+		if got := testutil.ToFloat64(m.rateLimit.WithLabelValues("buildkite", window)); got != want {
+			t.Errorf("limit{buildkite,%s} = %v, want %v", window, got, want)
+		}
+	}
+}
+
 type failingRT struct{}
 
 func (failingRT) RoundTrip(*http.Request) (*http.Response, error) {
@@ -222,5 +256,37 @@ func TestRegistriesAreIndependent(t *testing.T) {
 	}
 	if !seen {
 		t.Error("the default gatherer does not show a series registered in the default registry")
+	}
+}
+
+// TestOutcomeByGuardAndAction: a full run's plan sets the held gauge per
+// guard (every guard present, zero included) and the planned gauge per
+// action, each run replacing the last.
+func TestOutcomeByGuardAndAction(t *testing.T) {
+	m := New()
+	held := func(g string) plan.Change { return plan.Change{Action: plan.ActionRemoveMember, Guard: g} }
+	m.Outcome(&plan.Plan{
+		Changes: []plan.Change{{Action: plan.ActionAddMember}, {Action: plan.ActionAddMember}, {Action: plan.ActionInvite}},
+		Held:    []plan.Change{held(plan.GuardObserve), held(plan.GuardMaxRemovals), held(plan.GuardMaxRemovals)},
+	})
+	m.Outcome(&plan.Plan{
+		Changes: []plan.Change{{Action: plan.ActionAddMember}},
+		Held:    []plan.Change{held(plan.GuardMaxRemovals), held(plan.GuardMaxRemovals)},
+	})
+	for _, c := range []struct {
+		name string
+		got  float64
+		want float64
+	}{
+		{"held by max_removals", testutil.ToFloat64(m.heldByGuard.WithLabelValues(plan.GuardMaxRemovals)), 2},
+		{"held by observe, gone", testutil.ToFloat64(m.heldByGuard.WithLabelValues(plan.GuardObserve)), 0},
+		{"planned adds", testutil.ToFloat64(m.planned.WithLabelValues(string(plan.ActionAddMember))), 1},
+		{"planned invites, gone", testutil.ToFloat64(m.planned.WithLabelValues(string(plan.ActionInvite))), 0},
+		{"guard series", float64(testutil.CollectAndCount(m.heldByGuard)), 5},
+		{"action series", float64(testutil.CollectAndCount(m.planned)), 5},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
 	}
 }

@@ -27,10 +27,23 @@ var remainingHeaders = [...]struct{ name, window string }{
 	{"X-Rate-Limit-Remaining", WindowOrg},
 }
 
+// limitHeaders maps the headers that carry the size of a rate-limit
+// window to their window, so that headroom can be read as a share.
+var limitHeaders = [...]struct{ name, window string }{
+	{"RateLimit-Limit", WindowOrg},
+	{"RateLimit-User-Limit", WindowUser},
+	{"X-Rate-Limit-Limit", WindowOrg},
+}
+
+// pointsHeader is what Buildkite charged a GraphQL request, in complexity
+// points.
+const pointsHeader = "RateLimit-Complexity-Actual"
+
 // Transport wraps base (nil: http.DefaultTransport) so that every request
 // through it is counted under api ("buildkite", "okta", "google") by status
-// class, and the rate-limit headroom a response reports is recorded per
-// window. It reads only status codes and those headers: no URL, body or
+// class, the rate-limit headroom and window size a response reports are
+// recorded per window, and the complexity points Buildkite charged are
+// added up. It reads only status codes and those headers: no URL, body or
 // credential reaches a label. Put it under each client's retry layer so
 // that retries count as the separate requests they are.
 func (m *Metrics) Transport(api string, base http.RoundTripper) http.RoundTripper {
@@ -57,6 +70,14 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if n, ok := remaining(resp.Header, h.name); ok {
 			t.m.rateRemaining.WithLabelValues(t.api, h.window).Set(n)
 		}
+	}
+	for _, h := range limitHeaders {
+		if n, ok := remaining(resp.Header, h.name); ok && n > 0 {
+			t.m.rateLimit.WithLabelValues(t.api, h.window).Set(n)
+		}
+	}
+	if n, ok := remaining(resp.Header, pointsHeader); ok && n > 0 {
+		t.m.points.WithLabelValues(t.api).Add(n)
 	}
 	return resp, nil
 }

@@ -34,7 +34,7 @@ func Build(m *config.Mapping, reads map[string]GroupRead, org *model.Org, opts O
 		MaxRemovalPercent: m.Sync.MaxRemovalPercent,
 	}
 	if opts.AllowRemovals != nil {
-		d.MaxRemovals = *opts.AllowRemovals
+		d.MaxRemovals, d.AllowRemovals = *opts.AllowRemovals, true
 	}
 	var errs []Error
 	var missing []placement
@@ -71,7 +71,7 @@ func Build(m *config.Mapping, reads map[string]GroupRead, org *model.Org, opts O
 		}
 		changes, miss := diffTeam(teamDiff{
 			slug: slug, policy: policy, desired: src.desired, current: current,
-			members: snap.members, protected: protected,
+			members: snap.members, protected: protected, inactive: src.inactive,
 		})
 		d.Changes = append(d.Changes, changes...)
 		missing = append(missing, miss...)

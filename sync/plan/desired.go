@@ -23,13 +23,17 @@ type teamSources struct {
 	failed  []string // labels of groups whose read failed or is missing
 	empty   []string // labels of groups that read empty without allow_empty
 	errors  []Error
+	// inactive says, for people a group lists but does not count (a
+	// suspended or deactivated account), why: "suspended in okta:X". The
+	// first group that lists them gives the reason.
+	inactive map[string]string
 }
 
 // desiredTeam unions the active members of the team's groups that read
 // successfully. Failed groups are left out and reported, so the desired set
 // is "what we know", and the guards decide what may be done with it.
 func desiredTeam(slug string, t config.Team, reads map[string]GroupRead, domains map[string]string) teamSources {
-	ts := teamSources{desired: map[string]*want{}}
+	ts := teamSources{desired: map[string]*want{}, inactive: map[string]string{}}
 	for _, g := range t.Groups {
 		label := g.Label()
 		read, ok := reads[g.Key()]
@@ -44,11 +48,14 @@ func desiredTeam(slug string, t config.Team, reads map[string]GroupRead, domains
 		role := roleOf(g)
 		found := 0
 		for _, mem := range read.Members {
-			if !mem.Active {
-				continue
-			}
 			email := rewriteEmail(mem.Email, domains)
 			if email == "" {
+				continue
+			}
+			if !mem.Active {
+				if _, seen := ts.inactive[email]; !seen {
+					ts.inactive[email] = inactiveReason(mem.Status, label)
+				}
 				continue
 			}
 			found++
@@ -100,4 +107,14 @@ func rewriteEmail(e string, domains map[string]string) string {
 		return e[:at+1] + to
 	}
 	return e
+}
+
+// inactiveReason says why a listed person does not count: their IdP status
+// in words, and the group.
+func inactiveReason(status, label string) string {
+	word := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(status), "_", " "))
+	if word == "" {
+		word = "inactive"
+	}
+	return word + " in " + label
 }

@@ -20,6 +20,9 @@ type teamDiff struct {
 	current   map[string]model.Role
 	members   map[string]bool // organization members
 	protected map[string]bool
+	// inactive is why people the team's groups list do not count
+	// (teamSources.inactive).
+	inactive map[string]string
 }
 
 // diffTeam drafts the team's membership changes. Each want belongs to one
@@ -57,8 +60,12 @@ func diffTeam(d teamDiff) (changes []Change, missing []placement) {
 		if _, ok := d.desired[email]; ok || !d.mayLower(email) {
 			continue
 		}
+		reason, listed := d.inactive[email]
+		if !listed {
+			reason = ReasonInNoGroup
+		}
 		changes = append(changes, Change{
-			Action: ActionRemoveMember, Team: d.slug, Email: email, Role: d.current[email],
+			Action: ActionRemoveMember, Team: d.slug, Email: email, Role: d.current[email], Reason: reason,
 		})
 	}
 	return changes, missing

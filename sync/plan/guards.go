@@ -1,6 +1,11 @@
 package plan
 
-import "github.com/teamsync/teamsync/sync/model"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/teamsync/teamsync/sync/model"
+)
 
 // Draft is a plan between the diff and the guards: every change the diff
 // found, the changes held so far, and the per-team facts the guards decide
@@ -15,6 +20,8 @@ type Draft struct {
 	Teams map[string]TeamFacts
 	// MaxRemovals is sync.max_removals, or --allow-removals when given.
 	MaxRemovals int
+	// AllowRemovals reports that MaxRemovals came from --allow-removals.
+	AllowRemovals bool
 	// MaxRemovalPercent is sync.max_removal_percent.
 	MaxRemovalPercent int
 }
@@ -52,9 +59,19 @@ func RunGuards(d *Draft) {
 // HoldObserve holds every change of an observe team, team creation included:
 // observe plans but never writes.
 func HoldObserve(d *Draft) {
-	d.hold(GuardObserve, func(c Change) bool {
+	match := func(c Change) bool {
 		return c.Team != "" && d.Teams[c.Team].Policy == model.PolicyObserve
+	}
+	n := d.countByTeam(match)
+	d.hold(GuardObserve, match, func(c Change) string {
+		return observeReason(c.Team, n[c.Team])
 	})
+}
+
+// observeReason is the hold message of an observe team's changes.
+func observeReason(team string, changes int) string {
+	return fmt.Sprintf("team %s has policy observe: %s planned, none applied; set its policy (or sync.policy) to authoritative or additive to apply them",
+		team, plural(changes, "change", "changes"))
 }
 
 // HoldUnknownSource holds the removals and role downgrades of a team one of
@@ -63,6 +80,10 @@ func HoldObserve(d *Draft) {
 func HoldUnknownSource(d *Draft) {
 	d.hold(GuardUnknownSource, func(c Change) bool {
 		return len(d.Teams[c.Team].FailedSources) > 0 && lowers(c)
+	}, func(c Change) string {
+		failed := d.Teams[c.Team].FailedSources
+		return fmt.Sprintf("team %s: %d of its groups could not be read (%s), so nothing is taken away until a run reads them all; fix the read (see errors), no setting overrides this",
+			c.Team, len(failed), strings.Join(failed, ", "))
 	})
 }
 
@@ -74,6 +95,10 @@ func HoldEmptyGroup(d *Draft) {
 	d.hold(GuardEmptyGroup, func(c Change) bool {
 		f := d.Teams[c.Team]
 		return lowers(c) && len(f.EmptyGroups) > 0 && f.Members > 0
+	}, func(c Change) string {
+		f := d.Teams[c.Team]
+		return fmt.Sprintf("team %s: %s read empty while the team has %s; if that is meant, set allow_empty: true on %s in the mapping",
+			c.Team, strings.Join(f.EmptyGroups, ", "), plural(f.Members, "member", "members"), itOrThem(len(f.EmptyGroups)))
 	})
 }
 
@@ -81,18 +106,18 @@ func HoldEmptyGroup(d *Draft) {
 // or more members that would lose more than MaxRemovalPercent percent of
 // them. Exactly the share is allowed.
 func HoldMaxRemovalPercent(d *Draft) {
-	removals := map[string]int{}
-	for _, c := range d.Changes {
-		if c.Action == ActionRemoveMember {
-			removals[c.Team]++
-		}
-	}
+	removals := d.countByTeam(func(c Change) bool { return c.Action == ActionRemoveMember })
 	d.hold(GuardMaxRemovalPercent, func(c Change) bool {
 		if c.Action != ActionRemoveMember {
 			return false
 		}
 		n := d.Teams[c.Team].Members
 		return n >= MinMembersForPercent && removals[c.Team]*100 > d.MaxRemovalPercent*n
+	}, func(c Change) string {
+		r, n := removals[c.Team], d.Teams[c.Team].Members
+		need := (r*100 + n - 1) / n // the smallest percent that lets them through
+		return fmt.Sprintf("team %s: removing %d of its %d members (%d%%) is over max_removal_percent %d; to let them through, set sync.max_removal_percent to %d",
+			c.Team, r, n, r*100/n, d.MaxRemovalPercent, need)
 	})
 }
 
@@ -109,7 +134,14 @@ func HoldMaxRemovals(d *Draft) {
 	if n <= d.MaxRemovals {
 		return
 	}
-	d.hold(GuardMaxRemovals, func(c Change) bool { return c.Action == ActionRemoveMember })
+	limit := "max_removals"
+	if d.AllowRemovals {
+		limit = "--allow-removals"
+	}
+	reason := fmt.Sprintf("%s %s %d; rerun with --allow-removals %d (or raise sync.max_removals)",
+		plural(n, "removal exceeds", "removals exceed"), limit, d.MaxRemovals, n)
+	d.hold(GuardMaxRemovals, func(c Change) bool { return c.Action == ActionRemoveMember },
+		func(Change) string { return reason })
 }
 
 // lowers reports whether c takes something away: a removal or a downgrade.
@@ -123,16 +155,36 @@ func lowers(c Change) bool {
 	return false
 }
 
-// hold moves the changes that match from Changes to Held under guard.
-func (d *Draft) hold(guard string, match func(Change) bool) {
+// countByTeam counts the planned changes that match, by team.
+func (d *Draft) countByTeam(match func(Change) bool) map[string]int {
+	n := map[string]int{}
+	for _, c := range d.Changes {
+		if match(c) {
+			n[c.Team]++
+		}
+	}
+	return n
+}
+
+// hold moves the changes that match from Changes to Held under guard, each
+// with the guard's reason for it.
+func (d *Draft) hold(guard string, match func(Change) bool, reason func(Change) string) {
 	kept := make([]Change, 0, len(d.Changes))
 	for _, c := range d.Changes {
 		if match(c) {
-			c.Guard = guard
+			c.Guard, c.GuardReason = guard, reason(c)
 			d.Held = append(d.Held, c)
 			continue
 		}
 		kept = append(kept, c)
 	}
 	d.Changes = kept
+}
+
+// itOrThem refers back to one or several groups.
+func itOrThem(n int) string {
+	if n == 1 {
+		return "its entry"
+	}
+	return "their entries"
 }

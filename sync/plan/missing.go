@@ -43,6 +43,7 @@ func placeMissing(missing []placement, pending map[string]bool, invite bool) (in
 		}
 		if len(obs.Teams) > 0 {
 			obs.Action, obs.Email, obs.Guard = ActionInvite, email, GuardObserve
+			obs.GuardReason = observeInviteReason(obs.Teams)
 			held = append(held, obs)
 		}
 	}
@@ -57,4 +58,17 @@ func (c *Change) addTeam(p placement) {
 			c.Groups = append(c.Groups, g)
 		}
 	}
+}
+
+// observeInviteReason is the hold message of an invitation to observe
+// teams only.
+func observeInviteReason(teams []model.TeamRole) string {
+	names := make([]string, len(teams))
+	for i, t := range teams {
+		names[i] = t.Team
+	}
+	if len(names) == 1 {
+		return "team " + names[0] + " has policy observe: the invitation is planned, not sent; set its policy (or sync.policy) to authoritative or additive to send it"
+	}
+	return "teams " + strings.Join(names, ", ") + " have policy observe: the invitation is planned, not sent; set their policy (or sync.policy) to authoritative or additive to send it"
 }

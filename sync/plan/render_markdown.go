@@ -45,7 +45,7 @@ func renderMarkdown(b *strings.Builder, p *Plan) {
 	}
 
 	if len(p.Changes) > 0 {
-		head := []string{"Action", "Team", "Email", "Role", "Via"}
+		head := []string{"Action", "Team", "Email", "Role", "Why"}
 		if applied {
 			head = append(head, "Status")
 		}
@@ -64,8 +64,14 @@ func renderMarkdown(b *strings.Builder, p *Plan) {
 		for _, c := range p.Held {
 			rows = append(rows, append([]string{mdEscape(c.Guard)}, changeCells(c)...))
 		}
-		mdSection(b, "Held back by guards", "held changes",
-			[]string{"Guard", "Action", "Team", "Email", "Role", "Via"}, rows)
+		var intro strings.Builder
+		for _, h := range holds(p.Held) {
+			if h.reason != "" {
+				fmt.Fprintf(&intro, "- **%s**: %s\n", mdEscape(h.guard), mdEscape(h.reason))
+			}
+		}
+		mdSectionWith(b, "Held back by guards", intro.String(), "held changes",
+			[]string{"Guard", "Action", "Team", "Email", "Role", "Why"}, rows)
 	}
 	if len(p.Unplaced) > 0 {
 		rows := make([][]string, 0, len(p.Unplaced))
@@ -96,7 +102,11 @@ func changeCells(c Change) []string {
 		}
 		team = strings.Join(parts, ", ")
 	}
-	return []string{verbOf(c.Action), team, mdEscape(c.Email), role, mdList(c.Groups)}
+	why := mdList(labelWords(c.Groups))
+	if c.Reason != "" {
+		why = mdEscape(c.Reason)
+	}
+	return []string{verbOf(c.Action), team, mdEscape(c.Email), role, why}
 }
 
 // statusCell is the Status cell after apply.
@@ -112,7 +122,16 @@ func statusCell(c Change) string {
 
 // mdSection writes a titled table, folded into <details> when long.
 func mdSection(b *strings.Builder, title, noun string, head []string, rows [][]string) {
+	mdSectionWith(b, title, "", noun, head, rows)
+}
+
+// mdSectionWith is mdSection with markdown (ending in a newline, or empty)
+// between the title and the table.
+func mdSectionWith(b *strings.Builder, title, intro, noun string, head []string, rows [][]string) {
 	fmt.Fprintf(b, "\n#### %s\n\n", title)
+	if intro != "" {
+		b.WriteString(intro + "\n")
+	}
 	fold := len(rows) > DetailsThreshold
 	if fold {
 		fmt.Fprintf(b, "<details><summary>%d %s</summary>\n\n", len(rows), noun)

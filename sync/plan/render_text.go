@@ -80,8 +80,11 @@ func (t *textView) render(p *Plan) {
 	if len(p.Held) > 0 {
 		t.line("")
 		t.line(t.paint(ansiBold, "held back by guards (not applied)"))
-		for _, c := range p.Held {
-			t.change(c, true)
+		for _, h := range holds(p.Held) {
+			t.line("  " + t.paint(ansiMagenta, plain(h.title())))
+			for _, c := range h.changes {
+				t.change(c, true)
+			}
 		}
 	}
 	if len(p.Unplaced) > 0 {
@@ -106,7 +109,8 @@ func (t *textView) render(p *Plan) {
 }
 
 // change writes one change line. Held lines name their team, since they
-// are not under a team header, and end with the guard.
+// are not under a team header, and stand indented under their guard's
+// reason.
 func (t *textView) change(c Change, held bool) {
 	sign, colour := "+", ansiGreen
 	switch c.Action {
@@ -118,10 +122,12 @@ func (t *textView) change(c Change, held bool) {
 	if held {
 		colour = ansiMagenta
 	}
-	s := "  " + t.paint(colour, sign) + " " + fmt.Sprintf("%-7s", verbOf(c.Action)) + plain(describe(c, held))
+	indent := "  "
+	if held {
+		indent = "    "
+	}
+	s := indent + t.paint(colour, sign) + " " + fmt.Sprintf("%-7s", verbOf(c.Action)) + plain(describe(c, held))
 	switch {
-	case held:
-		s += "  " + t.paint(ansiMagenta, "[held: "+plain(c.Guard)+"]")
 	case c.Status == StatusFailed:
 		s += "  " + t.paint(ansiRed, "[failed: "+plain(c.Error)+"]")
 	case c.Status == StatusSkipped:
@@ -174,6 +180,9 @@ func describe(c Change, withTeam bool) string {
 			s += " from " + c.Team
 		}
 		s += " (" + string(c.Role) + ")"
+		if c.Reason != "" {
+			s += ": " + c.Reason
+		}
 	case ActionInvite:
 		s = c.Email + " to " + teamRoles(c)
 	default:
@@ -196,7 +205,52 @@ func via(groups []string) string {
 	if len(groups) == 0 {
 		return ""
 	}
-	return " (via " + strings.Join(groups, ", ") + ")"
+	return " (via " + strings.Join(labelWords(groups), ", ") + ")"
+}
+
+// labelWords are provenance labels for people to read: the bare "users"
+// label of an explicit list says where that list is.
+func labelWords(groups []string) []string {
+	out := make([]string, len(groups))
+	for i, g := range groups {
+		if g == "users" {
+			g = "users listed in mapping.yaml"
+		}
+		out[i] = g
+	}
+	return out
+}
+
+// hold is the held changes that share a guard and its reason.
+type hold struct {
+	guard, reason string
+	changes       []Change
+}
+
+// title is the line that stands above a hold's changes.
+func (h hold) title() string {
+	if h.reason == "" {
+		return h.guard + ":"
+	}
+	return h.guard + ": " + h.reason
+}
+
+// holds groups held changes by guard and reason, in the order each first
+// appears, so that a reason is said once above the changes it holds.
+func holds(held []Change) []hold {
+	var out []hold
+	at := map[[2]string]int{}
+	for _, c := range held {
+		k := [2]string{c.Guard, c.GuardReason}
+		i, ok := at[k]
+		if !ok {
+			i = len(out)
+			at[k] = i
+			out = append(out, hold{guard: c.Guard, reason: c.GuardReason})
+		}
+		out[i].changes = append(out[i].changes, c)
+	}
+	return out
 }
 
 // errorSubject is "team source: " with the empty parts left out.

@@ -41,6 +41,10 @@ const (
 	ReasonInvitationPending = "invitation_pending"
 )
 
+// ReasonInNoGroup is the reason of a removal whose person none of the
+// team's groups lists at all.
+const ReasonInNoGroup = "in none of the team's groups"
+
 // Status is the outcome of applying a change.
 type Status string
 
@@ -82,9 +86,16 @@ type Change struct {
 	Role     model.Role       `json:"role,omitempty"`
 	Groups   []string         `json:"groups,omitempty"`
 	Teams    []model.TeamRole `json:"teams,omitempty"` // invite only
-	Guard    string           `json:"guard,omitempty"` // held only
-	Status   Status           `json:"status,omitempty"`
-	Error    string           `json:"error,omitempty"`
+	// Reason says why a member is removed: their status in a group of the
+	// team that still lists them ("suspended in okta:Platform"), else
+	// ReasonInNoGroup.
+	Reason string `json:"reason,omitempty"`
+	Guard  string `json:"guard,omitempty"` // held only
+	// GuardReason, on a held change, says what the guard counted against
+	// which limit, and the flag or mapping key that lets the change through.
+	GuardReason string `json:"guard_reason,omitempty"`
+	Status      Status `json:"status,omitempty"`
+	Error       string `json:"error,omitempty"`
 }
 
 // Unplaced is a person a team wants who cannot be placed in it.

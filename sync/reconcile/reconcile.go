@@ -155,7 +155,11 @@ func (r *Runner) place(ctx context.Context, m *config.Mapping, reads map[string]
 	}
 	found, err := bk.LookupMembers(ctx, emails)
 	if err != nil {
-		return fmt.Errorf("look up %d email(s) in buildkite organization %q: %w", len(emails), m.Buildkite.Organization, err)
+		noun := "emails"
+		if len(emails) == 1 {
+			noun = "email"
+		}
+		return fmt.Errorf("look up %d %s in buildkite organization %q: %w", len(emails), noun, m.Buildkite.Organization, err)
 	}
 	if org.Members == nil {
 		org.Members = make(map[string]model.Member, len(found))

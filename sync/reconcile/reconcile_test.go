@@ -66,7 +66,7 @@ func TestPlanFailsWhenLookupFails(t *testing.T) {
 	// The first organization query (invitations) passes; the lookup fails.
 	sim.Inject(bksim.Fault{Field: "organization", After: 1, Status: 500})
 	_, err := r.Plan(context.Background(), m, plan.Options{})
-	if err == nil || !strings.HasPrefix(err.Error(), `look up 1 email(s) in buildkite organization "acme": buildkite: look up organization members: `) {
+	if err == nil || !strings.HasPrefix(err.Error(), `look up 1 email in buildkite organization "acme": buildkite: look up organization members: `) {
 		t.Fatalf("err = %v", err)
 	}
 }

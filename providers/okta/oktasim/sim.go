@@ -12,6 +12,7 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -153,6 +154,50 @@ func (s *Server) SetGroupUsers(group string, users []User) error {
 	g.users = simUsers(users)
 	g.membership = s.opts.Now().UTC()
 	return nil
+}
+
+// AddGroupUser adds u to the group with this ID, or else the only group
+// with this name, as an admin would in the Okta console: the user is
+// ACTIVE unless u says otherwise, and the group's membership changes now.
+// A user already in the group (same login) is left as they are.
+func (s *Server) AddGroupUser(group string, u User) error {
+	if err := u.validate(); err != nil {
+		return fmt.Errorf("oktasim: add user: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, err := s.findLocked(group)
+	if err != nil {
+		return err
+	}
+	su := simUsers([]User{u})[0]
+	if slices.ContainsFunc(g.users, func(x simUser) bool { return x.id == su.id }) {
+		return nil
+	}
+	g.users = append(g.users, su)
+	sort.Slice(g.users, func(i, j int) bool { return g.users[i].id < g.users[j].id })
+	g.membership = s.opts.Now().UTC()
+	return nil
+}
+
+// RemoveGroupUser removes the user with this login (or email, when the
+// user has no separate login) from the group, and reports whether it was
+// there.
+func (s *Server) RemoveGroupUser(group, login string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, err := s.findLocked(group)
+	if err != nil {
+		return false, err
+	}
+	id := userID(login)
+	i := slices.IndexFunc(g.users, func(x simUser) bool { return x.id == id })
+	if i < 0 {
+		return false, nil
+	}
+	g.users = slices.Delete(g.users, i, i+1)
+	g.membership = s.opts.Now().UTC()
+	return true, nil
 }
 
 func (s *Server) findLocked(key string) (*group, error) {

@@ -527,6 +527,49 @@ func TestSetGroupUsers(t *testing.T) {
 	}
 }
 
+// TestAddRemoveGroupUser: one person joins or leaves a group, as an admin
+// would do in the console, and the API shows it.
+func TestAddRemoveGroupUser(t *testing.T) {
+	sim, srv, _ := start(t, oktasim.State{Groups: []oktasim.Group{
+		{Name: "Eng", Users: []oktasim.User{{Email: "old@acme.com"}}},
+	}}, oktasim.Options{})
+	id, _ := sim.GroupID("Eng")
+	emails := func() []string {
+		var us []wireUser
+		get(t, srv.URL+"/api/v1/groups/"+id+"/users", "SSWS "+token, &us)
+		var out []string
+		for _, u := range us {
+			out = append(out, u.Profile["email"].(string)+" "+u.Status)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if err := sim.AddGroupUser("Eng", oktasim.User{Email: "new@acme.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.AddGroupUser(id, oktasim.User{Email: "new@acme.com", Status: "SUSPENDED"}); err != nil {
+		t.Fatal(err) // already there: left as is
+	}
+	if got, want := emails(), []string{"new@acme.com ACTIVE", "old@acme.com ACTIVE"}; !slices.Equal(got, want) {
+		t.Errorf("after AddGroupUser: %q, want %q", got, want)
+	}
+	if gone, err := sim.RemoveGroupUser("Eng", "old@acme.com"); !gone || err != nil {
+		t.Fatalf("RemoveGroupUser = %v, %v", gone, err)
+	}
+	if gone, err := sim.RemoveGroupUser("Eng", "nobody@acme.com"); gone || err != nil {
+		t.Errorf("RemoveGroupUser of a non-member = %v, %v; want false, nil", gone, err)
+	}
+	if got, want := emails(), []string{"new@acme.com ACTIVE"}; !slices.Equal(got, want) {
+		t.Errorf("after RemoveGroupUser: %q, want %q", got, want)
+	}
+	if err := sim.AddGroupUser("Nope", oktasim.User{Email: "x@acme.com"}); err == nil || err.Error() != `oktasim: no group "Nope"` {
+		t.Errorf("AddGroupUser to a missing group: %v", err)
+	}
+	if err := sim.AddGroupUser("Eng", oktasim.User{}); err == nil || err.Error() != "oktasim: add user: needs an email or a login" {
+		t.Errorf("AddGroupUser without an email: %v", err)
+	}
+}
+
 func TestLoadState(t *testing.T) {
 	st, err := oktasim.LoadState("testdata/state.yaml")
 	if err != nil {
