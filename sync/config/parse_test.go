@@ -112,6 +112,7 @@ func TestParseDefaults(t *testing.T) {
 		MaxRemovals:       DefaultMaxRemovals,
 		MaxRemovalPercent: DefaultMaxRemovalPercent,
 		EmailDomains:      map[string]string{},
+		FullReadEvery:     DefaultFullReadEvery,
 	}
 	if !reflect.DeepEqual(m.Sync, wantSync) {
 		t.Errorf("sync:\n got %+v\nwant %+v", m.Sync, wantSync)
@@ -167,22 +168,23 @@ func TestParseFull(t *testing.T) {
 		ProtectedUsers: []string{"ci-bot@acme.com"},
 		EmailDomains:   map[string]string{"corp.acme.com": "acme.com"},
 		AuditLog:       "/var/log/teamsync.jsonl",
+		FullReadEvery:  6 * time.Hour,
 	}
 	if !reflect.DeepEqual(m.Sync, wantSync) {
 		t.Errorf("sync:\n got %+v\nwant %+v", m.Sync, wantSync)
 	}
 	wantTeams := []Team{
 		{
-			Slug: "platform-eng", Name: "Platform / Eng!", Create: true, Privacy: PrivacyVisible, Policy: model.PolicyObserve, Line: 33,
+			Slug: "platform-eng", Name: "Platform / Eng!", Create: true, Privacy: PrivacyVisible, Policy: model.PolicyObserve, Line: 34,
 			Groups: []Group{
-				{Okta: "Platform Engineers", Role: model.RoleMaintainer, AllowEmpty: true, Line: 39},
-				{Google: "eng@acme.com", Role: model.RoleMember, Line: 42},
-				{Users: []string{"alice@acme.com", "bob@acme.com"}, Role: model.RoleMember, Line: 43},
+				{Okta: "Platform Engineers", Role: model.RoleMaintainer, AllowEmpty: true, Line: 40},
+				{Google: "eng@acme.com", Role: model.RoleMember, Line: 43},
+				{Users: []string{"alice@acme.com", "bob@acme.com"}, Role: model.RoleMember, Line: 44},
 			},
 		},
 		{
-			Slug: "web", Name: "web", Privacy: PrivacySecret, Policy: model.PolicyAdditive, Line: 44,
-			Groups: []Group{{Okta: "00g123", Role: model.RoleMember, Line: 46}},
+			Slug: "web", Name: "web", Privacy: PrivacySecret, Policy: model.PolicyAdditive, Line: 45,
+			Groups: []Group{{Okta: "00g123", Role: model.RoleMember, Line: 47}},
 		},
 	}
 	if !reflect.DeepEqual(m.Teams, wantTeams) {

@@ -30,6 +30,12 @@ const (
 	MaxRequestTimeout     = time.Hour
 
 	DefaultSchedule          = "@every 15m"
+	// DefaultFullReadEvery is how often serve reads Buildkite in full when
+	// sync.full_read_every is left out; MaxFullReadEvery is the most it
+	// may be, which bounds how long a change the fingerprints cannot see
+	// (two role changes that cancel out) can go unrepaired.
+	DefaultFullReadEvery = 24 * time.Hour
+	MaxFullReadEvery     = 7 * 24 * time.Hour
 	DefaultMaxRemovals       = 25
 	DefaultMaxRemovalPercent = 30
 )
@@ -143,6 +149,10 @@ type Sync struct {
 	ProtectedUsers    []string          // lower-cased
 	EmailDomains      map[string]string // lower-cased from → to
 	AuditLog          string
+	// FullReadEvery is how often serve reads every managed team in full
+	// (full_read_every, default DefaultFullReadEvery); between full reads
+	// it re-reads only the teams that may have changed.
+	FullReadEvery time.Duration
 }
 
 // Team is one managed team.
