@@ -30,14 +30,17 @@ const (
 	MaxRequestTimeout     = time.Hour
 
 	DefaultSchedule          = "@every 15m"
-	// DefaultFullReadEvery is how often serve reads Buildkite in full when
-	// sync.full_read_every is left out; MaxFullReadEvery is the most it
-	// may be, which bounds how long a change the fingerprints cannot see
-	// (two role changes that cancel out) can go unrepaired.
-	DefaultFullReadEvery = 24 * time.Hour
-	MaxFullReadEvery     = 7 * 24 * time.Hour
 	DefaultMaxRemovals       = 25
 	DefaultMaxRemovalPercent = 30
+)
+
+// DefaultFullReadEvery is how often serve reads Buildkite in full when
+// sync.full_read_every is left out; MaxFullReadEvery is the most it may be,
+// which bounds how long a change the fingerprints cannot see (two role
+// changes that cancel out) can go unrepaired.
+const (
+	DefaultFullReadEvery = 24 * time.Hour
+	MaxFullReadEvery     = 7 * 24 * time.Hour
 )
 
 // Missing-user modes.
