@@ -82,7 +82,7 @@ func (d *daemon) run(ctx context.Context, id, trigger string, teams []string) {
 	}
 	res, err := runner.Apply(ctx, m, plan.Options{})
 	out := runOutcome{trigger: trigger, full: teams == nil, took: d.now().Sub(begin)}
-	if res != nil {
+	if res != nil && res.Plan != nil {
 		out.plan = res.Plan
 		for _, e := range out.plan.Errors {
 			log.Warn("read failed: no removals or downgrades for the team", "team", e.Team, "source", e.Source, "error", e.Message)
