@@ -86,13 +86,19 @@ type Memory interface {
 
 // ReadRequest is what a run asks a Memory to read.
 type ReadRequest struct {
-	// Teams are the managed teams of the run (all, or an Okta hook's).
+	// Teams are the managed teams of the run.
 	Teams []string
+	// Partial marks a run of only some of the managed teams (an Okta
+	// hook's): it reads them, but a full read of them stands for no full
+	// read of the organization.
+	Partial bool
 	// Full asks for a full read whatever is remembered.
 	Full bool
 	// FullEvery is sync.full_read_every: a full read is due when the last
 	// one is at least this old.
 	FullEvery time.Duration
+	// Logger is the run's logger.
+	Logger *slog.Logger
 }
 
 // ReadReport says how a run read Buildkite.
@@ -133,6 +139,9 @@ type Runner struct {
 	Memory Memory
 	// FullRead makes a run with a Memory read Buildkite in full.
 	FullRead bool
+	// Partial marks a run of some of the managed teams (an Okta hook's),
+	// for the Memory.
+	Partial bool
 }
 
 // Result is the outcome of one run.
@@ -206,7 +215,7 @@ func (r *Runner) plan(ctx context.Context, m *config.Mapping, opts plan.Options,
 	}
 	if err != nil {
 		if r.Memory != nil {
-			r.Memory.Forget("a Buildkite read failed")
+			r.Memory.Forget("the last run's Buildkite read failed")
 		}
 		return nil, nil, clients, err
 	}
@@ -228,7 +237,7 @@ func (r *Runner) readBuildkite(ctx context.Context, m *config.Mapping, bk Buildk
 	if every <= 0 {
 		every = config.DefaultFullReadEvery
 	}
-	return r.Memory.Read(ctx, bk, ReadRequest{Teams: slugs, Full: r.FullRead, FullEvery: every})
+	return r.Memory.Read(ctx, bk, ReadRequest{Teams: slugs, Partial: r.Partial, Full: r.FullRead, FullEvery: every, Logger: r.logger()})
 }
 
 // read fetches every distinct group once and the Buildkite snapshot, all at
