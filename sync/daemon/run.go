@@ -91,7 +91,7 @@ func (d *daemon) run(ctx context.Context, id, trigger string, teams []string) {
 	if err != nil {
 		log.Error("reconcile failed", "error", err)
 	}
-	result, auditErr := rec.Finish(ctx, out.plan, err, out.took)
+	result, auditErr := rec.Finish(ctx, out.plan, err, out.took, record.CostOf(res))
 	if auditErr != nil {
 		log.Error("audit log write failed", "error", auditErr)
 	}
