@@ -3,7 +3,9 @@
 // and the secrets at every run; it serves /metrics, /healthz, /readyz, a
 // token-guarded POST /sync and the Okta Event Hook at /hooks/okta, which
 // turns membership events into a debounced reconcile of the affected teams;
-// and it writes the audit log. It reads no flags, and the environment only
+// and it writes the audit log. It keeps what each run read of Buildkite
+// (sync/memory), so that between full reads a run re-reads only the teams
+// that may have changed. It reads no flags, and the environment only
 // through Config.Getenv: cmd/ passes everything in Config.
 package daemon
 
@@ -20,6 +22,7 @@ import (
 	"github.com/teamsync/teamsync/internal/httpx"
 	"github.com/teamsync/teamsync/sync/audit"
 	"github.com/teamsync/teamsync/sync/config"
+	"github.com/teamsync/teamsync/sync/memory"
 	"github.com/teamsync/teamsync/sync/metrics"
 	"github.com/teamsync/teamsync/sync/reconcile"
 )
@@ -101,6 +104,9 @@ type daemon struct {
 	auditPath string
 	lastOK    time.Time // end of the last full run without error
 	hook      hookState
+
+	// mem is what runs read of Buildkite, kept for the next run.
+	mem *memory.Memory
 }
 
 // Run serves until ctx is cancelled, then stops the schedule, stops
@@ -142,7 +148,7 @@ func Run(ctx context.Context, cfg Config) error {
 	d.log.Info("serving", "addr", ln.Addr().String(), "schedule", d.sched.spec)
 	d.warnClosedEndpoints()
 
-	d.start(runCtx, audit.TriggerStartup, nil)
+	d.start(runCtx, runRequest{trigger: audit.TriggerStartup})
 	scheduled := make(chan struct{})
 	go func() {
 		defer close(scheduled)
@@ -225,6 +231,7 @@ func newDaemon(cfg Config) (*daemon, error) {
 		after:   cfg.After,
 		resched: make(chan struct{}, 1),
 		hook:    newHookState(),
+		mem:     memory.New(cfg.Now),
 	}
 	m, err := cfg.Load(cfg.ConfigPath)
 	if err != nil {

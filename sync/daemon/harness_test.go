@@ -425,6 +425,8 @@ type auditLine struct {
 	Summary    *json.RawMessage `json:"summary"`
 	DurationMS *int64           `json:"duration_ms"`
 	Result     string           `json:"result"`
+	ReadMode   string           `json:"read_mode"`
+	Points     *int             `json:"buildkite_points"`
 }
 
 func (h *harness) auditLines() []auditLine {
