@@ -77,6 +77,7 @@ type harness struct {
 
 type harnessOpts struct {
 	bk       bksim.State
+	bkOpts   bksim.Options // the simulator's options (NoAuditLog, budgets)
 	okta     oktasim.State
 	teams    string // the teams: section, YAML
 	schedule string // default "@every 1s"
@@ -115,7 +116,7 @@ func start(t *testing.T, o harnessOpts) *harness {
 	if o.schedule == "" {
 		o.schedule = "@every 1s"
 	}
-	bk, bkSrv := bksimtest.Start(t, o.bk)
+	bk, bkSrv := bksimtest.StartWith(t, o.bk, o.bkOpts)
 	oktaSim := oktasim.New(o.okta, oktasim.Options{Token: oktaToken})
 	oktaSrv := newServer(t, oktaSim)
 	dir := t.TempDir()

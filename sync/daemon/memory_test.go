@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/teamsync/teamsync/buildkite/bksim"
 )
 
 // TestServeRemembersBuildkite: the startup run reads Buildkite in full;
@@ -59,6 +61,51 @@ func TestServeRemembersBuildkite(t *testing.T) {
 		}
 		if got := h.metric("teamsync_buildkite_teams_read", "read_mode", mode); got != n {
 			t.Errorf("teamsync_buildkite_teams_read{read_mode=%q} counts %v runs, want %v", mode, got, n)
+		}
+	}
+}
+
+// TestScheduledRunRepairsDriftByHand: a membership added, removed or
+// re-roled by hand in Buildkite is repaired by the next scheduled run,
+// whether the organization has an audit log or not.
+func TestScheduledRunRepairsDriftByHand(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []struct {
+		name string
+		opts bksim.Options
+		want string
+	}{
+		{"audit log", bksim.Options{}, "audit"},
+		{"fingerprints", bksim.Options{NoAuditLog: true}, "fingerprint"},
+	} {
+		for _, drift := range []struct {
+			name string
+			edit func(bksim.Hand) error
+		}{
+			{"added", func(h bksim.Hand) error { return h.AddTeamMember("platform", "carol@acme.com", "member") }},
+			{"removed", func(h bksim.Hand) error { return h.RemoveTeamMember("platform", "bob@acme.com") }},
+			{"re-roled", func(h bksim.Hand) error { return h.SetTeamRole("platform", "alice@acme.com", "maintainer") }},
+		} {
+			t.Run(mode.name+"/"+drift.name, func(t *testing.T) {
+				t.Parallel()
+				o := platformSetup()
+				o.bkOpts = mode.opts
+				h := start(t, o)
+				h.waitRuns(1)
+				want := []string{"alice@acme.com:member", "bob@acme.com:member"}
+				if err := drift.edit(h.bk.ByHand("dave@acme.com")); err != nil {
+					t.Fatal(err)
+				}
+				h.tick(time.Second)
+				h.waitRuns(2)
+				if got := h.team("platform"); !slices.Equal(got, want) {
+					t.Errorf("after the next scheduled run platform = %v, want %v", got, want)
+				}
+				runs := h.runLines()
+				if last := runs[len(runs)-1]; last.Trigger != "cron" || last.ReadMode != mode.want || last.Result != "success" {
+					t.Errorf("the scheduled run: %+v, want a %s read that succeeded", last, mode.want)
+				}
+			})
 		}
 	}
 }
