@@ -18,9 +18,16 @@ const auditFirstPage = 50
 // AuditEvents reads the organization's audit-log events about teams, team
 // memberships, organization members and invitations that occurred at or
 // after since (all of them when since is zero), newest first, to the last
-// page. Events made by the token's own user are marked Own. When the
-// organization's plan or the token's permissions do not allow the audit
-// log, the error wraps model.ErrRefused.
+// page. When the organization's plan or the token's permissions do not
+// allow the audit log, the error wraps model.ErrRefused.
+//
+// Events made by the token's own user are marked Own: the actor's ID is
+// compared with the viewer's User ID, as Buildkite documents
+// AuditActor.id as "the GraphQL ID for this actor". The subject's ID is
+// likewise taken to be the subject's own GraphQL ID (a TeamMember's for a
+// membership). Neither has been checked against the live API; were either
+// not so, no event would match what a caller remembers, and the caller
+// would re-read or fingerprint more than it needs to, never less.
 func (c *Client) AuditEvents(ctx context.Context, since time.Time) ([]model.AuditEvent, error) {
 	events, err := c.auditEvents(ctx, since, false)
 	return events, c.secrets.Error(err)

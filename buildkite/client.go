@@ -79,9 +79,11 @@ type Config struct {
 	// DefaultPageSize.
 	PageSize int
 	// Headroom is the share (a fraction below 1) of the organization's
-	// GraphQL budget left for its other API clients: when a response
-	// reports less remaining in the window, later requests wait for the
-	// window to reset. 0 means DefaultHeadroom, negative turns pacing off.
+	// GraphQL budget left for its other API clients: a request whose
+	// estimated cost does not fit what is left of the organization's
+	// window less the headroom, or of the token user's window, waits for
+	// that window to reset. 0 means DefaultHeadroom; negative turns pacing
+	// off, on both windows.
 	Headroom float64
 	// Sleep waits between retries and for pacing; nil means a real,
 	// ctx-aware wait.
