@@ -58,6 +58,8 @@ func New(now func() time.Time) *Memory {
 
 // state is what is remembered.
 type state struct {
+	// source is the organization and endpoint it was read from.
+	source      string
 	slug, orgID string
 	// teams are the managed teams that exist, with their memberships;
 	// missing are managed teams read and found not to exist.
@@ -137,7 +139,7 @@ func (m *Memory) Read(ctx context.Context, bk reconcile.BuildkiteReader, req rec
 		rep = reconcile.ReadReport{Mode: reconcile.ReadFull, Why: why, TeamsRead: len(scope)}
 		org, err = bk.ReadOrg(ctx, scope)
 	case why != "":
-		org, rep, err = m.readFull(ctx, log, bk, scope, why)
+		org, rep, err = m.readFull(ctx, log, bk, req, scope, why)
 	case remembered:
 		org, rep, err = m.readChanges(ctx, log, bk, scope, req.Partial)
 	}
@@ -159,6 +161,8 @@ func (m *Memory) fullReadWhy(req reconcile.ReadRequest) string {
 		return m.forgotten
 	case m.st == nil:
 		return "nothing is remembered yet"
+	case m.st.source != source(req):
+		return "buildkite.organization or graphql_url changed"
 	case req.Full:
 		return "a full read was asked for"
 	case req.FullEvery > 0 && m.now().Sub(m.st.fullAt) >= req.FullEvery:
@@ -172,7 +176,7 @@ func (m *Memory) fullReadWhy(req reconcile.ReadRequest) string {
 // first: whatever happens from it on is seen by the next run. A refused
 // audit log leaves fingerprints to find changes until the next full read,
 // which tries it again.
-func (m *Memory) readFull(ctx context.Context, log *slog.Logger, bk reconcile.BuildkiteReader, scope []string, why string) (*model.Org, reconcile.ReadReport, error) {
+func (m *Memory) readFull(ctx context.Context, log *slog.Logger, bk reconcile.BuildkiteReader, req reconcile.ReadRequest, scope []string, why string) (*model.Org, reconcile.ReadReport, error) {
 	rep := reconcile.ReadReport{Mode: reconcile.ReadFull, Why: why, TeamsRead: len(scope)}
 	start := m.now()
 	audit, mark, seen, err := m.auditStart(ctx, log, bk)
@@ -184,7 +188,8 @@ func (m *Memory) readFull(ctx context.Context, log *slog.Logger, bk reconcile.Bu
 		return nil, rep, err
 	}
 	st := &state{
-		slug: org.Slug, orgID: org.ID,
+		source: source(req),
+		slug:   org.Slug, orgID: org.ID,
 		teams: make(map[string]model.Team, len(org.Teams)), missing: make(map[string]bool),
 		invitations: cloneInvitations(org.Invitations),
 		fullAt:      start,
@@ -204,6 +209,9 @@ func (m *Memory) readFull(ctx context.Context, log *slog.Logger, bk reconcile.Bu
 	log.Info("buildkite: read every managed team", "why", why, "teams", len(scope))
 	return org, rep, nil
 }
+
+// source names where a request reads from.
+func source(req reconcile.ReadRequest) string { return req.Organization + " at " + req.URL }
 
 // auditStart reads where the audit log stands before a full read.
 func (m *Memory) auditStart(ctx context.Context, log *slog.Logger, bk reconcile.BuildkiteReader) (audit bool, mark time.Time, seen map[string]bool, err error) {

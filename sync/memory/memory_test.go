@@ -241,3 +241,30 @@ func TestReadFailureForgets(t *testing.T) {
 		t.Error("the memory still holds a state after a failed read")
 	}
 }
+
+// TestMappingChanges: a team added to the mapping is read in full by the
+// next run, a team dropped from it is forgotten, and another organization
+// or endpoint starts over with a full read.
+func TestMappingChanges(t *testing.T) {
+	r := newRig(t, seed(), bksim.Options{})
+	r.run(false)
+	ops := r.mapping.Teams[2]
+	r.mapping.Teams = r.mapping.Teams[:2]
+	if res := r.run(false); res.Read.Mode != reconcile.ReadAudit || res.Read.TeamsRead != 0 {
+		t.Errorf("a team dropped: mode %s, %d teams read", res.Read.Mode, res.Read.TeamsRead)
+	}
+	r.mem.mu.Lock()
+	_, kept := r.mem.st.teams["ops"]
+	r.mem.mu.Unlock()
+	if kept {
+		t.Error("the dropped team is still remembered")
+	}
+	r.mapping.Teams = append(r.mapping.Teams, ops)
+	if res := r.run(false); res.Read.Mode != reconcile.ReadAudit || res.Read.TeamsRead != 1 {
+		t.Errorf("a team added: mode %s, %d teams read, want it alone read", res.Read.Mode, res.Read.TeamsRead)
+	}
+	r.mapping.Buildkite.GraphQLURL += "/"
+	if res := r.run(false); res.Read.Mode != reconcile.ReadFull || !strings.Contains(res.Read.Why, "graphql_url changed") {
+		t.Errorf("another endpoint: mode %s (%s), want a full read", res.Read.Mode, res.Read.Why)
+	}
+}

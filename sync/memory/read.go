@@ -28,6 +28,24 @@ func (m *Memory) readChanges(ctx context.Context, log *slog.Logger, bk reconcile
 			changed[s] = true
 		}
 	}
+	if !partial {
+		// Teams the mapping no longer names are no longer managed.
+		for s := range st.teams {
+			if !inScope[s] {
+				delete(st.teams, s)
+			}
+		}
+		for s := range st.missing {
+			if !inScope[s] {
+				delete(st.missing, s)
+			}
+		}
+		for s := range st.dirty {
+			if !inScope[s] {
+				delete(st.dirty, s)
+			}
+		}
+	}
 	outside := make(map[string]bool) // remembered teams outside scope that may have changed
 	invitations := st.invitationsDirty
 	useAudit := st.audit

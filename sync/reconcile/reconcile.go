@@ -86,6 +86,9 @@ type Memory interface {
 
 // ReadRequest is what a run asks a Memory to read.
 type ReadRequest struct {
+	// Organization and URL are the organization's slug and GraphQL
+	// endpoint: what is remembered of another is of no use.
+	Organization, URL string
 	// Teams are the managed teams of the run.
 	Teams []string
 	// Partial marks a run of only some of the managed teams (an Okta
@@ -237,7 +240,10 @@ func (r *Runner) readBuildkite(ctx context.Context, m *config.Mapping, bk Buildk
 	if every <= 0 {
 		every = config.DefaultFullReadEvery
 	}
-	return r.Memory.Read(ctx, bk, ReadRequest{Teams: slugs, Partial: r.Partial, Full: r.FullRead, FullEvery: every, Logger: r.logger()})
+	return r.Memory.Read(ctx, bk, ReadRequest{
+		Organization: m.Buildkite.Organization, URL: m.Buildkite.GraphQLURL,
+		Teams: slugs, Partial: r.Partial, Full: r.FullRead, FullEvery: every, Logger: r.logger(),
+	})
 }
 
 // read fetches every distinct group once and the Buildkite snapshot, all at
