@@ -50,6 +50,9 @@ func (c *Client) classifyAnswer(req *http.Request, resp *http.Response, body []b
 	if c.pacer != nil {
 		c.pacer.observe(resp.Header, c.now())
 	}
+	if n, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("RateLimit-Complexity-Actual"))); err == nil && n > 0 {
+		c.points.Add(int64(n))
+	}
 	status := resp.StatusCode
 	switch {
 	case status == http.StatusTooManyRequests:

@@ -9,8 +9,11 @@
 // package keeps only what is Buildkite's own: how its answers read
 // (Buildkite's Classify: rate limits, the "currently busy" answer, HTTP
 // and GraphQL errors, the shape of a GraphQL answer), which requests may be
-// sent twice (queries, never mutations), pacing against the organization's
-// rate-limit window, and what to read after a write whose answer was lost.
+// sent twice (queries, never mutations), pacing against the two rate-limit
+// windows (the organization's and the token user's) by what each request
+// may cost, and what to read after a write whose answer was lost. Besides
+// the full read it reads what a caller that remembers the organization
+// needs to find what changed: the audit log and the teams' fingerprints.
 // Requests are sent with github.com/machinebox/graphql over that
 // transport; GraphQL stays inside this package.
 package buildkite
@@ -24,6 +27,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/teamsync/teamsync/internal/backoff"
@@ -75,9 +79,11 @@ type Config struct {
 	// DefaultPageSize.
 	PageSize int
 	// Headroom is the share (a fraction below 1) of the organization's
-	// GraphQL budget left for its other API clients: when a response
-	// reports less remaining in the window, later requests wait for the
-	// window to reset. 0 means DefaultHeadroom, negative turns pacing off.
+	// GraphQL budget left for its other API clients: a request whose
+	// estimated cost does not fit what is left of the organization's
+	// window less the headroom, or of the token user's window, waits for
+	// that window to reset. 0 means DefaultHeadroom; negative turns pacing
+	// off, on both windows.
 	Headroom float64
 	// Sleep waits between retries and for pacing; nil means a real,
 	// ctx-aware wait.
@@ -102,6 +108,9 @@ type Client struct {
 	secrets  *httpx.Secrets
 	pacer    *pacer // nil: no pacing
 	now      func() time.Time
+	sleep    func(ctx context.Context, d time.Duration) error
+	// points adds up RateLimit-Complexity-Actual over every answer.
+	points atomic.Int64
 }
 
 // New builds a Client from cfg.
@@ -148,6 +157,10 @@ func New(cfg Config) (*Client, error) {
 	if c.now == nil {
 		c.now = time.Now
 	}
+	c.sleep = cfg.Sleep
+	if c.sleep == nil {
+		c.sleep = backoff.Sleep
+	}
 	if h := orDefault(cfg.Headroom, DefaultHeadroom); h > 0 {
 		c.pacer = &pacer{headroom: h}
 	}
@@ -174,12 +187,8 @@ func New(cfg Config) (*Client, error) {
 		Now:              cfg.Now,
 	})
 	if c.pacer != nil {
-		pt := &paceTransport{next: rt, pacer: c.pacer, now: c.now, sleep: cfg.Sleep, logger: c.logger,
+		rt = &paceTransport{next: rt, pacer: c.pacer, now: c.now, sleep: c.sleep, logger: c.logger,
 			maxWait: orDefault(cfg.MaxWait, httpx.DefaultMaxRateLimitWait)}
-		if pt.sleep == nil {
-			pt.sleep = backoff.Sleep
-		}
-		rt = pt
 	}
 	// Status handling, retries, rate-limit waits and the check of the
 	// answer's shape all happen in the transport under machinebox, which
@@ -203,15 +212,30 @@ func orDefault[T comparable](v, def T) T {
 }
 
 // call is what one GraphQL request tells the layers below it through its
-// context: its operation, whether it is safe to send twice, and, from
-// Buildkite's Classify, the decoded answer of the attempt that ended it.
+// context: its operation, whether it is safe to send twice, its estimated
+// cost for pacing, and, from Buildkite's Classify, the decoded answer of
+// the attempt that ended it.
 type call struct {
 	op       string
 	mutation bool
-	answer   *answer
+	// cost is the request's requested complexity by Buildkite's model,
+	// which bounds what it can be charged; the reads size their pages to
+	// what they expect, so that it is close to that too.
+	cost   int
+	answer *answer
 }
 
 type callKey struct{}
+
+type expectedCostKey struct{}
+
+// withExpectedCost tells pacing that the requests made with ctx are
+// expected to cost at most n, for a read whose requested complexity is a
+// loose bound (see readInvitations). Should one cost more, the windows go
+// that much further down, which they allow, and the next request waits.
+func withExpectedCost(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, expectedCostKey{}, n)
+}
 
 func callFrom(ctx context.Context) *call {
 	c, _ := ctx.Value(callKey{}).(*call)
@@ -227,6 +251,14 @@ func callFrom(ctx context.Context) *call {
 // never a partial out.
 func (c *Client) run(ctx context.Context, op operation, vars map[string]any, out any) ([]gqlError, error) {
 	cl := &call{op: op.label(), mutation: op.mutation}
+	if cost, err := estimateComplexity(op.doc, vars); err == nil {
+		cl.cost = cost
+	} else {
+		c.logger.Debug("buildkite: cannot estimate the cost of a request; it is paced as free", "operation", cl.op, "error", err)
+	}
+	if expected, ok := ctx.Value(expectedCostKey{}).(int); ok {
+		cl.cost = min(cl.cost, expected)
+	}
 	req := graphql.NewRequest(op.doc)
 	for k, v := range vars {
 		req.Var(k, v)
@@ -258,4 +290,33 @@ func (c *Client) run(ctx context.Context, op operation, vars map[string]any, out
 	// machinebox's "decoding response: " adds nothing to "malformed".
 	msg := strings.TrimPrefix(err.Error(), "decoding response: ")
 	return nil, fmt.Errorf("%s: %w", op.label(), malformed("data: %s", msg))
+}
+
+// Points is the complexity Buildkite has charged this client's requests so
+// far (the sum of their RateLimit-Complexity-Actual headers, retries
+// included): what a run spent of the rate-limit windows.
+func (c *Client) Points() int { return int(c.points.Load()) }
+
+// Pace returns when one more write would not be held back by the
+// rate-limit windows, waiting for a window to reset if need be (and
+// logging why, with progress, such as "write 15/200"), or with ctx's
+// error. The applier calls it before each change and before that
+// change's own deadline starts, so that waiting for a window neither eats
+// into a write's time nor outlasts a shutdown.
+func (c *Client) Pace(ctx context.Context, progress string) error {
+	if c.pacer == nil {
+		return ctx.Err()
+	}
+	ctx = withProgress(ctx, progress)
+	for {
+		h := c.pacer.peek(writeCost(), c.now())
+		if h.wait <= 0 {
+			return ctx.Err()
+		}
+		attrs := append([]slog.Attr{slog.String("operation", "write")}, waitAttrs(ctx, writeCost(), h)...)
+		if err := waitForReset(ctx, c.logger, c.sleep, attrs, h.wait); err != nil {
+			return err
+		}
+		c.pacer.waited(h)
+	}
 }

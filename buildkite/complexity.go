@@ -3,6 +3,7 @@ package buildkite
 import (
 	"fmt"
 	"strconv"
+	"sync"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -20,6 +21,13 @@ const (
 // maxTeamsPerOrg is Buildkite's cap on teams in one organization; it sizes
 // the invitation teams list, which has no cursor.
 const maxTeamsPerOrg = 250
+
+// maxPendingInvitations is Buildkite's cap on pending invitations, and
+// expectedInvitationTeams how many teams pacing expects each to carry.
+const (
+	maxPendingInvitations   = 20
+	expectedInvitationTeams = 10
+)
 
 // estimateComplexity computes the requested complexity of a query by
 // Buildkite's documented model: scalars and enums cost nothing, every
@@ -162,30 +170,72 @@ func largestFirst(op operation, vars map[string]any, name string, limit int) (in
 	return n, nil
 }
 
-// teamBatchSize chooses, for n teams and a page size, how many members of
-// each team the first pass asks for (k) and how many teams go in one
-// TeamsBatch query (batch), keeping every query within complexityBudget.
-//
-// k is the full page size. Requested complexity costs nothing once the
-// query is accepted (the rate limit charges what is returned), so the only
-// price of a large k is more batches: at 500, 39 teams per query, so an
-// organization's 250 teams take at most 7. A small k instead costs one
-// follow-up request for every team larger than it, which for an
-// organization of big teams is far more (measured by BenchmarkReadOrg).
-func teamBatchSize(n, pageSize int) (k, batch int, err error) {
-	if n == 0 {
-		return 0, 0, nil
-	}
-	a, c, err := linearCost(teamsBatchQuery(1), nil, "first")
+// teamCostLine is the requested complexity of one team of a TeamsBatch
+// query as a + c·first, first being how many of its members it reads
+// (4 + 2·first by the documented model).
+var teamCostLine = sync.OnceValues(func() ([2]int, error) {
+	a, c, err := linearCost(teamsBatchQuery(1), nil, firstVar(0))
+	return [2]int{a, c}, err
+})
+
+// batchCost is the requested complexity of one TeamsBatch query for slugs,
+// each reading firsts[slug] members.
+func batchCost(slugs []string, firsts map[string]int) (int, error) {
+	line, err := teamCostLine()
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
-	k = pageSize
-	batch = min(n, complexityBudget/(a+c*k))
-	if batch < 1 {
-		return 0, 0, fmt.Errorf("one team of %d members costs %d, over the budget of %d", k, a+c*k, complexityBudget)
+	total := 0
+	for _, s := range slugs {
+		total += line[0] + line[1]*firsts[s]
 	}
-	return k, batch, nil
+	return total, nil
+}
+
+// teamBatches cuts slugs, in order, into TeamsBatch queries of at most
+// limit requested complexity each (and never more than complexityBudget),
+// a team at least. Requested complexity costs nothing once a query is
+// accepted (the windows are charged what it returns), but pacing waits
+// for a query's request to fit the windows, so a query is cut to what
+// the windows can take in a few steps (pacer.target); with the full page
+// of 500 that is 39 teams per query within the budget alone, so an
+// organization's 250 teams take at most 7.
+func teamBatches(slugs []string, firsts map[string]int, limit int) ([][]string, error) {
+	line, err := teamCostLine()
+	if err != nil {
+		return nil, err
+	}
+	limit = min(limit, complexityBudget)
+	var out [][]string
+	var cur []string
+	sum := 0
+	for _, s := range slugs {
+		cost := line[0] + line[1]*firsts[s]
+		if cost > complexityBudget {
+			return nil, fmt.Errorf("one team of %d members costs %d, over the budget of %d", firsts[s], cost, complexityBudget)
+		}
+		if len(cur) > 0 && sum+cost > limit {
+			out = append(out, cur)
+			cur, sum = nil, 0
+		}
+		cur = append(cur, s)
+		sum += cost
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out, nil
+}
+
+// fingerprintBatchSize is how many teams go in one TeamFingerprints query
+// of at most limit requested complexity (and never more than
+// complexityBudget).
+func fingerprintBatchSize(limit int) (int, error) {
+	one, err := estimateComplexity(teamFingerprintsQuery(1).doc, nil)
+	if err != nil {
+		return 0, err
+	}
+	return max(1, min(limit, complexityBudget)/one), nil
 }
 
 // maxLookupAliases caps the emails of one MembersByEmail query. The
@@ -212,3 +262,15 @@ func lookupBatchSize() (int, error) {
 	}
 	return n, nil
 }
+
+// writeCost is the most one write costs by the documented model: what a
+// write waits to fit in the windows before it is sent.
+var writeCost = sync.OnceValue(func() int {
+	most := 1
+	for _, op := range []operation{opTeamCreate, opTeamMemberCreate, opTeamMemberUpdate, opTeamMemberDelete, opInvitationCreate} {
+		if n, err := estimateComplexity(op.doc, nil); err == nil {
+			most = max(most, n)
+		}
+	}
+	return most
+})

@@ -2,6 +2,7 @@ package buildkite
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -42,7 +43,9 @@ func TestEstimateComplexity(t *testing.T) {
 		{"scalars only", `{ viewer { id } }`, nil, 1},
 		{"OrgMembers page of 500", orgMembersQuery, map[string]any{"first": 500}, 1004},
 		{"team follow-up page of 500", teamMembersPageQuery, map[string]any{"first": 500}, 1004},
-		{"TeamsBatch 3 teams x 10", teamsBatchQuery(3).doc, map[string]any{"first": 10}, 3 * (4 + 2*10)},
+		{"TeamsBatch 3 teams x 10", teamsBatchQuery(3).doc, map[string]any{"f0": 10, "f1": 10, "f2": 10}, 3 * (4 + 2*10)},
+		{"TeamFingerprints 3 teams", teamFingerprintsQuery(3).doc, nil, 3 * 5},
+		{"AuditEvents page of 50", auditEventsQuery, map[string]any{"first": 50}, 2 + 4 + 50*5},
 		{"invitations 20 x 250 teams", orgInvitationsQuery, map[string]any{"first": 20, "teams": 250}, 4 + 20*503},
 		// organization, then per email members + edges + 1 node + user.
 		{"MembersByEmail 3 emails", membersByEmailQuery(3).doc, nil, 1 + 3*4},
@@ -81,52 +84,80 @@ func TestEstimateComplexityErrors(t *testing.T) {
 	}
 }
 
-func TestTeamBatchSize(t *testing.T) {
+func TestTeamBatches(t *testing.T) {
+	slugs := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("t%03d", i)
+		}
+		return out
+	}
+	all := func(s []string, first int) map[string]int {
+		m := make(map[string]int, len(s))
+		for _, x := range s {
+			m[x] = first
+		}
+		return m
+	}
+	sizes := func(b [][]string) []int {
+		var out []int
+		for _, x := range b {
+			out = append(out, len(x))
+		}
+		return out
+	}
 	tests := []struct {
-		teams, pageSize int
-		wantK, wantB    int
+		name   string
+		slugs  []string
+		firsts map[string]int
+		limit  int
+		want   []int // teams per query
 	}{
-		{0, 500, 0, 0},
-		{1, 500, 500, 1},
-		{10, 500, 500, 10},
-		{39, 500, 500, 39},  // 39 × (4 + 2·500) = 39,156
-		{40, 500, 500, 39},  // one more needs a second query
-		{250, 500, 500, 39}, // the org maximum: 7 queries
-		{5, 2, 2, 5},        // tests' tiny pages
-		{1000, 20, 20, 909}, // 909 × 44 = 39,996
+		{"none", nil, nil, complexityBudget, nil},
+		{"one", slugs(1), all(slugs(1), 500), complexityBudget, []int{1}},
+		{"39 full pages fit the budget", slugs(39), all(slugs(39), 500), complexityBudget, []int{39}}, // 39 × 1004 = 39,156
+		{"40 need a second query", slugs(40), all(slugs(40), 500), complexityBudget, []int{39, 1}},
+		{"the org maximum: 7 queries", slugs(250), all(slugs(250), 500), complexityBudget, []int{39, 39, 39, 39, 39, 39, 16}},
+		{"a limit below the budget cuts smaller", slugs(10), all(slugs(10), 500), 2500, []int{2, 2, 2, 2, 2}},
+		{"sized pages: 250 teams of 165", slugs(250), all(slugs(250), 165), 2500, []int{7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 5}},
+		{"a team beyond the limit still goes, alone", slugs(2), all(slugs(2), 500), 100, []int{1, 1}},
 	}
 	for _, tt := range tests {
-		t.Run(fmt.Sprintf("%d teams page %d", tt.teams, tt.pageSize), func(t *testing.T) {
-			k, b, err := teamBatchSize(tt.teams, tt.pageSize)
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := teamBatches(tt.slugs, tt.firsts, tt.limit)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if k != tt.wantK || b != tt.wantB {
-				t.Errorf("teamBatchSize = (k %d, batch %d), want (%d, %d)", k, b, tt.wantK, tt.wantB)
+			if !slices.Equal(sizes(got), tt.want) {
+				t.Errorf("teams per query = %v, want %v", sizes(got), tt.want)
+			}
+			for _, b := range got {
+				cost, err := estimateComplexity(teamsBatchQuery(len(b)).doc, batchVars(b, tt.firsts))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(b) > 1 && cost > min(tt.limit, complexityBudget) || cost >= maxComplexity {
+					t.Errorf("a query of %d teams costs %d, over %d", len(b), cost, min(tt.limit, complexityBudget))
+				}
 			}
 		})
 	}
 }
 
-// TestTeamBatchesStayUnderLimit checks every size the first pass can pick
-// against the estimator and Buildkite's hard limit.
-func TestTeamBatchesStayUnderLimit(t *testing.T) {
-	for _, pageSize := range []int{1, 2, 50, 100, 500} {
-		for _, n := range []int{1, 2, 39, 40, 250, 1000} {
-			k, b, err := teamBatchSize(n, pageSize)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if k < 1 || k > pageSize || b < 1 || b > n {
-				t.Fatalf("n=%d page=%d: k=%d batch=%d out of range", n, pageSize, k, b)
-			}
-			cost, err := estimateComplexity(teamsBatchQuery(b).doc, map[string]any{"first": k})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if cost > complexityBudget || cost >= maxComplexity {
-				t.Fatalf("n=%d page=%d: k=%d batch=%d costs %d, over %d", n, pageSize, k, b, cost, complexityBudget)
-			}
+// batchVars are the page-size variables of a TeamsBatch query for b.
+func batchVars(b []string, firsts map[string]int) map[string]any {
+	vars := make(map[string]any, len(b))
+	for i, s := range b {
+		vars[firstVar(i)] = firsts[s]
+	}
+	return vars
+}
+
+func TestFingerprintBatchSize(t *testing.T) {
+	for _, tt := range []struct{ limit, want int }{{complexityBudget, 8000}, {2500, 500}, {3, 1}} {
+		got, err := fingerprintBatchSize(tt.limit)
+		if err != nil || got != tt.want {
+			t.Errorf("fingerprintBatchSize(%d) = %d, %v; want %d", tt.limit, got, err, tt.want)
 		}
 	}
 }

@@ -51,10 +51,10 @@ func Example() {
 	}
 	fmt.Println("found:", slices.Sorted(maps.Keys(found)))
 	bob := found["bob@acme.com"]
-	if err := c.AddTeamMember(ctx, platform.ID, bob.UserID, model.RoleMember); err != nil {
+	if _, err := c.AddTeamMember(ctx, platform.ID, bob.UserID, model.RoleMember); err != nil {
 		log.Fatal(err)
 	}
-	err = c.AddTeamMember(ctx, platform.ID, bob.UserID, model.RoleMember)
+	_, err = c.AddTeamMember(ctx, platform.ID, bob.UserID, model.RoleMember)
 	fmt.Println("again:", errors.Is(err, model.ErrAlreadyExists), err)
 	// Output:
 	// people in managed teams: [alice@acme.com]

@@ -202,7 +202,7 @@ func TestWriteFaults(t *testing.T) {
 			org := readForWrite(t, tc)
 			srv.Inject(tt.fault)
 			srv.ResetStats()
-			err := tc.AddTeamMember(context.Background(), org.Teams["mobile"].ID, org.Members["eve@acme.com"].UserID, model.RoleMember)
+			_, err := tc.AddTeamMember(context.Background(), org.Teams["mobile"].ID, org.Members["eve@acme.com"].UserID, model.RoleMember)
 			noToken(t, err, tc)
 			if got := errText(err); got != tt.wantErr {
 				t.Errorf("error = %q\nwant    %q", got, tt.wantErr)

@@ -1,6 +1,7 @@
 package buildkite
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -40,22 +41,52 @@ const (
   team(slug: $team) {
     members(first: $first, after: $after) {
       pageInfo { hasNextPage endCursor }
-      edges { node { id role user { id email bot } } }
+      edges { node { id role createdAt user { id email bot } } }
     }
   }
 }`
 
-	// teamsBatchHeader, teamsBatchField and teamsBatchFields make the
-	// TeamsBatch query: one aliased team(slug:) field per team (t0, t1, …),
-	// each with the first $first members. See teamsBatchQuery.
-	teamsBatchHeader = "query TeamsBatch($first: Int!"
+	// teamsBatchFields is one team of the TeamsBatch query: alias tI reads
+	// team $tI with its first $fI members (see teamsBatchQuery).
+	// createdAt is read so that the team's fingerprint can be derived from
+	// what was read; as a scalar it costs nothing.
 	teamsBatchFields = ` {
     id name
-    members(first: $first) {
+    members(first: $%s) {
       pageInfo { hasNextPage endCursor }
-      edges { node { id role user { id email bot } } }
+      edges { node { id role createdAt user { id email bot } } }
     }
   }`
+
+	// teamFingerprintFields is one team of the TeamFingerprints query (see
+	// teamFingerprintsQuery): its ID, its members' count with the newest
+	// membership's createdAt, and its maintainers' count. Five points a
+	// team, whatever its size.
+	teamFingerprintFields = ` {
+    id
+    newest: members(first: 1, order: RECENTLY_CREATED) { count edges { node { createdAt } } }
+    maintainers: members(role: [MAINTAINER]) { count }
+  }`
+
+	// auditEventsQuery pages the audit log's events about teams, team
+	// memberships, organization members and invitations, newest first,
+	// from $from on (all of them when $from is null), with the subject's
+	// team when the subject still exists. viewer names the token's user,
+	// to tell teamsync's own events from others'.
+	auditEventsQuery = `query AuditEvents($org: ID!, $first: Int!, $after: String, $from: DateTime) {
+  viewer { user { id } }
+  organization(slug: $org) {
+    auditEvents(first: $first, after: $after, occurredAtFrom: $from, order: RECENTLY_OCCURRED,
+      subjectType: [TEAM_MEMBER, TEAM, ORGANIZATION_MEMBER, ORGANIZATION_INVITATION]) {
+      pageInfo { hasNextPage endCursor }
+      edges { node {
+        id type occurredAt
+        actor { id }
+        subject { id type node { ... on TeamMember { team { slug } } ... on Team { slug } } }
+      } }
+    }
+  }
+}`
 
 	// membersByEmailHeader and membersByEmailField make the MembersByEmail
 	// query: under organization, one aliased members(email:) field per
@@ -69,7 +100,7 @@ const (
 }`
 
 	teamMemberCreateMutation = `mutation TeamMemberCreate($input: TeamMemberCreateInput!) {
-  teamMemberCreate(input: $input) { teamMemberEdge { node { id role } } }
+  teamMemberCreate(input: $input) { teamMemberEdge { node { id role createdAt } } }
 }`
 
 	teamMemberUpdateMutation = `mutation TeamMemberUpdate($input: TeamMemberUpdateInput!) {
@@ -138,6 +169,7 @@ var (
 	opTeamBySlug       = operation{name: "TeamBySlug", doc: teamBySlugQuery}
 	opTeamMembership   = operation{name: "TeamMembership", doc: teamMembershipQuery}
 	opTeamMember       = operation{name: "TeamMember", doc: teamMemberQuery}
+	opAuditEvents      = operation{name: "AuditEvents", doc: auditEventsQuery}
 )
 
 // teamAlias is the response key of the i-th team of a TeamsBatch query.
@@ -150,21 +182,48 @@ func isTeamAlias(name string, n int) bool {
 	return strings.HasPrefix(name, "t") && err == nil && i >= 0 && i < n && teamAlias(i) == name
 }
 
+// firstVar is the variable holding the members page size of alias tI of a
+// TeamsBatch query.
+func firstVar(i int) string { return "f" + strconv.Itoa(i) }
+
 // teamsBatchQuery builds the TeamsBatch query for n teams. Variable $tI is
-// the "org/team" slug of alias tI.
+// the "org/team" slug of alias tI and $fI how many of its members to read.
 func teamsBatchQuery(n int) operation {
 	var b strings.Builder
-	b.WriteString(teamsBatchHeader)
+	b.WriteString("query TeamsBatch(")
 	for i := range n {
-		b.WriteString(", $" + teamAlias(i) + ": ID!")
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + teamAlias(i) + ": ID!, $" + firstVar(i) + ": Int!")
 	}
 	b.WriteString(") {")
 	for i := range n {
 		a := teamAlias(i)
-		b.WriteString("\n  " + a + ": team(slug: $" + a + ")" + teamsBatchFields)
+		b.WriteString("\n  " + a + ": team(slug: $" + a + ")" + fmt.Sprintf(teamsBatchFields, firstVar(i)))
 	}
 	b.WriteString("\n}")
 	return operation{name: "TeamsBatch", doc: b.String()}
+}
+
+// teamFingerprintsQuery builds the TeamFingerprints query for n teams.
+// Variable $tI is the "org/team" slug of alias tI.
+func teamFingerprintsQuery(n int) operation {
+	var b strings.Builder
+	b.WriteString("query TeamFingerprints(")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + teamAlias(i) + ": ID!")
+	}
+	b.WriteString(") {")
+	for i := range n {
+		a := teamAlias(i)
+		b.WriteString("\n  " + a + ": team(slug: $" + a + ")" + teamFingerprintFields)
+	}
+	b.WriteString("\n}")
+	return operation{name: "TeamFingerprints", doc: b.String()}
 }
 
 // memberAlias is the response key, under organization, of the i-th email
@@ -194,11 +253,13 @@ func membersByEmailQuery(n int) operation {
 // Operations returns every GraphQL document the client can send, by
 // operation name, so that tests can validate them against the schema. The
 // TeamsBatch and MembersByEmail entries are the generated queries for
-// three teams and three emails; every size is built the same way.
+// three teams and three emails, and TeamFingerprints for three teams;
+// every size is built the same way.
 func Operations() map[string]string {
 	out := make(map[string]string)
 	for _, op := range []operation{
 		opOrgMembers, opOrgInvitations, opTeamMembersPage, teamsBatchQuery(3), membersByEmailQuery(3),
+		teamFingerprintsQuery(3), opAuditEvents,
 		opTeamCreate, opTeamMemberCreate, opTeamMemberUpdate, opTeamMemberDelete, opInvitationCreate,
 		opTeamBySlug, opTeamMembership, opTeamMember,
 	} {

@@ -33,7 +33,7 @@ func TestOperationsValidateAgainstSchema(t *testing.T) {
 	ops := buildkite.Operations()
 	want := []string{
 		"OrgMembers", "OrgInvitations", "TeamsBatch", "TeamMembersPage", "MembersByEmail",
-		"TeamCreate", "TeamMemberCreate", "TeamMemberUpdate", "TeamMemberDelete",
+		"TeamFingerprints", "AuditEvents", "TeamCreate", "TeamMemberCreate", "TeamMemberUpdate", "TeamMemberDelete",
 		"OrganizationInvitationCreate", "TeamBySlug", "TeamMembership", "TeamMember",
 	}
 	if len(ops) != len(want) {

@@ -77,13 +77,14 @@ const lookupCost = 5
 
 // TestPacingAgainstSim runs lookups one after another, 7 fake seconds
 // apart, against a budget of 60 points (12 lookups). With a quarter kept
-// for others, the 11th finds 10 points left (under 15) and waits exactly
-// until the window resets; with pacing off it goes ahead, and the 13th is
-// refused and retried after the reset, as before.
+// for others, the 10th finds 15 points left, all of them kept, and waits
+// exactly until the window resets rather than spend them; with pacing off
+// it goes ahead, and the 13th is refused and retried after the reset, as
+// before.
 func TestPacingAgainstSim(t *testing.T) {
 	const s = time.Second
-	// The window opens with lookup 1 at 7s and resets at 307s. Lookup 10
-	// is answered at 70s with 237s left; lookup 11 would go at 77s.
+	// The window opens with lookup 1 at 7s and resets at 307s. Lookup 9
+	// is answered at 63s with 15 points left; lookup 10 would go at 70s.
 	tests := []struct {
 		name          string
 		headroom      float64
@@ -95,11 +96,11 @@ func TestPacingAgainstSim(t *testing.T) {
 		wantRequests  int
 		wantLogPacing bool
 	}{
-		{name: "a quarter kept: the 11th waits for the reset", headroom: 0.25, lookups: 13,
-			wantSleeps: []time.Duration{230 * s}, wantRequests: 13, wantLogPacing: true},
+		{name: "a quarter kept: the 10th waits for the reset", headroom: 0.25, lookups: 13,
+			wantSleeps: []time.Duration{237 * s}, wantRequests: 13, wantLogPacing: true},
 		{name: "pacing off: the 13th is refused and retried", headroom: -1, lookups: 13,
 			wantSleeps: []time.Duration{216 * s}, wantLimited: 1, wantRequests: 14},
-		{name: "the wait is beyond MaxWait: the 11th spends the headroom", headroom: 0.25, maxWait: 3 * time.Minute, lookups: 11,
+		{name: "the wait is beyond MaxWait: the 10th and 11th spend the headroom", headroom: 0.25, maxWait: 3 * time.Minute, lookups: 11,
 			wantRequests: 11, wantLogPacing: false},
 	}
 	for _, tt := range tests {
@@ -134,10 +135,10 @@ func TestPacingAgainstSim(t *testing.T) {
 				t.Errorf("simulator saw %d requests, %d rate-limited; want %d, %d", st.Requests, st.RateLimited, tt.wantRequests, tt.wantLimited)
 			}
 			logs := tc.logs.String()
-			if got := strings.Contains(logs, "pacing request to leave rate-limit headroom"); got != tt.wantLogPacing {
+			if got := strings.Contains(logs, "waiting for the rate-limit window to reset"); got != tt.wantLogPacing {
 				t.Errorf("pacing logged = %v, want %v; log:\n%s", got, tt.wantLogPacing, logs)
 			}
-			if tt.wantLogPacing && !strings.Contains(logs, "remaining=10 limit=60 wait=3m50s") {
+			if tt.wantLogPacing && !strings.Contains(logs, "window=org cost=5 remaining=15 limit=60 kept_for_others=15 wait=3m57s") {
 				t.Errorf("pacing line does not say what it saw; log:\n%s", logs)
 			}
 			for _, leak := range []string{bksimtest.Token, "RateLimit-", "Authorization"} {

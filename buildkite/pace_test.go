@@ -17,6 +17,8 @@ type seen struct {
 	limit, remaining, reset string
 }
 
+// TestPacerDelay: what a request that costs nothing waits for, going by
+// the organization's window alone (the headroom).
 func TestPacerDelay(t *testing.T) {
 	const s = time.Second
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -61,10 +63,88 @@ func TestPacerDelay(t *testing.T) {
 				}
 				p.observe(h, t0.Add(o.at))
 			}
-			if got, _ := p.delay(t0.Add(tt.at)); got != tt.want {
-				t.Errorf("delay = %s, want %s", got, tt.want)
+			if got := p.peek(0, t0.Add(tt.at)).wait; got != tt.want {
+				t.Errorf("wait = %s, want %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestPacerHold: a request waits for the reset of the window its cost
+// does not fit: all of the user window, the organization's less the
+// headroom, less what requests in flight may cost.
+func TestPacerHold(t *testing.T) {
+	const s = time.Second
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	both := func(org, user, orgReset, userReset int) http.Header {
+		h := http.Header{}
+		for k, v := range map[string]int{
+			"RateLimit-Limit": 20000, "RateLimit-Remaining": org, "RateLimit-Reset": orgReset,
+			"RateLimit-User-Limit": 5000, "RateLimit-User-Remaining": user, "RateLimit-User-Reset": userReset,
+		} {
+			h.Set(k, strconv.Itoa(v))
+		}
+		return h
+	}
+	tests := []struct {
+		name       string
+		seen       http.Header
+		inflight   int
+		cost       int
+		wantWait   time.Duration
+		wantWindow string
+	}{
+		{"fits both", both(15000, 4000, 200, 100), 0, 3000, 0, ""},
+		{"the user window is short", both(15000, 2000, 200, 100), 0, 2500, 100 * s, windowUser},
+		{"exactly what the user window has", both(15000, 2500, 200, 100), 0, 2500, 0, ""},
+		{"the org window less its headroom is short", both(4000, 5000, 200, 100), 0, 2500, 200 * s, windowOrg},
+		{"both short: the later reset", both(2100, 100, 200, 100), 0, 500, 200 * s, windowOrg},
+		{"requests in flight count", both(15000, 4000, 200, 100), 1600, 2500, 100 * s, windowUser},
+		{"more than a whole window needs a fresh one", both(20000, 4999, 200, 100), 0, 9000, 100 * s, windowUser},
+		{"a fresh window takes a request larger than itself", both(20000, 5000, 200, 100), 0, 9000, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &pacer{headroom: DefaultHeadroom}
+			p.observe(tt.seen, t0)
+			p.force(tt.inflight)
+			h := p.peek(tt.cost, t0)
+			if h.wait != tt.wantWait || h.window != tt.wantWindow {
+				t.Errorf("hold = %s for %q, want %s for %q", h.wait, h.window, tt.wantWait, tt.wantWindow)
+			}
+		})
+	}
+}
+
+// TestPacerAdmitReserves: an admitted request's cost is reserved until it
+// is answered, so that a concurrent one does not count on the same
+// points; after waiting for a reset the window is taken as fresh.
+func TestPacerAdmitReserves(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	p := &pacer{headroom: DefaultHeadroom}
+	h := http.Header{}
+	for k, v := range map[string]string{"RateLimit-User-Limit": "5000", "RateLimit-User-Remaining": "3000", "RateLimit-User-Reset": "60"} {
+		h.Set(k, v)
+	}
+	p.observe(h, t0)
+	if got := p.admit(2000, t0); got.wait != 0 {
+		t.Fatalf("the first request waits %s", got.wait)
+	}
+	second := p.admit(2000, t0)
+	if second.wait != time.Minute {
+		t.Fatalf("the second request waits %s, want the minute to the reset", second.wait)
+	}
+	p.release(2000)
+	if got := p.admit(2000, t0); got.wait != 0 {
+		t.Fatalf("after the first is answered the second waits %s", got.wait)
+	}
+	p.release(2000)
+	p.waited(second)
+	if got := p.peek(5000, t0.Add(time.Minute)); got.wait != 0 {
+		t.Errorf("after the reset a whole window waits %s", got.wait)
+	}
+	if got := p.target(complexityBudget); got != 2500 {
+		t.Errorf("target = %d, want half the user window", got)
 	}
 }
 
@@ -143,7 +223,7 @@ func TestPacingNeverFailsACall(t *testing.T) {
 	if got := tc.sleeps.got(); len(got) != 0 || srv.requests() != 2 {
 		t.Fatalf("sleeps %v, requests %d; want no wait and the write sent", got, srv.requests())
 	}
-	if !strings.Contains(tc.logs.String(), "does not fit this call") {
+	if !strings.Contains(tc.logs.String(), "does not fit the call, so it goes ahead") {
 		t.Errorf("no log line says the headroom was spent:\n%s", tc.logs.String())
 	}
 }

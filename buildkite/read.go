@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -59,30 +60,37 @@ func (c *Client) ReadOrg(ctx context.Context, teams []string) (*model.Org, error
 		teamsRead.errs[slug] = c.secrets.Error(err)
 	}
 	org.Teams, org.TeamErrors = teamsRead.teams, teamsRead.errs
-	org.Members = c.teamPeople(org.Teams)
+	var clashes []model.Clash
+	org.Members, clashes = model.TeamPeople(org.Teams)
+	for _, cl := range clashes {
+		c.logger.Warn("buildkite: two organization members share an email; keeping the first",
+			slog.String("email", cl.Email), slog.String("kept_user", cl.Kept), slog.String("skipped_user", cl.Skipped))
+	}
 	return org, nil
 }
 
-// teamPeople gathers the people of teams by email, visiting
-// teams and members in sorted order so that which of two clashing users
-// is kept does not depend on map order.
-func (c *Client) teamPeople(teams map[string]model.Team) map[string]model.Member {
-	people := make(map[string]model.Member)
-	for _, slug := range slices.Sorted(maps.Keys(teams)) {
-		members := teams[slug].Members
-		for _, key := range slices.Sorted(maps.Keys(members)) {
-			m := members[key]
-			if prev, seen := people[key]; seen {
-				if prev.UserID != m.UserID {
-					c.logger.Warn("buildkite: two organization members share an email; keeping the first",
-						slog.String("email", key), slog.String("kept_user", prev.UserID), slog.String("skipped_user", m.UserID))
-				}
-				continue
-			}
-			people[key] = model.Member{UserID: m.UserID, Email: m.Email}
-		}
+// ReadTeams reads the named teams (slugs without the organization) with
+// all their members, as ReadOrg does: a team that does not exist is absent
+// from teams, one whose read failed is in errs (and in teams too when a
+// later page failed). Any other failure fails the whole read. It is how a
+// caller that remembers the rest of the organization re-reads the teams
+// that may have changed.
+func (c *Client) ReadTeams(ctx context.Context, slugs []string) (teams map[string]model.Team, errs map[string]error, err error) {
+	res, err := c.readTeams(ctx, slugs)
+	if err != nil {
+		return nil, nil, c.secrets.Error(err)
 	}
-	return people
+	for slug, err := range res.errs {
+		res.errs[slug] = c.secrets.Error(err)
+	}
+	return res.teams, res.errs, nil
+}
+
+// ReadInvitations reads the organization's ID and its pending invitations
+// by normalised email, as ReadOrg does.
+func (c *Client) ReadInvitations(ctx context.Context) (orgID string, invitations map[string]model.Invitation, err error) {
+	orgID, invitations, err = c.readInvitations(ctx)
+	return orgID, invitations, c.secrets.Error(err)
 }
 
 // pageInfo is a connection's forward-paging state.
@@ -132,6 +140,16 @@ func (c *Client) readInvitations(ctx context.Context) (string, map[string]model.
 	if err != nil {
 		return "", nil, fmt.Errorf("buildkite: size invitations page: %w", err)
 	}
+	// Every invitation asks for the most teams an organization can have,
+	// since its teams have no cursor; a page of them asks for thousands of
+	// points. Buildkite allows 20 pending invitations, which seldom carry
+	// more than a few teams, so pacing expects that.
+	expected, err := estimateComplexity(opOrgInvitations.doc,
+		map[string]any{"first": min(first, maxPendingInvitations), "teams": expectedInvitationTeams})
+	if err != nil {
+		return "", nil, fmt.Errorf("buildkite: size invitations page: %w", err)
+	}
+	ctx = withExpectedCost(ctx, expected)
 	invitations := make(map[string]model.Invitation)
 	orgID, after := "", ""
 	for page := 1; ; page++ {
@@ -247,9 +265,10 @@ type teamMembers struct {
 	PageInfo *pageInfo `json:"pageInfo"`
 	Edges    []struct {
 		Node *struct {
-			ID   string    `json:"id"`
-			Role string    `json:"role"`
-			User *userNode `json:"user"`
+			ID        string    `json:"id"`
+			Role      string    `json:"role"`
+			CreatedAt string    `json:"createdAt"`
+			User      *userNode `json:"user"`
 		} `json:"node"`
 	} `json:"edges"`
 }
@@ -268,6 +287,8 @@ func (m *teamMembers) check() error {
 			return malformed("a membership without a node")
 		case n.ID == "" || !validRole(n.Role):
 			return malformed("a membership without an ID or a known role")
+		case !validTime(n.CreatedAt):
+			return malformed("a membership whose createdAt is not a date and time")
 		case n.User != nil && (n.User.ID == "" || strings.TrimSpace(n.User.Email) == ""):
 			return malformed("a member without an ID or email")
 		}
@@ -281,36 +302,84 @@ type teamNode struct {
 	Members *teamMembers `json:"members"`
 }
 
-// readTeams reads the named teams in TeamsBatch queries sized by
-// teamBatchSize, then follows the members of every team that has more.
+// readTeams reads the named teams in TeamsBatch queries (see pageSizes
+// and teamBatches), then follows the members of every team that has more.
 func (c *Client) readTeams(ctx context.Context, slugs []string) (*teamsResult, error) {
 	res := &teamsResult{teams: make(map[string]model.Team), errs: make(map[string]error)}
 	slugs = uniqueSorted(slugs)
-	k, batch, err := teamBatchSize(len(slugs), c.pageSize)
+	if len(slugs) == 0 {
+		return res, nil
+	}
+	firsts, err := c.pageSizes(ctx, slugs)
+	if err != nil {
+		return nil, err
+	}
+	batches, err := teamBatches(slugs, firsts, c.pacer.target(complexityBudget))
 	if err != nil {
 		return nil, fmt.Errorf("buildkite: size teams query: %w", err)
 	}
 	more := make(map[string]string) // slug → cursor of its next members page
-	for start := 0; start < len(slugs); start += batch {
-		part := slugs[start:min(start+batch, len(slugs))]
-		if err := c.readTeamsBatch(ctx, part, k, res, more); err != nil {
+	done := 0
+	for _, part := range batches {
+		bctx := withProgress(ctx, fmt.Sprintf("read %d/%d teams", done, len(slugs)))
+		if err := c.readTeamsBatch(bctx, part, firsts, res, more); err != nil {
 			return nil, err
 		}
+		done += len(part)
 	}
-	for _, slug := range slices.Sorted(maps.Keys(more)) {
+	for i, slug := range slices.Sorted(maps.Keys(more)) {
 		t := res.teams[slug]
-		if err := c.readMoreMembers(ctx, t, more[slug]); err != nil {
+		mctx := withProgress(ctx, fmt.Sprintf("read %d/%d teams; paging the rest of large teams, %d/%d", done, len(slugs), i, len(more)))
+		if err := c.readMoreMembers(mctx, &t, more[slug]); err != nil {
 			res.errs[slug] = err
 		}
+		res.teams[slug] = t
 	}
 	return res, nil
 }
 
-func (c *Client) readTeamsBatch(ctx context.Context, slugs []string, k int, res *teamsResult, more map[string]string) error {
+// sizeSlack is how many members past the count a sizing read found the
+// first page of a sized team asks for, so that a team that grows a little
+// in between still fits in it.
+const sizeSlack = 5
+
+// pageSizes chooses how many members the first page of each team asks
+// for. Not knowing a team's size, that is the full page. When reading
+// every team that way would take more than one query, or more than the
+// pacer's target for one request, the teams' sizes are read first
+// (fingerprints, five points a team), and each team's first page is its
+// size and a little slack: the reads then cost about what they ask for,
+// which is what pacing estimates by and batches are cut to.
+func (c *Client) pageSizes(ctx context.Context, slugs []string) (map[string]int, error) {
+	firsts := make(map[string]int, len(slugs))
+	for _, s := range slugs {
+		firsts[s] = c.pageSize
+	}
+	unsized, err := batchCost(slugs, firsts)
+	if err != nil {
+		return nil, fmt.Errorf("buildkite: size teams query: %w", err)
+	}
+	if unsized <= c.pacer.target(complexityBudget) {
+		return firsts, nil
+	}
+	fps, errs, err := c.fingerprints(withProgress(ctx, fmt.Sprintf("sizing %d teams before reading them", len(slugs))), slugs)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range slugs {
+		if fp, ok := fps[s]; ok && errs[s] == nil {
+			firsts[s] = max(1, min(c.pageSize, fp.Members+sizeSlack))
+		}
+	}
+	return firsts, nil
+}
+
+func (c *Client) readTeamsBatch(ctx context.Context, slugs []string, firsts map[string]int, res *teamsResult, more map[string]string) error {
 	op := teamsBatchQuery(len(slugs))
-	vars := map[string]any{"first": k}
+	vars := make(map[string]any, 2*len(slugs))
 	for i, s := range slugs {
 		vars[teamAlias(i)] = c.org + "/" + s
+		vars[firstVar(i)] = firsts[s]
 	}
 	out := make(map[string]*teamNode, len(slugs))
 	errs, err := c.run(ctx, op, vars, &out)
@@ -359,8 +428,8 @@ func (c *Client) readTeamsBatch(ctx context.Context, slugs []string, k int, res 
 			continue
 		}
 		t := model.Team{ID: node.ID, Slug: slug, Name: node.Name, Members: make(map[string]model.TeamMember)}
+		c.addTeamMembers(&t, node.Members)
 		res.teams[slug] = t
-		c.addTeamMembers(t, node.Members)
 		if failed {
 			continue
 		}
@@ -376,7 +445,7 @@ func (c *Client) readTeamsBatch(ctx context.Context, slugs []string, k int, res 
 
 // readMoreMembers pages t's members from cursor after to the end, adding
 // them to t.Members.
-func (c *Client) readMoreMembers(ctx context.Context, t model.Team, after string) error {
+func (c *Client) readMoreMembers(ctx context.Context, t *model.Team, after string) error {
 	var resp struct {
 		Team *struct {
 			Members *teamMembers `json:"members"`
@@ -406,23 +475,40 @@ func (c *Client) readMoreMembers(ctx context.Context, t model.Team, after string
 	}
 }
 
-// addTeamMembers adds one page of members, checked, to t, skipping bots
-// (Buildkite manages them) and memberships without a visible user.
-func (c *Client) addTeamMembers(t model.Team, page *teamMembers) {
+// addTeamMembers adds one page of members, checked, to t. Bots (Buildkite
+// manages them), memberships without a visible user and a second
+// membership of one email go to Unlisted instead.
+func (c *Client) addTeamMembers(t *model.Team, page *teamMembers) {
 	for _, e := range page.Edges {
-		u := e.Node.User
+		n := e.Node
+		created, _ := time.Parse(time.RFC3339Nano, n.CreatedAt) // checked
+		m := model.TeamMember{ID: n.ID, Role: role(n.Role), CreatedAt: created}
+		u := n.User
 		if u == nil || u.Bot {
+			if u != nil {
+				m.UserID = u.ID
+			}
+			t.Unlisted = append(t.Unlisted, m)
 			continue
 		}
 		key := model.NormalizeEmail(u.Email)
+		m.UserID, m.Email = u.ID, key
 		if prev, dup := t.Members[key]; dup {
 			c.logger.Warn("buildkite: two members of a team share an email; keeping the first",
 				slog.String("team", t.Slug), slog.String("email", key),
 				slog.String("kept_user", prev.UserID), slog.String("skipped_user", u.ID))
+			t.Unlisted = append(t.Unlisted, m)
 			continue
 		}
-		t.Members[key] = model.TeamMember{ID: e.Node.ID, UserID: u.ID, Email: key, Role: role(e.Node.Role)}
+		t.Members[key] = m
 	}
+}
+
+// validTime reports whether v is a DateTime as Buildkite writes them
+// (ISO 8601, which RFC 3339 is a profile of).
+func validTime(v string) bool {
+	_, err := time.Parse(time.RFC3339Nano, v)
+	return err == nil
 }
 
 func uniqueSorted(s []string) []string {

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/teamsync/teamsync/buildkite/bksim"
 	"github.com/teamsync/teamsync/buildkite/bksim/bksimtest"
@@ -105,13 +106,18 @@ func withoutIDs(t *testing.T, org *model.Org) *model.Org {
 		}
 		members := make(map[string]model.TeamMember)
 		for k, m := range team.Members {
-			if m.ID == "" || m.UserID != org.Members[k].UserID {
-				t.Errorf("team %s member %s: ID %q, user %q (org member's user %q)", slug, k, m.ID, m.UserID, org.Members[k].UserID)
+			if m.ID == "" || m.UserID != org.Members[k].UserID || m.CreatedAt.IsZero() {
+				t.Errorf("team %s member %s: ID %q, user %q (org member's user %q), createdAt %s", slug, k, m.ID, m.UserID, org.Members[k].UserID, m.CreatedAt)
 			}
-			m.ID, m.UserID = "", ""
+			m.ID, m.UserID, m.CreatedAt = "", "", time.Time{}
 			members[k] = m
 		}
-		team.ID, team.Members = "", members
+		for _, m := range team.Unlisted {
+			if m.ID == "" || m.CreatedAt.IsZero() {
+				t.Errorf("team %s: an unlisted membership without ID or createdAt: %+v", slug, m)
+			}
+		}
+		team.ID, team.Members, team.Unlisted = "", members, nil
 		out.Teams[slug] = team
 	}
 	out.Invitations = make(map[string]model.Invitation)
@@ -151,6 +157,11 @@ func TestReadOrg(t *testing.T) {
 	}
 	if got, want := withoutIDs(t, org), readSeedWant(); !reflect.DeepEqual(got, want) {
 		t.Errorf("ReadOrg =\n%+v\nwant\n%+v", got, want)
+	}
+	// The bot is not listed but counts in what the team's fingerprint must
+	// read as.
+	if fp := org.Teams["platform"].Fingerprint(); fp.Members != 5 || fp.Maintainers != 1 || len(org.Teams["platform"].Unlisted) != 1 {
+		t.Errorf("platform's fingerprint from the read = %+v (unlisted %+v), want 5 members, the bot among them, and 1 maintainer", fp, org.Teams["platform"].Unlisted)
 	}
 	// Invitations: 1. Teams: one batch of 4 with 2 members each, then
 	// platform's 3 more members in 2 pages. No organization member list.
@@ -270,9 +281,9 @@ func TestReadOrgDuplicateEmails(t *testing.T) {
 	body := `{"data":{
 	  "organization":{"id":"org-1","invitations":{"pageInfo":{"hasNextPage":false,"endCursor":null},"edges":[]}},
 	  "t0":{"id":"team-a","name":"A","members":{"pageInfo":{"hasNextPage":false,"endCursor":null},"edges":[
-	    {"node":{"id":"tm-1","role":"MEMBER","user":{"id":"u-1","email":"Pat@acme.com","bot":false}}}]}},
+	    {"node":{"id":"tm-1","role":"MEMBER","createdAt":"2026-01-02T03:04:05.000Z","user":{"id":"u-1","email":"Pat@acme.com","bot":false}}}]}},
 	  "t1":{"id":"team-b","name":"B","members":{"pageInfo":{"hasNextPage":false,"endCursor":null},"edges":[
-	    {"node":{"id":"tm-2","role":"MEMBER","user":{"id":"u-2","email":"pat@ACME.com","bot":false}}}]}}}}`
+	    {"node":{"id":"tm-2","role":"MEMBER","createdAt":"2026-01-02T03:04:06.000Z","user":{"id":"u-2","email":"pat@ACME.com","bot":false}}}]}}}}`
 	_, ts := startScripted(t, reply{body: body})
 	tc := newTestClient(t, ts.URL, nil)
 	org, err := tc.ReadOrg(context.Background(), []string{"b", "a"})

@@ -36,7 +36,7 @@ func TestCreateTeamAnswerLost(t *testing.T) {
 				t.Fatalf("CreateTeam: %v", err)
 			}
 			for _, email := range []string{"eve@acme.com", "alice@acme.com"} {
-				if err := tc.AddTeamMember(ctx, id, org.Members[email].UserID, model.RoleMember); err != nil {
+				if _, err := tc.AddTeamMember(ctx, id, org.Members[email].UserID, model.RoleMember); err != nil {
 					t.Errorf("add %s to the new team: %v", email, err)
 				}
 			}
@@ -74,7 +74,8 @@ func TestSettleEachWrite(t *testing.T) {
 			return err
 		}},
 		{"add member", "teamMemberCreate", "node", func(ctx context.Context, tc *testClient, org *model.Org) error {
-			return tc.AddTeamMember(ctx, org.Teams["mobile"].ID, org.Members["eve@acme.com"].UserID, model.RoleMaintainer)
+			_, err := tc.AddTeamMember(ctx, org.Teams["mobile"].ID, org.Members["eve@acme.com"].UserID, model.RoleMaintainer)
+			return err
 		}},
 		{"change role", "teamMemberUpdate", "node", func(ctx context.Context, tc *testClient, org *model.Org) error {
 			return tc.UpdateTeamMember(ctx, org.Teams["mobile"].Members["carol@acme.com"].ID, model.RoleMember)

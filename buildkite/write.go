@@ -65,19 +65,40 @@ func (c *Client) CreateTeam(ctx context.Context, orgID string, t model.NewTeam) 
 
 // AddTeamMember adds the user (User ID, not OrganizationMember ID) to the
 // team with the given role. The role is always sent: Buildkite has been
-// seen to ignore the team's default role.
-func (c *Client) AddTeamMember(ctx context.Context, teamID, userID string, r model.Role) error {
+// seen to ignore the team's default role. It returns the new membership
+// as Buildkite's answer gives it (ID, user, role and createdAt, without
+// the email), so that a caller that remembers the team can keep up; the
+// membership is zero when the answer did not carry it (the write was
+// settled by reading it back, or the answer was incomplete).
+func (c *Client) AddTeamMember(ctx context.Context, teamID, userID string, r model.Role) (model.TeamMember, error) {
 	gr, err := teamRole(r)
 	if err != nil {
-		return fmt.Errorf("buildkite: teamMemberCreate: %w", err)
+		return model.TeamMember{}, fmt.Errorf("buildkite: teamMemberCreate: %w", err)
 	}
 	var out struct {
-		TeamMemberCreate *struct{} `json:"teamMemberCreate"`
+		TeamMemberCreate *struct {
+			TeamMemberEdge *struct {
+				Node *struct {
+					ID        string `json:"id"`
+					Role      string `json:"role"`
+					CreatedAt string `json:"createdAt"`
+				} `json:"node"`
+			} `json:"teamMemberEdge"`
+		} `json:"teamMemberCreate"`
 	}
 	input := map[string]any{"teamID": teamID, "userID": userID, "role": gr}
-	return c.write(ctx, opTeamMemberCreate, input, &out,
+	err = c.write(ctx, opTeamMemberCreate, input, &out,
 		func() bool { return out.TeamMemberCreate != nil },
 		func(ctx context.Context) (bool, error) { return c.isTeamMember(ctx, teamID, userID) })
+	if err != nil || out.TeamMemberCreate == nil || out.TeamMemberCreate.TeamMemberEdge == nil {
+		return model.TeamMember{}, err
+	}
+	n := out.TeamMemberCreate.TeamMemberEdge.Node
+	if n == nil || n.ID == "" || !validRole(n.Role) || !validTime(n.CreatedAt) {
+		return model.TeamMember{}, nil
+	}
+	created, _ := time.Parse(time.RFC3339Nano, n.CreatedAt)
+	return model.TeamMember{ID: n.ID, UserID: userID, Role: role(n.Role), CreatedAt: created}, nil
 }
 
 // UpdateTeamMember sets the role of a team membership (TeamMember ID).

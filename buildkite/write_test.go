@@ -57,7 +57,7 @@ func TestCreateTeam(t *testing.T) {
 		t.Fatalf("team in simulator = %+v, want %+v", got, want)
 	}
 	// The returned ID is the team's: a member can be added with it.
-	if err := tc.AddTeamMember(ctx, id, org.Members["eve@acme.com"].UserID, model.RoleMember); err != nil {
+	if _, err := tc.AddTeamMember(ctx, id, org.Members["eve@acme.com"].UserID, model.RoleMember); err != nil {
 		t.Fatalf("add to the new team by its returned ID: %v", err)
 	}
 
@@ -103,12 +103,17 @@ func TestTeamMemberWrites(t *testing.T) {
 	ctx := context.Background()
 	mobile := org.Teams["mobile"]
 
-	// Add Eve as maintainer: the role is sent, not the team default.
-	if err := tc.AddTeamMember(ctx, mobile.ID, org.Members["eve@acme.com"].UserID, model.RoleMaintainer); err != nil {
+	// Add Eve as maintainer: the role is sent, not the team default. The
+	// new membership comes back, for a caller that remembers the team.
+	eve, err := tc.AddTeamMember(ctx, mobile.ID, org.Members["eve@acme.com"].UserID, model.RoleMaintainer)
+	if err != nil {
 		t.Fatal(err)
 	}
+	if eve.ID == "" || eve.UserID != org.Members["eve@acme.com"].UserID || eve.Role != model.RoleMaintainer || eve.CreatedAt.IsZero() {
+		t.Errorf("AddTeamMember returned %+v, want the new membership with its ID, user, role and createdAt", eve)
+	}
 	// Bob's email differs in case in Buildkite; the User ID is what counts.
-	if err := tc.AddTeamMember(ctx, mobile.ID, org.Members["bob@acme.com"].UserID, model.RoleMember); err != nil {
+	if _, err := tc.AddTeamMember(ctx, mobile.ID, org.Members["bob@acme.com"].UserID, model.RoleMember); err != nil {
 		t.Fatal(err)
 	}
 	// Carol: maintainer → member.
@@ -125,7 +130,7 @@ func TestTeamMemberWrites(t *testing.T) {
 	}
 
 	// Adding again: already a member.
-	err := tc.AddTeamMember(ctx, mobile.ID, org.Members["eve@acme.com"].UserID, model.RoleMaintainer)
+	_, err = tc.AddTeamMember(ctx, mobile.ID, org.Members["eve@acme.com"].UserID, model.RoleMaintainer)
 	if !errors.Is(err, model.ErrAlreadyExists) || errText(err) != "buildkite: teamMemberCreate: graphql: User has already been added to this team" {
 		t.Errorf("second add: %v, want ErrAlreadyExists", err)
 	}
@@ -146,7 +151,7 @@ func TestTeamMemberWrites(t *testing.T) {
 		t.Errorf("update of a removed membership: %v, want ErrNotFound", err)
 	}
 
-	if err := tc.AddTeamMember(ctx, mobile.ID, org.Members["eve@acme.com"].UserID, "owner"); errText(err) != `buildkite: teamMemberCreate: role "owner" is not member or maintainer` {
+	if _, err := tc.AddTeamMember(ctx, mobile.ID, org.Members["eve@acme.com"].UserID, "owner"); errText(err) != `buildkite: teamMemberCreate: role "owner" is not member or maintainer` {
 		t.Errorf("bad role: %v", err)
 	}
 	if st := srv.Stats(); st.Rejected != 0 {

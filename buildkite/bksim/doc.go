@@ -32,14 +32,25 @@
 //   - Organization { id uuid slug name isTeamsEnabled(always true)
 //     members(first after email search order role team)
 //     teams(first after order search privacy user)
-//     invitations(first after order state) }
+//     invitations(first after order state)
+//     auditEvents(first after order occurredAtFrom occurredAtTo subjectType type) }
+//   - AuditEvent { id uuid type occurredAt actor subject }, newest first;
+//     AuditActor { id uuid name type node } (the user: its id is the
+//     User's ID); AuditSubject { id uuid name type node }, whose id is the
+//     subject's GraphQL ID and whose node is null once the subject is gone
+//     (a deleted membership, a member who left). occurredAtFrom and
+//     occurredAtTo are inclusive. With Options.NoAuditLog the field
+//     answers null and the error AuditLogRefused at its path.
 //   - OrganizationMember { id uuid role user organization teams(first after order) }
 //   - User { id uuid email name bot machineUser(always false) }; name is the
 //     email's local part when the seed gives none.
 //   - Team { id uuid slug name description privacy isDefaultTeam
 //     defaultMemberRole organization members(first after order role search)
 //     membersCan* }
-//   - TeamMember { id uuid role user team organizationMember }
+//   - TeamMember { id uuid createdAt role user team organizationMember };
+//     createdAt is when the membership was made (a seed's, a day before
+//     the server started, a millisecond apart), in whole milliseconds and
+//     never the same twice, so RECENTLY_CREATED order is creation order.
 //   - OrganizationInvitation { id uuid email state role organization teams(first) }
 //   - OrganizationInvitationTeamAssignment { id role team }
 //   - every connection's count, edges { cursor node } and
@@ -74,6 +85,18 @@
 //     → { invitationEdges { node } organization }; all or nothing.
 //
 // Every payload also answers clientMutationId.
+//
+// # The audit log
+//
+// Every change is written to the audit log: the mutations above under the
+// token's user (the viewer), Hand edits (ByHand: a person in the web UI)
+// under that person, and AddMember, RemoveMember and SetInvitationState
+// under Buildkite itself (no actor) or the person accepting. Events:
+// TEAM_CREATED, TEAM_MEMBER_CREATED/UPDATED/DELETED,
+// ORGANIZATION_MEMBER_CREATED/DELETED and
+// ORGANIZATION_INVITATION_CREATED/ACCEPTED/REVOKED. A member who leaves
+// takes their memberships along without an event for each; an invitation
+// that expires writes nothing. Server.AuditEvents shows the log to tests.
 //
 // # Error messages
 //
@@ -117,12 +140,12 @@
 //
 // # Not simulated
 //
-// The per-user 5,000-point window and its RateLimit-User-* headers; the
+// Several token users (there is one token, the viewer's); the
 // "different costs for specific fields" Buildkite reserves; last/before
 // pagination; organization members joining or leaving through the API
 // (organizationMemberUpdate/Delete), team update and delete, invitation
 // revoke and resend, SSO, pipelines, suites, registries and every other part
 // of the schema; token scopes and portals (any valid token is an admin).
 // Tests change the organization outside the API with Server methods such as
-// AddMember and SetInvitationState.
+// AddMember, SetInvitationState and ByHand.
 package bksim

@@ -83,11 +83,11 @@ func (s *Server) answer(r *http.Request, body []byte, readErr error, includeStat
 	defer s.mu.Unlock()
 	s.stats.Requests++
 	now := s.now()
-	s.budget.roll(now)
+	s.limits.roll(now)
 
 	rep := s.handle(r, body, readErr, now)
 	h := http.Header{}
-	s.budget.setHeaders(h, now, rep.requested, rep.actual)
+	s.limits.setHeaders(h, now, rep.requested, rep.actual)
 	if rep.fault != nil && rep.fault.Status == http.StatusTooManyRequests {
 		h.Set("RateLimit-Remaining", "0")
 		h.Set("RateLimit-Reset", strconv.Itoa(retryAfter(rep.fault)))
@@ -191,15 +191,15 @@ func (s *Server) handle(r *http.Request, body []byte, readErr error, now time.Ti
 		rep.requested = requested
 		return rep
 	}
-	if s.budget.remaining() <= 0 {
+	if msg := s.limits.refusal(now); msg != "" {
 		s.stats.RateLimited++
-		rep := errorReply(http.StatusTooManyRequests, "%s", s.budget.exhaustedMessage(now))
+		rep := errorReply(http.StatusTooManyRequests, "%s", msg)
 		rep.requested = requested
 		return rep
 	}
 
 	data := ex.run()
-	s.budget.used += ex.actual
+	s.limits.charge(ex.actual)
 	s.stats.ActualComplexity += ex.actual
 	if fault != nil && fault.AfterExecute {
 		return s.faultReply(fault, requested, ex.actual)
@@ -251,7 +251,7 @@ func (s *Server) faultMessage(f *Fault) string {
 	case f.Message != "":
 		return f.Message
 	case f.Status == http.StatusTooManyRequests:
-		return fmt.Sprintf("Your organization has exceeded the limit of %d complexity points. Please try again in %d seconds.", s.budget.limit, retryAfter(f))
+		return fmt.Sprintf("Your organization has exceeded the limit of %d complexity points. Please try again in %d seconds.", s.limits.org.limit, retryAfter(f))
 	case f.Status == 0:
 		return busyMessage
 	}

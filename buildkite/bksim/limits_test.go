@@ -128,6 +128,63 @@ func TestRateLimitWindow(t *testing.T) {
 	}
 }
 
+// TestUserAndOrgWindows: each request is charged to both windows and must
+// pass both; each refusal says which one, in Buildkite's words; both
+// windows reset with Options.Window.
+func TestUserAndOrgWindows(t *testing.T) {
+	c := &clock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+	srv, hs := bksimtest.StartWith(t, mustLoad(t, "testdata/acme.yaml"),
+		bksim.Options{RateLimit: 40, UserRateLimit: 15, Window: time.Minute, Now: c.now})
+	// Actual 13, as in TestRateLimitWindow.
+	q := `{ organization(slug: "acme") { members(first: 10) { edges { node { user { email } } } } } }`
+	type want struct {
+		status                               int
+		org, user, userLimit, userReset, msg string
+	}
+	steps := []struct {
+		name    string
+		advance time.Duration
+		want    want
+	}{
+		{"both have room", 0, want{200, "27", "2", "15", "60", ""}},
+		{"the user window has 2 left: admitted and overdrawn", 10 * time.Second, want{200, "14", "-11", "15", "50", ""}},
+		{"the user window is spent", 10 * time.Second, want{429, "14", "-11", "15", "40",
+			"You have exceeded your per-user limit of 15 complexity points. Please try again in 40 seconds."}},
+		{"both reset with the window", 40 * time.Second, want{200, "27", "2", "15", "60", ""}},
+	}
+	for _, s := range steps {
+		c.t = c.t.Add(s.advance)
+		r := gql(t, hs.URL, q, nil)
+		got := want{r.Status, r.Header.Get("RateLimit-Remaining"), r.Header.Get("RateLimit-User-Remaining"),
+			r.Header.Get("RateLimit-User-Limit"), r.Header.Get("RateLimit-User-Reset"), ""}
+		if m := r.messages(); len(m) > 0 {
+			got.msg = m[0]
+		}
+		if got != s.want {
+			t.Errorf("%s:\n got %+v\nwant %+v", s.name, got, s.want)
+		}
+	}
+	if st := srv.Stats(); st.RateLimited != 1 || st.ActualComplexity != 39 {
+		t.Errorf("stats %+v, want 1 refused and 39 points charged", st)
+	}
+
+	// The organization's window refuses first when both are spent, and
+	// its message names the organization.
+	_, hs2 := bksimtest.StartWith(t, mustLoad(t, "testdata/acme.yaml"),
+		bksim.Options{RateLimit: 10, UserRateLimit: 10, Window: time.Minute, Now: c.now})
+	gql(t, hs2.URL, q, nil)
+	r := gql(t, hs2.URL, q, nil)
+	if m := r.messages(); r.Status != 429 || len(m) != 1 || m[0] != "Your organization has exceeded the limit of 10 complexity points. Please try again in 60 seconds." {
+		t.Errorf("both spent: %d %q", r.Status, m)
+	}
+
+	// Without UserRateLimit there is no per-user window and no header.
+	_, hs3 := bksimtest.Start(t, mustLoad(t, "testdata/acme.yaml"))
+	if r := gql(t, hs3.URL, q, nil); r.Header.Get("RateLimit-User-Remaining") != "" {
+		t.Errorf("per-user headers without a per-user window: %v", r.Header)
+	}
+}
+
 func TestQueryStatsInBody(t *testing.T) {
 	_, hs := bksimtest.Start(t, mustLoad(t, "testdata/acme.yaml"))
 	body, _ := json.Marshal(map[string]any{"query": `{ organization(slug: "acme") { teams(first: 2) { edges { node { slug } } } } }`})

@@ -69,6 +69,7 @@ func (ex *execution) teamCreate(in map[string]any) (any, error) {
 		}
 	}
 	t := ex.st.addTeam(slug, name, stringArg(in, "description"), privacy, isDefault, defaultRole, perms)
+	ex.st.audit(EventTeamCreated, ex.st.tokenUser(), t)
 	ex.s.log.Debug("bksim: team created", "team", slug)
 	return ex.payload("TeamCreatePayload", in, map[string]any{
 		"teamEdge":     &edge{typ: "TeamEdge", cursor: encodeCursor(orderKey(nil, "NAME", t.seq, t.name)), node: t},
@@ -98,6 +99,7 @@ func (ex *execution) teamMemberCreate(in map[string]any) (any, error) {
 		return nil, err
 	}
 	tm := ex.st.addTeamMember(t, m, role)
+	ex.st.audit(EventTeamMemberCreated, ex.st.tokenUser(), tm)
 	ex.s.log.Debug("bksim: team member added", "team", t.slug, "role", role)
 	return ex.payload("TeamMemberCreatePayload", in, map[string]any{
 		"teamMemberEdge": &edge{typ: "TeamMemberEdge", cursor: encodeCursor(orderKey(nil, "RECENTLY_CREATED", tm.seq, "")), node: tm},
@@ -119,6 +121,7 @@ func (ex *execution) teamMemberUpdate(in map[string]any) (any, error) {
 		return nil, err
 	}
 	tm.role = role
+	ex.st.audit(EventTeamMemberUpdated, ex.st.tokenUser(), tm)
 	ex.s.log.Debug("bksim: team member updated", "team", tm.team.slug, "role", role)
 	return ex.payload("TeamMemberUpdatePayload", in, map[string]any{"teamMember": tm}), nil
 }
@@ -130,6 +133,7 @@ func (ex *execution) teamMemberDelete(in map[string]any) (any, error) {
 		return nil, fmt.Errorf("No TeamMember found with ID %q", id)
 	}
 	ex.st.removeTeamMember(tm)
+	ex.st.audit(EventTeamMemberDeleted, ex.st.tokenUser(), tm)
 	ex.s.log.Debug("bksim: team member removed", "team", tm.team.slug)
 	return ex.payload("TeamMemberDeletePayload", in, map[string]any{
 		"deletedTeamMemberID": id,
@@ -198,6 +202,7 @@ func (ex *execution) invitationCreate(in map[string]any) (any, error) {
 			teams = append(teams, &inviteTeamRec{team: a.team, role: a.role})
 		}
 		inv := ex.st.addInvitation(e, InvitationPending, role, teams)
+		ex.st.audit(EventInvitationCreated, ex.st.tokenUser(), inv)
 		edges = append(edges, &edge{typ: "OrganizationInvitationEdge", cursor: encodeCursor(orderKey(nil, "RECENTLY_CREATED", inv.seq, "")), node: inv})
 	}
 	ex.s.log.Debug("bksim: invitations created", "count", len(emails))

@@ -30,6 +30,8 @@ func checkArgs(typ, field string, args map[string]any) error {
 		allowed = []string{"first", "after", "order", "search", "privacy", "user"}
 	case "Organization.invitations":
 		allowed = []string{"first", "after", "order", "state"}
+	case "Organization.auditEvents":
+		allowed = []string{"first", "after", "order", "occurredAtFrom", "occurredAtTo", "subjectType", "type"}
 	case "Team.members":
 		allowed = []string{"first", "after", "order", "role", "search"}
 	case "OrganizationMember.teams":
@@ -78,6 +80,12 @@ func (ex *execution) resolve(obj object, field string, args map[string]any) (any
 		return ex.invitationField(o, field, args)
 	case *inviteTeamRec:
 		return inviteTeamField(o, field)
+	case *auditRec:
+		return ex.auditEventField(o, field)
+	case *auditActor:
+		return ex.auditActorField(o, field)
+	case *auditSubject:
+		return ex.auditSubjectField(o, field)
 	case *connection:
 		return o.field(field)
 	case *edge:
@@ -128,18 +136,8 @@ func (ex *execution) queryField(field string, args map[string]any) (any, error) 
 // member, else no user.
 func (ex *execution) viewer() object {
 	fields := map[string]any{"id": globalID("Viewer", ex.st.org.uuid), "user": nil}
-	var pick *memberRec
-	for _, m := range ex.st.members {
-		if m.role == RoleAdmin {
-			pick = m
-			break
-		}
-	}
-	if pick == nil && len(ex.st.members) > 0 {
-		pick = ex.st.members[0]
-	}
-	if pick != nil {
-		fields["user"] = pick.user
+	if u := ex.st.tokenUser(); u != nil {
+		fields["user"] = u
 	}
 	return &record{typ: "Viewer", fields: fields}
 }
@@ -162,6 +160,8 @@ func (ex *execution) orgField(o *orgRec, field string, args map[string]any) (any
 		return ex.orgTeams(args)
 	case "invitations":
 		return ex.orgInvitations(args)
+	case "auditEvents":
+		return ex.orgAuditEvents(args)
 	}
 	return nil, errNotImplemented("Organization", field)
 }
@@ -267,6 +267,8 @@ func (ex *execution) teamMemberField(tm *teamMemberRec, field string) (any, erro
 		return tm.team, nil
 	case "organizationMember":
 		return tm.member, nil
+	case "createdAt":
+		return formatDateTime(tm.createdAt), nil
 	}
 	return nil, errNotImplemented("TeamMember", field)
 }

@@ -16,8 +16,12 @@ const (
 	DefaultRateLimit     = 20000
 	DefaultMaxComplexity = 50000
 	DefaultMaxDepth      = 15
-	// RateLimitWindow is the length of the complexity budget window.
+	// RateLimitWindow is the length of the complexity budget windows
+	// (Options.Window when that is 0).
 	RateLimitWindow = 300 * time.Second
+	// DefaultUserRateLimit is Buildkite's per-user budget, for tests that
+	// set Options.UserRateLimit to it.
+	DefaultUserRateLimit = 5000
 	// MaxPendingInvitations is Buildkite's org-wide cap on pending invitations.
 	MaxPendingInvitations = 20
 	// MaxTeams is Buildkite's cap on teams per organization.
@@ -35,9 +39,21 @@ type Options struct {
 	// PageMax is the largest `first` accepted (default 500); larger answers
 	// a GraphQL error.
 	PageMax int
-	// RateLimit is the actual-complexity points per 300 s window (default
-	// 20000); 0 means the default.
+	// RateLimit is the organization's actual-complexity points per window
+	// (default 20000); 0 means the default.
 	RateLimit int
+	// UserRateLimit is the token user's actual-complexity points per
+	// window, charged besides the organization's (Buildkite's is
+	// DefaultUserRateLimit); 0 does not enforce a per-user window and sends
+	// no RateLimit-User-* headers.
+	UserRateLimit int
+	// Window is the length of both rate-limit windows (default
+	// RateLimitWindow); tests shorten it to run many windows quickly.
+	Window time.Duration
+	// NoAuditLog refuses Organization.auditEvents, as Buildkite does for
+	// an organization whose plan has no audit log or a token whose user
+	// may not read it: the field answers null with an error at its path.
+	NoAuditLog bool
 	// MaxComplexity is the largest requested complexity (default 50000).
 	MaxComplexity int
 	// Now is the clock for the rate-limit window (default time.Now).
@@ -61,7 +77,9 @@ type Server struct {
 	st     *store
 	stats  Stats
 	faults []*faultState
-	budget budget
+	limits limits
+	// noAuditLog is Options.NoAuditLog.
+	noAuditLog bool
 }
 
 // Stats counts what the server has seen since it started or since
@@ -100,7 +118,6 @@ func New(st State, opts Options) (*Server, error) {
 		maxComplexity: opts.MaxComplexity,
 		now:           opts.Now,
 		log:           opts.Logger,
-		st:            newStore(st),
 	}
 	if s.pageMax <= 0 {
 		s.pageMax = DefaultPageMax
@@ -111,13 +128,22 @@ func New(st State, opts Options) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.st = newStore(st, s.now)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	s.budget.limit = opts.RateLimit
-	if s.budget.limit <= 0 {
-		s.budget.limit = DefaultRateLimit
+	window := opts.Window
+	if window <= 0 {
+		window = RateLimitWindow
 	}
+	s.limits.org = budget{limit: opts.RateLimit, window: window}
+	if s.limits.org.limit <= 0 {
+		s.limits.org.limit = DefaultRateLimit
+	}
+	if opts.UserRateLimit > 0 {
+		s.limits.user = &budget{limit: opts.UserRateLimit, window: window}
+	}
+	s.noAuditLog = opts.NoAuditLog
 	s.stats.ByOperation = map[string]int{}
 	return s, nil
 }

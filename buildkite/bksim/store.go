@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // store is the simulated organization. It is not safe for concurrent use;
@@ -14,8 +15,18 @@ type store struct {
 	members     []*memberRec // creation order
 	teams       []*teamRec   // creation order
 	invitations []*inviteRec // creation order
+	events      []*auditRec  // the audit log, in the order things happened
 	// nodes indexes every object with a GraphQL ID by that ID.
 	nodes map[string]object
+	// byEmail indexes members by lower-cased email: a large seed looks
+	// each team member up.
+	byEmail map[string]*memberRec
+
+	// now is the server's clock; stamped is the last time given to a
+	// membership or an audit event, so that stamps only go forward.
+	now     func() time.Time
+	stamped time.Time
+	seeding bool // stamps count on from a day ago rather than now
 }
 
 // object is anything the executor can select fields from.
@@ -49,6 +60,7 @@ type teamMemberRec struct {
 	member     *memberRec
 	team       *teamRec
 	seq        int
+	createdAt  time.Time
 }
 
 type inviteRec struct {
@@ -114,6 +126,8 @@ func idOf(o object) string {
 		return globalID("OrganizationInvitation", o.uuid)
 	case *inviteTeamRec:
 		return globalID("OrganizationInvitationTeamAssignment", o.uuid)
+	case *auditRec:
+		return globalID("AuditEvent", o.uuid)
 	}
 	return ""
 }
@@ -135,9 +149,29 @@ func (s *store) lookup(typ, id string) object {
 	return s.nodes[globalID(t, uuid)]
 }
 
-// newStore builds the store from a validated seed.
-func newStore(st State) *store {
-	s := &store{nodes: map[string]object{}}
+// stamp is the time of something that happens now: the clock in whole
+// milliseconds (as DateTime values are written), moved on by a millisecond
+// past the last stamp if it has not passed it, so that no two memberships
+// or events share a time and RECENTLY_CREATED order is creation order.
+func (s *store) stamp() time.Time {
+	t := s.now().UTC().Truncate(time.Millisecond)
+	if s.seeding || !t.After(s.stamped) {
+		t = s.stamped.Add(time.Millisecond)
+	}
+	s.stamped = t
+	return t
+}
+
+// seedAge is how long before the server started its seed's memberships
+// were made.
+const seedAge = 24 * time.Hour
+
+// newStore builds the store from a validated seed. Its memberships were
+// made a day before now, a millisecond apart in seed order.
+func newStore(st State, now func() time.Time) *store {
+	s := &store{nodes: map[string]object{}, byEmail: map[string]*memberRec{}, now: now, seeding: true}
+	s.stamped = now().UTC().Truncate(time.Millisecond).Add(-seedAge)
+	defer func() { s.seeding = false }()
 	s.org = &orgRec{uuid: s.newUUID(), slug: st.Organization, name: st.Organization}
 	s.index(s.org)
 	for _, m := range st.Members {
@@ -163,6 +197,7 @@ func (s *store) addMember(m Member) *memberRec {
 	u := &userRec{uuid: s.newUUID(), email: m.Email, name: m.Name, bot: m.Bot}
 	mr := &memberRec{uuid: s.newUUID(), role: orDefault(m.Role, RoleMember), user: u, seq: s.seq}
 	s.members = append(s.members, mr)
+	s.byEmail[strings.ToLower(m.Email)] = mr
 	s.index(u)
 	s.index(mr)
 	return mr
@@ -180,7 +215,7 @@ func (s *store) addTeam(slug, name, desc, privacy string, isDefault bool, defaul
 }
 
 func (s *store) addTeamMember(t *teamRec, m *memberRec, role string) *teamMemberRec {
-	tm := &teamMemberRec{uuid: s.newUUID(), role: role, member: m, team: t}
+	tm := &teamMemberRec{uuid: s.newUUID(), role: role, member: m, team: t, createdAt: s.stamp()}
 	tm.seq = s.seq
 	t.members = append(t.members, tm)
 	s.index(tm)
@@ -212,12 +247,26 @@ func (s *store) addInvitation(email, state, role string, teams []*inviteTeamRec)
 }
 
 func (s *store) memberByEmail(email string) *memberRec {
-	for _, m := range s.members {
-		if strings.EqualFold(m.user.email, email) {
-			return m
+	return s.byEmail[strings.ToLower(email)]
+}
+
+// removeMember takes a member out of the organization: out of every team,
+// and out of the indexes.
+func (s *store) removeMember(m *memberRec) {
+	for _, t := range s.teams {
+		if tm := t.memberFor(m); tm != nil {
+			s.removeTeamMember(tm)
 		}
 	}
-	return nil
+	for i, x := range s.members {
+		if x == m {
+			s.members = append(s.members[:i:i], s.members[i+1:]...)
+			break
+		}
+	}
+	delete(s.byEmail, strings.ToLower(m.user.email))
+	delete(s.nodes, idOf(m))
+	delete(s.nodes, idOf(m.user))
 }
 
 func (s *store) teamBySlug(slug string) *teamRec {

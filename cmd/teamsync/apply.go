@@ -42,13 +42,13 @@ started are skipped), 3 a guard held changes back.`,
 			ctx, start := cmd.Context(), time.Now()
 			res, err := s.runner.Apply(ctx, s.mapping, s.opts)
 			if err != nil {
-				_, auditErr := rec.Finish(ctx, nil, err, time.Since(start))
+				_, auditErr := rec.Finish(ctx, nil, err, time.Since(start), record.CostOf(res))
 				return errors.Join(err, auditErr, trail.Close())
 			}
 			// What was written is shown even if the audit trail fails, and
 			// the run line is written even if showing it fails.
 			renderErr := g.render(res.Plan, f.format)
-			result, auditErr := rec.Finish(ctx, res.Plan, nil, res.Duration)
+			result, auditErr := rec.Finish(ctx, res.Plan, nil, res.Duration, record.CostOf(res))
 			if err := errors.Join(renderErr, auditErr, trail.Close()); err != nil {
 				return err
 			}

@@ -25,6 +25,8 @@ var ErrCancelled = errors.New("not attempted: the run was cancelled")
 // Applier executes plans through a Writer.
 type Applier struct {
 	Writer Writer
+	// Pacer, when set, is waited on before each change (see Pacer).
+	Pacer  Pacer
 	Logger *slog.Logger
 	// OnChange, when set, is called after each change is attempted, with its
 	// status and error filled in (the audit log hooks in here). Changes
@@ -61,11 +63,16 @@ func (a *Applier) Apply(ctx context.Context, org *model.Org, p *plan.Plan) *plan
 	for slug, t := range org.Teams {
 		run.teamIDs[slug] = t.ID
 	}
+	attempted := 0
 	for _, action := range phases() {
 		for i := range out.Changes {
 			c := &out.Changes[i]
 			if c.Action != action {
 				continue
+			}
+			if a.Pacer != nil && ctx.Err() == nil {
+				// Its error is the run's cancellation, seen just below.
+				_ = a.Pacer.Pace(ctx, fmt.Sprintf("write %d/%d", attempted, len(out.Changes)))
 			}
 			if ctx.Err() != nil {
 				// Never attempted: not an applied or failed change for the
@@ -77,6 +84,7 @@ func (a *Applier) Apply(ctx context.Context, org *model.Org, p *plan.Plan) *plan
 			err := a.one(wctx, run, *c)
 			cancel()
 			a.record(c, err)
+			attempted++
 		}
 	}
 	out.Applied = true
@@ -131,7 +139,8 @@ func (a *Applier) one(ctx context.Context, run *runState, c plan.Change) error {
 		if !ok {
 			return fmt.Errorf("%s is not a member of the organization", c.Email)
 		}
-		return done(a.Writer.AddTeamMember(ctx, teamID, member.UserID, c.Role), model.ErrAlreadyExists)
+		_, err = a.Writer.AddTeamMember(ctx, teamID, member.UserID, c.Role)
+		return done(err, model.ErrAlreadyExists)
 	case plan.ActionUpdateRole:
 		id, err := run.teamMemberID(c)
 		if err != nil {

@@ -38,8 +38,8 @@ func (r *recorder) CreateTeam(ctx context.Context, orgID string, t model.NewTeam
 	err := r.do(ctx, fmt.Sprintf("create %s %s %s", orgID, t.Name, t.Privacy))
 	return "T-" + strings.ToLower(t.Name), err
 }
-func (r *recorder) AddTeamMember(ctx context.Context, teamID, userID string, role model.Role) error {
-	return r.do(ctx, fmt.Sprintf("add %s %s %s", teamID, userID, role))
+func (r *recorder) AddTeamMember(ctx context.Context, teamID, userID string, role model.Role) (model.TeamMember, error) {
+	return model.TeamMember{}, r.do(ctx, fmt.Sprintf("add %s %s %s", teamID, userID, role))
 }
 func (r *recorder) UpdateTeamMember(ctx context.Context, id string, role model.Role) error {
 	return r.do(ctx, fmt.Sprintf("update %s %s", id, role))
@@ -162,6 +162,45 @@ func TestApplyStopsStartingChangesWhenCancelled(t *testing.T) {
 	// Only attempted changes reach the audit log.
 	if len(seen) != 2 || seen[0].Status != plan.StatusApplied || seen[1].Status != plan.StatusApplied {
 		t.Errorf("OnChange saw %+v, want the 2 attempted changes", seen)
+	}
+}
+
+// pacer records what Apply told it, and cancels the run at its nth call
+// (the run ends while a change waits for a rate-limit window).
+type pacer struct {
+	seen   []string
+	nth    int
+	cancel context.CancelFunc
+}
+
+func (p *pacer) Pace(ctx context.Context, progress string) error {
+	p.seen = append(p.seen, progress)
+	if len(p.seen) == p.nth {
+		p.cancel()
+		return context.Canceled
+	}
+	return ctx.Err()
+}
+
+// TestApplyPacesEachChange: every change waits for the pacer first, which
+// hears how far the run has got; a run that ends during that wait leaves
+// the change and the rest not attempted.
+func TestApplyPacesEachChange(t *testing.T) {
+	org, p := fixture()
+	w := &recorder{}
+	pc := &pacer{}
+	(&Applier{Writer: w, Pacer: pc}).Apply(context.Background(), org, p)
+	want := []string{"write 0/6", "write 1/6", "write 2/6", "write 3/6", "write 4/6", "write 5/6"}
+	if !reflect.DeepEqual(pc.seen, want) {
+		t.Errorf("pacer heard %q, want %q", pc.seen, want)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	w = &recorder{}
+	pc = &pacer{nth: 3, cancel: cancel}
+	got := (&Applier{Writer: w, Pacer: pc}).Apply(ctx, org, p)
+	if len(w.calls) != 2 || got.Summary.Applied != 2 || got.Summary.Skipped != 4 {
+		t.Errorf("writes %v, summary %+v; want the 2 changes before the wait, the rest skipped", w.calls, got.Summary)
 	}
 }
 

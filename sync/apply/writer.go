@@ -14,8 +14,23 @@ import (
 // model.ErrAlreadyExists or model.ErrNotFound.
 type Writer interface {
 	CreateTeam(ctx context.Context, orgID string, t model.NewTeam) (teamID string, err error)
-	AddTeamMember(ctx context.Context, teamID, userID string, role model.Role) error
+	// AddTeamMember returns the new membership as far as Buildkite's
+	// answer tells (zero when it does not), for callers that keep a copy
+	// of the team.
+	AddTeamMember(ctx context.Context, teamID, userID string, role model.Role) (model.TeamMember, error)
 	UpdateTeamMember(ctx context.Context, teamMemberID string, role model.Role) error
 	RemoveTeamMember(ctx context.Context, teamMemberID string) error
 	Invite(ctx context.Context, orgID, email string, teams []model.TeamAssignment) error
+}
+
+// Pacer is what paces writes against a rate limit. Apply calls it before
+// each change and before that change's own deadline starts, so that waiting
+// for a rate-limit window neither eats into a write's time nor keeps a
+// shutdown waiting: a wait cut short by the run's end leaves the change
+// not attempted.
+type Pacer interface {
+	// Pace returns when one more write would not be held back, or with
+	// ctx's error. progress says how far the run has got ("write 15/200"),
+	// for the log line a wait writes.
+	Pace(ctx context.Context, progress string) error
 }

@@ -106,12 +106,22 @@ type changeRecord struct {
 
 // runRecord is the per-run summary line.
 type runRecord struct {
-	Time       string       `json:"time"`
-	RunID      string       `json:"run_id"`
-	Trigger    string       `json:"trigger"`
-	Summary    plan.Summary `json:"summary"`
-	DurationMS int64        `json:"duration_ms"`
-	Result     string       `json:"result"`
+	Time            string       `json:"time"`
+	RunID           string       `json:"run_id"`
+	Trigger         string       `json:"trigger"`
+	Summary         plan.Summary `json:"summary"`
+	DurationMS      int64        `json:"duration_ms"`
+	Result          string       `json:"result"`
+	ReadMode        string       `json:"read_mode,omitempty"`
+	BuildkitePoints int          `json:"buildkite_points"`
+}
+
+// Cost is what a run spent on Buildkite: how it read it (ReadMode: full,
+// audit or fingerprint; empty when it never got to read) and the
+// complexity points Buildkite charged it, reads and writes together.
+type Cost struct {
+	ReadMode        string
+	BuildkitePoints int
 }
 
 // Change records one applied or failed change.
@@ -137,21 +147,23 @@ func (l *Log) Change(runID, trigger string, c plan.Change) error {
 	})
 }
 
-// Run records the end of a run: its summary, how long it took and its
-// result (ResultSuccess, ResultHeld, ResultError or ResultCancelled; see
-// Result).
-func (l *Log) Run(runID, trigger string, summary plan.Summary, d time.Duration, result string) error {
+// Run records the end of a run: its summary, how long it took, its result
+// (ResultSuccess, ResultHeld, ResultError or ResultCancelled; see Result)
+// and what it cost.
+func (l *Log) Run(runID, trigger string, summary plan.Summary, d time.Duration, result string, cost Cost) error {
 	if l == nil {
 		return nil
 	}
 	return l.write(func(now string) any {
 		return runRecord{
-			Time:       now,
-			RunID:      runID,
-			Trigger:    trigger,
-			Summary:    summary,
-			DurationMS: d.Milliseconds(),
-			Result:     result,
+			Time:            now,
+			RunID:           runID,
+			Trigger:         trigger,
+			Summary:         summary,
+			DurationMS:      d.Milliseconds(),
+			Result:          result,
+			ReadMode:        cost.ReadMode,
+			BuildkitePoints: cost.BuildkitePoints,
 		}
 	})
 }

@@ -69,10 +69,10 @@ func TestRunLine(t *testing.T) {
 	var buf bytes.Buffer
 	l := New(&buf, fixedNow)
 	sum := plan.Summary{AddMember: 2, RemoveMember: 1, Held: 1, Applied: 2, Failed: 1}
-	if err := l.Run("r2", TriggerOktaHook, sum, 1500*time.Millisecond+400*time.Microsecond, "error"); err != nil {
+	if err := l.Run("r2", TriggerOktaHook, sum, 1500*time.Millisecond+400*time.Microsecond, "error", Cost{ReadMode: "audit", BuildkitePoints: 11}); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	want := `{"time":"2026-03-26T20:05:32.159Z","run_id":"r2","trigger":"okta-hook","summary":{"create_team":0,"add_member":2,"update_role":0,"remove_member":1,"invite":0,"held":1,"unplaced":0,"errors":0,"applied":2,"failed":1},"duration_ms":1500,"result":"error"}` + "\n"
+	want := `{"time":"2026-03-26T20:05:32.159Z","run_id":"r2","trigger":"okta-hook","summary":{"create_team":0,"add_member":2,"update_role":0,"remove_member":1,"invite":0,"held":1,"unplaced":0,"errors":0,"applied":2,"failed":1},"duration_ms":1500,"result":"error","read_mode":"audit","buildkite_points":11}` + "\n"
 	if got := buf.String(); got != want {
 		t.Errorf("line\n got %s\nwant %s", got, want)
 	}
@@ -124,7 +124,7 @@ func TestDisabledAndNilWriteNothing(t *testing.T) {
 		if err := lg.Change("r", TriggerCLI, plan.Change{Action: plan.ActionAddMember}); err != nil {
 			t.Errorf("Change on disabled log: %v", err)
 		}
-		if err := lg.Run("r", TriggerCLI, plan.Summary{}, 0, "success"); err != nil {
+		if err := lg.Run("r", TriggerCLI, plan.Summary{}, 0, "success", Cost{}); err != nil {
 			t.Errorf("Run on disabled log: %v", err)
 		}
 		if err := lg.Close(); err != nil {
@@ -143,7 +143,7 @@ func TestFileIsAppendedNeverRewritten(t *testing.T) {
 		if err != nil {
 			t.Fatalf("open %d: %v", i, err)
 		}
-		if err := l.Run(id, TriggerCron, plan.Summary{}, 0, "success"); err != nil {
+		if err := l.Run(id, TriggerCron, plan.Summary{}, 0, "success", Cost{}); err != nil {
 			t.Fatal(err)
 		}
 		if err := l.Close(); err != nil {
@@ -235,7 +235,7 @@ func TestWriteAfterClose(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Run("r", TriggerCron, plan.Summary{}, 0, "success"); !errors.Is(err, ErrClosed) {
+	if err := l.Run("r", TriggerCron, plan.Summary{}, 0, "success", Cost{}); !errors.Is(err, ErrClosed) {
 		t.Errorf("Run after Close = %v, want ErrClosed", err)
 	}
 }

@@ -26,7 +26,7 @@ func knownKeys(section string) []string {
 	case "google":
 		return []string{"credentials_file", "subject", "impersonate_service_account", "endpoint", "nested", "request_timeout"}
 	case "sync":
-		return []string{"schedule", "policy", "missing_users", "max_removals", "max_removal_percent", "protected_users", "email_domains", "audit_log", "dry_run"}
+		return []string{"schedule", "policy", "missing_users", "max_removals", "max_removal_percent", "protected_users", "email_domains", "audit_log", "full_read_every", "dry_run"}
 	case "team":
 		return []string{"slug", "name", "create", "privacy", "policy", "groups"}
 	case "group":
@@ -285,6 +285,7 @@ func (d *decoder) sync(root object) Sync {
 		MaxRemovals:       DefaultMaxRemovals,
 		MaxRemovalPercent: DefaultMaxRemovalPercent,
 		EmailDomains:      map[string]string{},
+		FullReadEvery:     DefaultFullReadEvery,
 	}
 	if v, vAt := d.str(o, "schedule"); vAt.ok {
 		if sched, err := cron.ParseStandard(v); err != nil {
@@ -339,6 +340,19 @@ func (d *decoder) sync(root object) Sync {
 	}
 	s.AuditLog, _ = d.str(o, "audit_log")
 	s.DryRun, _ = d.boolean(o, "dry_run")
+	if v, vAt := d.str(o, "full_read_every"); vAt.ok {
+		t, err := time.ParseDuration(v)
+		switch {
+		case err != nil:
+			d.add(vAt.line, o.path, "full_read_every %q is not a duration such as \"24h\" or \"90m\"", v)
+		case t <= 0:
+			d.add(vAt.line, o.path, "full_read_every must be more than 0, got %q", v)
+		case t > MaxFullReadEvery:
+			d.add(vAt.line, o.path, "full_read_every must be at most 168h (a week), got %q", v)
+		default:
+			s.FullReadEvery = t
+		}
+	}
 	return s
 }
 

@@ -112,6 +112,7 @@ func TestParseDefaults(t *testing.T) {
 		MaxRemovals:       DefaultMaxRemovals,
 		MaxRemovalPercent: DefaultMaxRemovalPercent,
 		EmailDomains:      map[string]string{},
+		FullReadEvery:     DefaultFullReadEvery,
 	}
 	if !reflect.DeepEqual(m.Sync, wantSync) {
 		t.Errorf("sync:\n got %+v\nwant %+v", m.Sync, wantSync)
@@ -168,22 +169,23 @@ func TestParseFull(t *testing.T) {
 		EmailDomains:   map[string]string{"corp.acme.com": "acme.com"},
 		AuditLog:       "/var/log/teamsync.jsonl",
 		DryRun:         true,
+		FullReadEvery:  6 * time.Hour,
 	}
 	if !reflect.DeepEqual(m.Sync, wantSync) {
 		t.Errorf("sync:\n got %+v\nwant %+v", m.Sync, wantSync)
 	}
 	wantTeams := []Team{
 		{
-			Slug: "platform-eng", Name: "Platform / Eng!", Create: true, Privacy: PrivacyVisible, Policy: model.PolicyObserve, Line: 34,
+			Slug: "platform-eng", Name: "Platform / Eng!", Create: true, Privacy: PrivacyVisible, Policy: model.PolicyObserve, Line: 35,
 			Groups: []Group{
-				{Okta: "Platform Engineers", Role: model.RoleMaintainer, AllowEmpty: true, Line: 40},
-				{Google: "eng@acme.com", Role: model.RoleMember, Line: 43},
-				{Users: []string{"alice@acme.com", "bob@acme.com"}, Role: model.RoleMember, Line: 44},
+				{Okta: "Platform Engineers", Role: model.RoleMaintainer, AllowEmpty: true, Line: 41},
+				{Google: "eng@acme.com", Role: model.RoleMember, Line: 44},
+				{Users: []string{"alice@acme.com", "bob@acme.com"}, Role: model.RoleMember, Line: 45},
 			},
 		},
 		{
-			Slug: "web", Name: "web", Privacy: PrivacySecret, Policy: model.PolicyAdditive, Line: 45,
-			Groups: []Group{{Okta: "00g123", Role: model.RoleMember, Line: 47}},
+			Slug: "web", Name: "web", Privacy: PrivacySecret, Policy: model.PolicyAdditive, Line: 46,
+			Groups: []Group{{Okta: "00g123", Role: model.RoleMember, Line: 48}},
 		},
 	}
 	if !reflect.DeepEqual(m.Teams, wantTeams) {

@@ -34,6 +34,15 @@ const (
 	DefaultMaxRemovalPercent = 30
 )
 
+// DefaultFullReadEvery is how often serve reads Buildkite in full when
+// sync.full_read_every is left out; MaxFullReadEvery is the most it may be,
+// which bounds how long a change the fingerprints cannot see (two role
+// changes that cancel out) can go unrepaired.
+const (
+	DefaultFullReadEvery = 24 * time.Hour
+	MaxFullReadEvery     = 7 * 24 * time.Hour
+)
+
 // Missing-user modes.
 const (
 	MissingReport = "report"
@@ -146,6 +155,10 @@ type Sync struct {
 	// DryRun makes `teamsync serve` plan on its schedule and never write
 	// (also `serve --dry-run`). cmd/ reads it once, when serve starts.
 	DryRun bool
+	// FullReadEvery is how often serve reads every managed team in full
+	// (full_read_every, default DefaultFullReadEvery); between full reads
+	// it re-reads only the teams that may have changed.
+	FullReadEvery time.Duration
 }
 
 // Team is one managed team.

@@ -3,7 +3,9 @@
 // and the secrets at every run; it serves /metrics, /healthz, /readyz, a
 // token-guarded POST /sync and the Okta Event Hook at /hooks/okta, which
 // turns membership events into a debounced reconcile of the affected teams;
-// and it writes the audit log. It reads no flags, and the environment only
+// and it writes the audit log. It keeps what each run read of Buildkite
+// (sync/memory), so that between full reads a run re-reads only the teams
+// that may have changed. It reads no flags, and the environment only
 // through Config.Getenv: cmd/ passes everything in Config.
 package daemon
 
@@ -20,6 +22,7 @@ import (
 	"github.com/teamsync/teamsync/internal/httpx"
 	"github.com/teamsync/teamsync/sync/audit"
 	"github.com/teamsync/teamsync/sync/config"
+	"github.com/teamsync/teamsync/sync/memory"
 	"github.com/teamsync/teamsync/sync/metrics"
 	"github.com/teamsync/teamsync/sync/plan"
 	"github.com/teamsync/teamsync/sync/reconcile"
@@ -108,6 +111,9 @@ type daemon struct {
 	lastOK    time.Time // end of the last full run without error
 	hook      hookState
 	lastPlan  *plan.Plan // of the last full run, for GET /plan
+
+	// mem is what runs read of Buildkite, kept for the next run.
+	mem *memory.Memory
 }
 
 // Run serves until ctx is cancelled, then stops the schedule, stops
@@ -153,7 +159,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	d.warnClosedEndpoints()
 
-	d.start(runCtx, audit.TriggerStartup, nil)
+	d.start(runCtx, runRequest{trigger: audit.TriggerStartup})
 	scheduled := make(chan struct{})
 	go func() {
 		defer close(scheduled)
@@ -236,6 +242,7 @@ func newDaemon(cfg Config) (*daemon, error) {
 		after:   cfg.After,
 		resched: make(chan struct{}, 1),
 		hook:    newHookState(),
+		mem:     memory.New(cfg.Now),
 	}
 	m, err := cfg.Load(cfg.ConfigPath)
 	if err != nil {

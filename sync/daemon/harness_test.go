@@ -78,6 +78,7 @@ type harness struct {
 
 type harnessOpts struct {
 	bk       bksim.State
+	bkOpts   bksim.Options // the simulator's options (NoAuditLog, budgets)
 	okta     oktasim.State
 	teams    string // the teams: section, YAML
 	schedule string // default "@every 1s"
@@ -117,7 +118,7 @@ func start(t *testing.T, o harnessOpts) *harness {
 	if o.schedule == "" {
 		o.schedule = "@every 1s"
 	}
-	bk, bkSrv := bksimtest.Start(t, o.bk)
+	bk, bkSrv := bksimtest.StartWith(t, o.bk, o.bkOpts)
 	oktaSim := oktasim.New(o.okta, oktasim.Options{Token: oktaToken})
 	oktaSrv := newServer(t, oktaSim)
 	dir := t.TempDir()
@@ -429,6 +430,8 @@ type auditLine struct {
 	Summary    *json.RawMessage `json:"summary"`
 	DurationMS *int64           `json:"duration_ms"`
 	Result     string           `json:"result"`
+	ReadMode   string           `json:"read_mode"`
+	Points     *int             `json:"buildkite_points"`
 }
 
 func (h *harness) auditLines() []auditLine {

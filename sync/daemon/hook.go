@@ -219,7 +219,7 @@ func (d *daemon) debounce(ctx context.Context, wait <-chan time.Time) {
 		return
 	}
 	if teams := d.hook.take(); len(teams) > 0 {
-		d.startLocked(ctx, audit.TriggerOktaHook, teams)
+		d.startLocked(ctx, runRequest{trigger: audit.TriggerOktaHook, teams: teams})
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,20 +70,29 @@ func (d *daemon) readyz(w http.ResponseWriter, _ *http.Request) {
 	text(w, http.StatusOK, "ok")
 }
 
-// manualSync starts a full run now for a caller with the trigger token:
-// 202 with the run id, or 409 while a run is going.
+// manualSync starts a run of every team now for a caller with the trigger
+// token: 202 with the run id, or 409 while a run is going. ?full=true makes
+// it read Buildkite in full rather than only what may have changed.
 func (d *daemon) manualSync(ctx context.Context, w http.ResponseWriter, r *http.Request) {
 	if !d.authorized(w, r) {
 		return
 	}
-	id, st := d.start(ctx, audit.TriggerManual, nil)
+	full := false
+	if v := r.URL.Query().Get("full"); v != "" {
+		var err error
+		if full, err = strconv.ParseBool(v); err != nil {
+			text(w, http.StatusBadRequest, fmt.Sprintf("full=%q is not true or false", v))
+			return
+		}
+	}
+	id, st := d.start(ctx, runRequest{trigger: audit.TriggerManual, full: full})
 	switch st {
 	case startBusy:
 		text(w, http.StatusConflict, "a reconcile is already running")
 	case startStopping:
 		text(w, http.StatusServiceUnavailable, "shutting down")
 	default:
-		d.log.Info("manual reconcile requested", "run_id", id, "remote", r.RemoteAddr)
+		d.log.Info("manual reconcile requested", "run_id", id, "full", full, "remote", r.RemoteAddr)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusAccepted)
 		_ = json.NewEncoder(w).Encode(map[string]string{"run_id": id, "trigger": audit.TriggerManual})

@@ -2,6 +2,8 @@ package daemon
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	"github.com/teamsync/teamsync/providers"
 	"github.com/teamsync/teamsync/sync/config"
@@ -48,6 +50,57 @@ func (b observedBuildkite) ReadOrg(ctx context.Context, teams []string) (*model.
 		}
 	}
 	return org, err
+}
+
+// failed counts a failed read, unless shutdown cut it short.
+func (b observedBuildkite) failed(ctx context.Context, err error) {
+	if err != nil && ctx.Err() == nil {
+		b.met.SourceError(metrics.SourceBuildkite)
+	}
+}
+
+// ReadTeams counts a failed read, and each team whose read failed part-way.
+func (b observedBuildkite) ReadTeams(ctx context.Context, teams []string) (map[string]model.Team, map[string]error, error) {
+	read, errs, err := b.Buildkite.ReadTeams(ctx, teams)
+	b.failed(ctx, err)
+	for range errs {
+		b.met.SourceError(metrics.SourceBuildkite)
+	}
+	return read, errs, err
+}
+
+// ReadInvitations counts a failed read.
+func (b observedBuildkite) ReadInvitations(ctx context.Context) (string, map[string]model.Invitation, error) {
+	id, inv, err := b.Buildkite.ReadInvitations(ctx)
+	b.failed(ctx, err)
+	return id, inv, err
+}
+
+// Fingerprints counts a failed read. A team whose fingerprint failed is
+// read in full next, which counts if it fails too.
+func (b observedBuildkite) Fingerprints(ctx context.Context, teams []string) (map[string]model.Fingerprint, map[string]error, error) {
+	fps, errs, err := b.Buildkite.Fingerprints(ctx, teams)
+	b.failed(ctx, err)
+	return fps, errs, err
+}
+
+// AuditEvents counts a failed read; a refusal is the organization's plan
+// or the token's permissions, not a failure.
+func (b observedBuildkite) AuditEvents(ctx context.Context, since time.Time) ([]model.AuditEvent, error) {
+	events, err := b.Buildkite.AuditEvents(ctx, since)
+	if !errors.Is(err, model.ErrRefused) {
+		b.failed(ctx, err)
+	}
+	return events, err
+}
+
+// NewestAuditEvent counts a failed read, a refusal aside.
+func (b observedBuildkite) NewestAuditEvent(ctx context.Context) (*model.AuditEvent, error) {
+	ev, err := b.Buildkite.NewestAuditEvent(ctx)
+	if !errors.Is(err, model.ErrRefused) {
+		b.failed(ctx, err)
+	}
+	return ev, err
 }
 
 // observedProvider counts failed group reads under the source's name.

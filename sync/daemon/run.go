@@ -24,15 +24,24 @@ const (
 	startStopping
 )
 
-// start begins a run in the background unless one is going or the daemon
-// is stopping. teams limits it to those slugs; nil means every team.
-func (d *daemon) start(ctx context.Context, trigger string, teams []string) (string, startStatus) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.startLocked(ctx, trigger, teams)
+// runRequest is what a run is asked to do.
+type runRequest struct {
+	trigger string
+	// teams limits the run to those slugs; nil means every team.
+	teams []string
+	// full reads Buildkite in full whatever is remembered.
+	full bool
 }
 
-func (d *daemon) startLocked(ctx context.Context, trigger string, teams []string) (string, startStatus) {
+// start begins a run in the background unless one is going or the daemon
+// is stopping.
+func (d *daemon) start(ctx context.Context, req runRequest) (string, startStatus) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.startLocked(ctx, req)
+}
+
+func (d *daemon) startLocked(ctx context.Context, req runRequest) (string, startStatus) {
 	if d.stopping || ctx.Err() != nil {
 		return "", startStopping
 	}
@@ -44,7 +53,7 @@ func (d *daemon) startLocked(ctx context.Context, trigger string, teams []string
 	d.tasks.Add(1)
 	go func() {
 		defer d.tasks.Done()
-		d.run(ctx, id, trigger, teams)
+		d.run(ctx, id, req)
 	}()
 	return id, started
 }
@@ -52,7 +61,10 @@ func (d *daemon) startLocked(ctx context.Context, trigger string, teams []string
 // run is one reconcile: re-read the mapping, apply, audit, count. The
 // run's record (id, audit lines, result, summary line) is the one the
 // CLI's apply keeps too; the metrics and readiness are the daemon's own.
-func (d *daemon) run(ctx context.Context, id, trigger string, teams []string) {
+// Buildkite is read through the daemon's memory: in full, or only the
+// teams that may have changed since the last run.
+func (d *daemon) run(ctx context.Context, id string, req runRequest) {
+	trigger, teams := req.trigger, req.teams
 	begin := d.now()
 	rec := record.New(id, trigger, d.log)
 	log := rec.Logger()
@@ -78,8 +90,11 @@ func (d *daemon) run(ctx context.Context, id, trigger string, teams []string) {
 	d.met.RunStarted()
 	log.Info("reconcile started")
 	runner := &reconcile.Runner{
-		Connect: d.observed(d.cfg.Connect),
-		Logger:  log,
+		Connect:  d.observed(d.cfg.Connect),
+		Logger:   log,
+		Memory:   d.mem,
+		FullRead: req.full,
+		Partial:  teams != nil,
 		// Called only for changes the applier attempted: those a shutdown
 		// kept from starting stay out of the audit log and the metrics.
 		OnChange: func(c plan.Change) {
@@ -92,7 +107,7 @@ func (d *daemon) run(ctx context.Context, id, trigger string, teams []string) {
 	// A run cut short by shutdown is the daemon doing what it was asked:
 	// what it says about that is information, not an error or a warning.
 	stopped := ctx.Err() != nil
-	if res != nil {
+	if res != nil && res.Plan != nil {
 		out.plan = res.Plan
 		level := slog.LevelWarn
 		if stopped {
@@ -112,7 +127,11 @@ func (d *daemon) run(ctx context.Context, id, trigger string, teams []string) {
 	case err != nil:
 		log.Error("reconcile failed", "error", err)
 	}
-	result, auditErr := rec.Finish(ctx, out.plan, err, out.took)
+	cost := record.CostOf(res)
+	if res != nil {
+		d.met.Read(cost.ReadMode, cost.BuildkitePoints, res.Read.TeamsRead)
+	}
+	result, auditErr := rec.Finish(ctx, out.plan, err, out.took, cost)
 	if auditErr != nil {
 		log.Error("audit log write failed", "error", auditErr)
 	}
@@ -155,7 +174,7 @@ func (d *daemon) finish(ctx context.Context, log *slog.Logger, out runOutcome) {
 	if d.hook.due {
 		d.hook.due = false
 		teams := d.hook.take()
-		if _, st := d.startLocked(ctx, audit.TriggerOktaHook, teams); st == started {
+		if _, st := d.startLocked(ctx, runRequest{trigger: audit.TriggerOktaHook, teams: teams}); st == started {
 			log.Info("starting the Okta hook run that came due during this one", "teams", teams)
 		}
 	}

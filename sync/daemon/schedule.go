@@ -79,7 +79,7 @@ func (d *daemon) scheduleLoop(ctx context.Context) {
 		case <-due:
 		}
 		last = next
-		switch _, st := d.start(ctx, audit.TriggerCron, nil); st {
+		switch _, st := d.start(ctx, runRequest{trigger: audit.TriggerCron}); st {
 		case startBusy:
 			d.met.Skipped()
 			d.log.Warn("scheduled reconcile skipped: the previous run is still going", "due", next)

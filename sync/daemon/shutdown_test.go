@@ -24,7 +24,7 @@ type pausingBuildkite struct {
 	release chan struct{}
 }
 
-func (p pausingBuildkite) AddTeamMember(ctx context.Context, teamID, userID string, role model.Role) error {
+func (p pausingBuildkite) AddTeamMember(ctx context.Context, teamID, userID string, role model.Role) (model.TeamMember, error) {
 	p.mu.Lock()
 	*p.adds++
 	n := *p.adds

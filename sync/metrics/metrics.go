@@ -53,7 +53,13 @@ type Metrics struct {
 	reloadFailures prometheus.Counter
 	auditErrors    prometheus.Counter
 	inProgress     prometheus.Gauge
+	runPoints      *prometheus.HistogramVec
+	teamsRead      *prometheus.HistogramVec
 }
+
+// Read modes, the values of the read_mode label: how a run read
+// Buildkite (reconcile.ReadFull, ReadAudit, ReadFingerprint).
+var readModes = []string{"full", "audit", "fingerprint"}
 
 // New creates the metrics in a fresh registry, with the Go runtime and
 // process collectors beside them. Every label value known in advance starts
@@ -139,16 +145,30 @@ func New() *Metrics {
 			Name: "teamsync_reconcile_in_progress",
 			Help: "1 while a reconcile is running.",
 		}),
+		runPoints: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "teamsync_buildkite_points",
+			Help:    "Complexity points Buildkite charged each run (reads and writes), by how the run read Buildkite: full, audit or fingerprint.",
+			Buckets: []float64{10, 50, 200, 1000, 2500, 5000, 10000, 20000, 50000, 100000, 200000},
+		}, []string{"read_mode"}),
+		teamsRead: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "teamsync_buildkite_teams_read",
+			Help:    "Managed teams each run read in full from Buildkite (all of them in a full read; those that may have changed otherwise), by read mode.",
+			Buckets: []float64{0, 1, 2, 5, 10, 25, 50, 100, 250},
+		}, []string{"read_mode"}),
 	}
 	m.registry.MustRegister(
 		m.reconciles, m.duration, m.lastSuccess, m.nextRun, m.skipped, m.changes,
 		m.held, m.heldByGuard, m.planned, m.dryRun, m.unplaced, m.sourceErrors, m.apiRequests, m.rateRemaining, m.rateLimit, m.points,
-		m.reloadFailures, m.auditErrors, m.inProgress,
+		m.reloadFailures, m.auditErrors, m.inProgress, m.runPoints, m.teamsRead,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	for _, r := range []string{ResultSuccess, ResultError, ResultHeld} {
 		m.reconciles.WithLabelValues(r)
+	}
+	for _, mode := range readModes {
+		m.runPoints.WithLabelValues(mode)
+		m.teamsRead.WithLabelValues(mode)
 	}
 	for _, s := range []string{providers.SourceOkta, providers.SourceGoogle, providers.SourceUsers, SourceBuildkite} {
 		m.sourceErrors.WithLabelValues(s)
@@ -184,6 +204,18 @@ func (m *Metrics) RunFinished(result string, d time.Duration) {
 	m.inProgress.Set(0)
 	m.reconciles.WithLabelValues(result).Inc()
 	m.duration.Observe(d.Seconds())
+}
+
+// Read records what a run cost on Buildkite: how it read it (full, audit
+// or fingerprint), the points Buildkite charged it and how many managed
+// teams it read in full. A run that never got to read (mode "") is not
+// recorded.
+func (m *Metrics) Read(mode string, points, teamsRead int) {
+	if mode == "" {
+		return
+	}
+	m.runPoints.WithLabelValues(mode).Observe(float64(points))
+	m.teamsRead.WithLabelValues(mode).Observe(float64(teamsRead))
 }
 
 // Succeeded records when the last full reconcile finished without error.

@@ -172,6 +172,32 @@ func TestRunMetrics(t *testing.T) {
 	}
 }
 
+// TestReadMetrics: each run's points and teams read go under its read
+// mode; a run that never read is not counted.
+func TestReadMetrics(t *testing.T) {
+	m := New()
+	m.Read("full", 80000, 250)
+	m.Read("audit", 11, 0)
+	m.Read("audit", 340, 1)
+	m.Read("", 0, 0)
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{
+		`teamsync_buildkite_points_sum{read_mode="full"} 80000`,
+		`teamsync_buildkite_points_count{read_mode="audit"} 2`,
+		`teamsync_buildkite_points_sum{read_mode="audit"} 351`,
+		`teamsync_buildkite_points_bucket{read_mode="audit",le="50"} 1`,
+		`teamsync_buildkite_teams_read_sum{read_mode="full"} 250`,
+		`teamsync_buildkite_teams_read_bucket{read_mode="audit",le="0"} 1`,
+		`teamsync_buildkite_points_count{read_mode="fingerprint"} 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("exposition lacks %q", want)
+		}
+	}
+}
+
 func TestExpositionHasEverySeriesFromTheStart(t *testing.T) {
 	m := New()
 	rec := httptest.NewRecorder()
@@ -187,6 +213,8 @@ func TestExpositionHasEverySeriesFromTheStart(t *testing.T) {
 		`teamsync_config_reload_failures_total 0`,
 		`teamsync_audit_log_errors_total 0`,
 		`teamsync_reconcile_duration_seconds_count 0`,
+		`teamsync_buildkite_points_count{read_mode="audit"} 0`,
+		`teamsync_buildkite_teams_read_count{read_mode="fingerprint"} 0`,
 		`go_goroutines `,
 	} {
 		if !strings.Contains(body, want) {

@@ -6,6 +6,7 @@ package model
 import (
 	"errors"
 	"strings"
+	"time"
 )
 
 // Role is a team role in Buildkite, lower-case as written in mapping.yaml and
@@ -86,6 +87,11 @@ type Team struct {
 	Slug    string
 	Name    string
 	Members map[string]TeamMember // by lower-case email
+	// Unlisted are the memberships Members leaves out: bots (Buildkite
+	// manages them), memberships whose user this token cannot see, and a
+	// second membership whose email clashes with a listed one. Nothing is
+	// planned for them, but they count in the team's Fingerprint.
+	Unlisted []TeamMember
 }
 
 // TeamMember is one membership of a team.
@@ -94,6 +100,8 @@ type TeamMember struct {
 	UserID string
 	Email  string
 	Role   Role
+	// CreatedAt is when the membership was made; zero when not known.
+	CreatedAt time.Time
 }
 
 // Invitation is a pending invitation to the organization.
@@ -128,6 +136,10 @@ var (
 	ErrAlreadyExists = errors.New("already exists")
 	// ErrNotFound means the object to change or delete no longer exists.
 	ErrNotFound = errors.New("not found")
+	// ErrRefused means the API refused a read that its plan or the
+	// token's permissions do not allow, such as the audit log: asking
+	// again will not help, so the caller does without.
+	ErrRefused = errors.New("refused")
 )
 
 // NormalizeEmail lower-cases and trims an email address. It is the one

@@ -23,13 +23,95 @@ import (
 
 // Buildkite is what a reconcile needs of the Buildkite client.
 type Buildkite interface {
-	// ReadOrg reads the managed teams, pending invitations and the members
-	// those teams show.
-	ReadOrg(ctx context.Context, teams []string) (*model.Org, error)
+	BuildkiteReader
 	// LookupMembers finds which of emails are organization members. A
 	// failure is an error, never an empty answer.
 	LookupMembers(ctx context.Context, emails []string) (map[string]model.Member, error)
+	// Points is the complexity Buildkite has charged the client's
+	// requests so far: what the run spent of its rate-limit windows.
+	Points() int
 	apply.Writer
+	apply.Pacer
+}
+
+// BuildkiteReader is how a run reads Buildkite: all of the managed teams
+// (ReadOrg), or, for a Memory, only what may have changed since the last
+// run, found from the audit log or from the teams' fingerprints.
+type BuildkiteReader interface {
+	// ReadOrg reads the managed teams, pending invitations and the members
+	// those teams show.
+	ReadOrg(ctx context.Context, teams []string) (*model.Org, error)
+	// ReadTeams reads some teams with all their members: a team that does
+	// not exist is absent, one whose read failed is in errs.
+	ReadTeams(ctx context.Context, teams []string) (read map[string]model.Team, errs map[string]error, err error)
+	// ReadInvitations reads the organization's ID and pending invitations.
+	ReadInvitations(ctx context.Context) (orgID string, invitations map[string]model.Invitation, err error)
+	// Fingerprints reads each team's model.Fingerprint; a team that does
+	// not exist has one without a TeamID.
+	Fingerprints(ctx context.Context, teams []string) (fps map[string]model.Fingerprint, errs map[string]error, err error)
+	// AuditEvents reads the audit log's team, membership, member and
+	// invitation events since since (all when zero), newest first; an
+	// organization or token without the audit log gives an error that
+	// wraps model.ErrRefused.
+	AuditEvents(ctx context.Context, since time.Time) ([]model.AuditEvent, error)
+	// NewestAuditEvent reads the newest of those events, nil when none.
+	NewestAuditEvent(ctx context.Context) (*model.AuditEvent, error)
+}
+
+// Read modes: how a run read Buildkite.
+const (
+	// ReadFull read every managed team.
+	ReadFull = "full"
+	// ReadAudit re-read only the teams the audit log showed may have
+	// changed since the last run.
+	ReadAudit = "audit"
+	// ReadFingerprint re-read only the teams whose fingerprint differed
+	// from what the last run left.
+	ReadFingerprint = "fingerprint"
+)
+
+// Memory is what serve keeps of Buildkite between runs, above the clients
+// that each run builds afresh. A Runner without one reads every managed
+// team in full at every run, as plan and apply do.
+type Memory interface {
+	// Read returns the snapshot a run plans against: read in full, or
+	// remembered with the teams that may have changed read again.
+	Read(ctx context.Context, bk BuildkiteReader, req ReadRequest) (*model.Org, ReadReport, error)
+	// Track wraps the run's writer so that the outcome of each write
+	// updates what is remembered; org is the snapshot the run applies.
+	Track(org *model.Org, w apply.Writer) apply.Writer
+	// Forget drops what is remembered: the next read is a full one.
+	Forget(reason string)
+}
+
+// ReadRequest is what a run asks a Memory to read.
+type ReadRequest struct {
+	// Organization and URL are the organization's slug and GraphQL
+	// endpoint: what is remembered of another is of no use.
+	Organization, URL string
+	// Teams are the managed teams of the run.
+	Teams []string
+	// Partial marks a run of only some of the managed teams (an Okta
+	// hook's): it reads them, but a full read of them stands for no full
+	// read of the organization.
+	Partial bool
+	// Full asks for a full read whatever is remembered.
+	Full bool
+	// FullEvery is sync.full_read_every: a full read is due when the last
+	// one is at least this old.
+	FullEvery time.Duration
+	// Logger is the run's logger.
+	Logger *slog.Logger
+}
+
+// ReadReport says how a run read Buildkite.
+type ReadReport struct {
+	Mode string // ReadFull, ReadAudit or ReadFingerprint
+	// Why is the reason for a full read, or for fingerprints in a run
+	// that meant to read the audit log.
+	Why string
+	// TeamsRead is how many managed teams were read in full.
+	TeamsRead int
 }
 
 // Clients are the API clients for one run, built from the mapping and the
@@ -53,57 +135,121 @@ type Runner struct {
 	ReadConcurrency int
 	// OnChange is passed to the applier (audit log, metrics).
 	OnChange func(plan.Change)
+	// Memory, when set, is what earlier runs read of Buildkite (serve);
+	// nil reads every managed team in full (plan and apply). The IdPs are
+	// read in full at every run either way: their reads cost little
+	// against their limits.
+	Memory Memory
+	// FullRead makes a run with a Memory read Buildkite in full.
+	FullRead bool
+	// Partial marks a run of some of the managed teams (an Okta hook's),
+	// for the Memory.
+	Partial bool
 }
 
 // Result is the outcome of one run.
 type Result struct {
-	// Plan is the plan; after Apply its changes carry their status.
+	// Plan is the plan; after Apply its changes carry their status. It is
+	// nil when the run failed before planning.
 	Plan     *plan.Plan
 	Duration time.Duration
+	// Read says how Buildkite was read.
+	Read ReadReport
+	// Points is the complexity Buildkite charged the run, reads and
+	// writes; 0 when the run failed before connecting.
+	Points int
 }
 
 // Plan reads everything and returns the plan. It never constructs a writer
-// call: nothing is written.
+// call: nothing is written. When it fails after connecting it returns the
+// error with a Result that has no Plan but says what was read.
 func (r *Runner) Plan(ctx context.Context, m *config.Mapping, opts plan.Options) (*Result, error) {
 	start := time.Now()
-	p, _, _, err := r.plan(ctx, m, opts)
-	if err != nil {
-		return nil, err
+	res := &Result{}
+	p, _, clients, err := r.plan(ctx, m, opts, res)
+	res.Duration = time.Since(start)
+	if clients != nil {
+		res.Points = clients.Buildkite.Points()
 	}
-	return &Result{Plan: p, Duration: time.Since(start)}, nil
+	if err != nil {
+		return res, err
+	}
+	res.Plan = p
+	return res, nil
 }
 
-// Apply plans and then applies what the guards allow.
+// Apply plans and then applies what the guards allow. When it fails
+// before applying it returns the error with a Result that has no Plan but
+// says what was read.
 func (r *Runner) Apply(ctx context.Context, m *config.Mapping, opts plan.Options) (*Result, error) {
 	start := time.Now()
-	p, org, clients, err := r.plan(ctx, m, opts)
+	res := &Result{}
+	p, org, clients, err := r.plan(ctx, m, opts, res)
 	if err != nil {
-		return nil, err
+		res.Duration = time.Since(start)
+		if clients != nil {
+			res.Points = clients.Buildkite.Points()
+		}
+		return res, err
 	}
-	a := &apply.Applier{Writer: clients.Buildkite, Logger: r.logger(), OnChange: r.OnChange}
-	done := a.Apply(ctx, org, p)
-	return &Result{Plan: done, Duration: time.Since(start)}, nil
+	var w apply.Writer = clients.Buildkite
+	if r.Memory != nil {
+		w = r.Memory.Track(org, w)
+	}
+	a := &apply.Applier{Writer: w, Pacer: clients.Buildkite, Logger: r.logger(), OnChange: r.OnChange}
+	res.Plan = a.Apply(ctx, org, p)
+	res.Duration = time.Since(start)
+	res.Points = clients.Buildkite.Points()
+	return res, nil
 }
 
-func (r *Runner) plan(ctx context.Context, m *config.Mapping, opts plan.Options) (*plan.Plan, *model.Org, *Clients, error) {
+// plan connects, reads and plans, recording in res how Buildkite was read.
+// clients is set once connected, even when a read then fails. A failed
+// Buildkite read or lookup makes the Memory forget, so that the next run
+// reads in full.
+func (r *Runner) plan(ctx context.Context, m *config.Mapping, opts plan.Options, res *Result) (*plan.Plan, *model.Org, *Clients, error) {
 	clients, err := r.Connect(ctx, m)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("connect: %w", err)
 	}
-	reads, org, err := r.read(ctx, m, clients)
-	if err != nil {
-		return nil, nil, nil, err
+	reads, org, err := r.read(ctx, m, clients, res)
+	if err == nil {
+		err = r.place(ctx, m, reads, org, clients.Buildkite)
 	}
-	if err := r.place(ctx, m, reads, org, clients.Buildkite); err != nil {
-		return nil, nil, nil, err
+	if err != nil {
+		if r.Memory != nil {
+			r.Memory.Forget("the last run's Buildkite read failed")
+		}
+		return nil, nil, clients, err
 	}
 	return plan.Build(m, reads, org, opts), org, clients, nil
+}
+
+// readBuildkite reads the Buildkite snapshot of the managed teams: all of
+// it, or through the Memory.
+func (r *Runner) readBuildkite(ctx context.Context, m *config.Mapping, bk Buildkite) (*model.Org, ReadReport, error) {
+	slugs := make([]string, len(m.Teams))
+	for i, t := range m.Teams {
+		slugs[i] = t.Slug
+	}
+	if r.Memory == nil {
+		org, err := bk.ReadOrg(ctx, slugs)
+		return org, ReadReport{Mode: ReadFull, TeamsRead: len(slugs)}, err
+	}
+	every := m.Sync.FullReadEvery
+	if every <= 0 {
+		every = config.DefaultFullReadEvery
+	}
+	return r.Memory.Read(ctx, bk, ReadRequest{
+		Organization: m.Buildkite.Organization, URL: m.Buildkite.GraphQLURL,
+		Teams: slugs, Partial: r.Partial, Full: r.FullRead, FullEvery: every, Logger: r.logger(),
+	})
 }
 
 // read fetches every distinct group once and the Buildkite snapshot, all at
 // the same time. A failed group read is recorded in its GroupRead (the
 // planner makes it "unknown"); a failed Buildkite read fails the run.
-func (r *Runner) read(ctx context.Context, m *config.Mapping, c *Clients) (map[string]plan.GroupRead, *model.Org, error) {
+func (r *Runner) read(ctx context.Context, m *config.Mapping, c *Clients, res *Result) (map[string]plan.GroupRead, *model.Org, error) {
 	refs := groupRefs(m)
 	reads := make(map[string]plan.GroupRead, len(refs))
 	results := make([]plan.GroupRead, len(refs))
@@ -111,12 +257,8 @@ func (r *Runner) read(ctx context.Context, m *config.Mapping, c *Clients) (map[s
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		slugs := make([]string, len(m.Teams))
-		for i, t := range m.Teams {
-			slugs[i] = t.Slug
-		}
 		var err error
-		org, err = c.Buildkite.ReadOrg(gctx, slugs)
+		org, res.Read, err = r.readBuildkite(gctx, m, c.Buildkite)
 		if err != nil {
 			return fmt.Errorf("read buildkite organization %q: %w", m.Buildkite.Organization, err)
 		}

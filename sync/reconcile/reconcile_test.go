@@ -135,3 +135,27 @@ func TestProviderPanicFailsOnlyItsGroup(t *testing.T) {
 		t.Errorf("changes = %+v, want bob added from the users group", got)
 	}
 }
+
+// TestWithoutMemoryEveryRunReadsInFull: plan and apply have no memory:
+// every run reads every managed team, never the audit log or the
+// fingerprints, and says so.
+func TestWithoutMemoryEveryRunReadsInFull(t *testing.T) {
+	sim, r, m := rig(t)
+	for range 2 {
+		sim.ResetStats()
+		res, err := r.Plan(context.Background(), m, plan.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Read.Mode != ReadFull || res.Read.TeamsRead != 1 || res.Points == 0 {
+			t.Errorf("read %+v costing %d points, want a full read of the one team", res.Read, res.Points)
+		}
+		st := sim.Stats()
+		if st.ByOperation["viewer"] != 0 || st.ByOperation["team"] != 1 {
+			t.Errorf("requests %v, want one team read and no audit log", st.ByOperation)
+		}
+		if res.Points != st.ActualComplexity {
+			t.Errorf("the run says it cost %d points, the simulator charged %d", res.Points, st.ActualComplexity)
+		}
+	}
+}

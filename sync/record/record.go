@@ -14,6 +14,7 @@ import (
 
 	"github.com/teamsync/teamsync/sync/audit"
 	"github.com/teamsync/teamsync/sync/plan"
+	"github.com/teamsync/teamsync/sync/reconcile"
 )
 
 // MsgFinished is the message of the summary log line.
@@ -63,30 +64,32 @@ func (r *Run) Change(c plan.Change) {
 	}
 }
 
-// Finish ends the record of a run that took took and ended with plan p
-// (nil if it never planned) and error err, ctx being the run's context.
-// It names the result with audit.RunResult, writes the audit run line and
-// logs the summary line, and returns the result with the error of the
-// audit write, which it does not log: the caller decides whether that
-// fails the run (the CLI's apply) or is logged and counted (the daemon).
-func (r *Run) Finish(ctx context.Context, p *plan.Plan, err error, took time.Duration) (string, error) {
+// Finish ends the record of a run that took took, cost cost and ended
+// with plan p (nil if it never planned) and error err, ctx being the run's
+// context. It names the result with audit.RunResult, writes the audit run
+// line and logs the summary line, and returns the result with the error
+// of the audit write, which it does not log: the caller decides whether
+// that fails the run (the CLI's apply) or is logged and counted (the
+// daemon).
+func (r *Run) Finish(ctx context.Context, p *plan.Plan, err error, took time.Duration, cost audit.Cost) (string, error) {
 	result := audit.RunResult(ctx, p, err)
 	var sum plan.Summary
 	if p != nil {
 		sum = p.Summary
 	}
-	auditErr := r.Audit.Run(r.id, r.trigger, sum, took, result)
+	auditErr := r.Audit.Run(r.id, r.trigger, sum, took, result, cost)
 	if auditErr != nil && r.OnAuditError != nil {
 		r.OnAuditError()
 	}
-	r.log.Info(MsgFinished, summaryAttrs(result, sum, took)...)
+	r.log.Info(MsgFinished, summaryAttrs(result, sum, took, cost)...)
 	return result, auditErr
 }
 
 // summaryAttrs are the summary line's keys, always all of them so that
 // every run's line has the same shape. not_attempted counts the changes a
-// cancel kept from starting (skipped, never written).
-func summaryAttrs(result string, s plan.Summary, took time.Duration) []any {
+// cancel kept from starting (skipped, never written); read_mode and
+// buildkite_points say what the run cost.
+func summaryAttrs(result string, s plan.Summary, took time.Duration, cost audit.Cost) []any {
 	return []any{
 		"result", result,
 		"duration", took.Round(time.Millisecond).String(),
@@ -94,7 +97,17 @@ func summaryAttrs(result string, s plan.Summary, took time.Duration) []any {
 		"remove_member", s.RemoveMember, "invite", s.Invite,
 		"applied", s.Applied, "failed", s.Failed, "not_attempted", s.Skipped,
 		"held", s.Held, "unplaced", s.Unplaced, "errors", s.Errors,
+		"read_mode", cost.ReadMode, "buildkite_points", cost.BuildkitePoints,
 	}
+}
+
+// CostOf is what a reconcile's result says the run cost; nil (a run that
+// never connected) cost nothing.
+func CostOf(res *reconcile.Result) audit.Cost {
+	if res == nil {
+		return audit.Cost{}
+	}
+	return audit.Cost{ReadMode: res.Read.Mode, BuildkitePoints: res.Points}
 }
 
 func (r *Run) auditFailed(err error) {

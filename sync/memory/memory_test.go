@@ -1,0 +1,270 @@
+package memory
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/teamsync/teamsync/buildkite/bksim"
+	"github.com/teamsync/teamsync/sync/model"
+	"github.com/teamsync/teamsync/sync/plan"
+	"github.com/teamsync/teamsync/sync/reconcile"
+)
+
+// TestDriftRepairedInOnePeriod: a membership added, removed or re-roled by
+// hand is repaired by the next scheduled run, with the audit log and,
+// where the organization has none, with fingerprints; that run re-reads
+// only the team that changed, and the quiet run after it reads no team.
+func TestDriftRepairedInOnePeriod(t *testing.T) {
+	drifts := []struct {
+		name   string
+		edit   func(h bksim.Hand) error
+		team   string
+		action plan.Action
+	}{
+		{"added by hand", func(h bksim.Hand) error { return h.AddTeamMember("api", "erin@acme.com", "member") }, "api", plan.ActionRemoveMember},
+		{"removed by hand", func(h bksim.Hand) error { return h.RemoveTeamMember("web", "bob@acme.com") }, "web", plan.ActionAddMember},
+		{"re-roled by hand", func(h bksim.Hand) error { return h.SetTeamRole("web", "bob@acme.com", "maintainer") }, "web", plan.ActionUpdateRole},
+	}
+	for _, mode := range []struct {
+		name  string
+		opts  bksim.Options
+		mode  string
+		quiet int // most points a quiet run may spend
+	}{
+		// The audit log's first page, with the events at the last mark and
+		// teamsync's own of the repair run, read and passed over.
+		{"audit log", bksim.Options{}, reconcile.ReadAudit, 20},
+		// Three teams' fingerprints and the invitations.
+		{"fingerprints", bksim.Options{NoAuditLog: true}, reconcile.ReadFingerprint, 20},
+	} {
+		for _, d := range drifts {
+			t.Run(mode.name+"/"+d.name, func(t *testing.T) {
+				r := newRig(t, seed(), mode.opts)
+				want := teams(r.sim.State())
+				if res := r.run(false); res.Read.Mode != reconcile.ReadFull || res.Plan.HasChanges() {
+					t.Fatalf("first run: mode %s, changes %+v; want a full read of a converged organization", res.Read.Mode, res.Plan.Changes)
+				}
+				if err := d.edit(r.sim.ByHand("alice@acme.com")); err != nil {
+					t.Fatal(err)
+				}
+				r.clock.advance(15 * time.Minute)
+				res := r.run(false)
+				if res.Read.Mode != mode.mode || res.Read.TeamsRead != 1 {
+					t.Errorf("repair run: mode %s reading %d teams (%s), want %s reading 1", res.Read.Mode, res.Read.TeamsRead, res.Read.Why, mode.mode)
+				}
+				if c := res.Plan.Changes; len(c) != 1 || c[0].Team != d.team || c[0].Action != d.action || c[0].Status != plan.StatusApplied {
+					t.Errorf("repair run changes = %+v, want one applied %s in %s", c, d.action, d.team)
+				}
+				if got := teams(r.sim.State()); !reflect.DeepEqual(got, want) {
+					t.Errorf("after the repair run teams = %v\nwant %v", got, want)
+				}
+				r.clock.advance(15 * time.Minute)
+				quiet := r.run(false)
+				if quiet.Read.Mode != mode.mode || quiet.Read.TeamsRead != 0 || quiet.Plan.HasChanges() {
+					t.Errorf("quiet run: mode %s, %d teams read, changes %+v; want %s, none, none", quiet.Read.Mode, quiet.Read.TeamsRead, quiet.Plan.Changes, mode.mode)
+				}
+				if quiet.Points > mode.quiet || quiet.Points == 0 {
+					t.Errorf("a quiet run spent %d points, want 1 to %d", quiet.Points, mode.quiet)
+				}
+			})
+		}
+	}
+}
+
+// TestRefusedAuditLogFallsBack: when the audit log is refused, the runs
+// find changes from fingerprints, say so once in the log, and still
+// repair drift.
+func TestRefusedAuditLogFallsBack(t *testing.T) {
+	r := newRig(t, seed(), bksim.Options{NoAuditLog: true})
+	r.run(false)
+	for range 3 {
+		if err := r.sim.ByHand("alice@acme.com").RemoveTeamMember("api", "dave@acme.com"); err != nil {
+			t.Fatal(err)
+		}
+		res := r.run(false)
+		if res.Read.Mode != reconcile.ReadFingerprint || len(res.Plan.Changes) != 1 || res.Plan.Changes[0].Status != plan.StatusApplied {
+			t.Fatalf("mode %s, changes %+v", res.Read.Mode, res.Plan.Changes)
+		}
+	}
+	if n := strings.Count(r.logs.String(), "the audit log is not available to this token"); n != 1 {
+		t.Errorf("the refusal was logged %d times, want once:\n%s", n, r.logs.String())
+	}
+}
+
+// TestFullReads: at the first run, once full_read_every has passed, when
+// asked for, and after a run whose Buildkite read failed.
+func TestFullReads(t *testing.T) {
+	r := newRig(t, seed(), bksim.Options{})
+	step := func(name string, full bool, wantMode, wantWhy string) {
+		t.Helper()
+		res := r.run(full)
+		if res.Read.Mode != wantMode || !strings.Contains(res.Read.Why, wantWhy) {
+			t.Errorf("%s: mode %s (%s), want %s (%s)", name, res.Read.Mode, res.Read.Why, wantMode, wantWhy)
+		}
+	}
+	step("first run", false, reconcile.ReadFull, "nothing is remembered yet")
+	r.clock.advance(23 * time.Hour)
+	step("within a day", false, reconcile.ReadAudit, "")
+	r.clock.advance(time.Hour)
+	step("a day after the full read", false, reconcile.ReadFull, "sync.full_read_every (24h0m0s) has passed")
+	step("asked for", true, reconcile.ReadFull, "a full read was asked for")
+
+	r.sim.Inject(bksim.Fault{Field: "organization", Status: 500})
+	if _, err := r.runner(false).Apply(context.Background(), r.mapping, plan.Options{}); err == nil {
+		t.Fatal("a run whose audit log read fails succeeded")
+	}
+	step("after a failed read", false, reconcile.ReadFull, "the last run's Buildkite read failed")
+	step("after that", false, reconcile.ReadAudit, "")
+}
+
+// TestOwnWritesAreRemembered: what teamsync writes is remembered from its
+// answers, so the run after a repair reads no team: its audit events are
+// known, and the fingerprints derived from memory match Buildkite's.
+func TestOwnWritesAreRemembered(t *testing.T) {
+	for _, opts := range []bksim.Options{{}, {NoAuditLog: true}} {
+		r := newRig(t, seed(), opts)
+		r.mapping.Teams[2].Groups[0].Users = []string{"bob@acme.com"} // ops: erin out, bob in
+		r.mapping.Teams[0].Groups[1].Role = model.RoleMaintainer      // web: bob maintainer
+		first := r.run(false)
+		if first.Plan.Summary.Applied != 3 {
+			t.Fatalf("first run applied %+v", first.Plan.Summary)
+		}
+		next := r.run(false)
+		if next.Read.TeamsRead != 0 || next.Plan.HasChanges() {
+			t.Errorf("no audit log %v: the run after teamsync's writes read %d teams (%s) and planned %+v", opts.NoAuditLog, next.Read.TeamsRead, next.Read.Why, next.Plan.Changes)
+		}
+	}
+}
+
+// TestMemberLeavingIsFingerprinted: a member who leaves takes their
+// memberships along with no event of their own, and the event of their
+// leaving has no subject: the fingerprints find the team.
+func TestMemberLeavingIsFingerprinted(t *testing.T) {
+	r := newRig(t, seed(), bksim.Options{})
+	r.run(false)
+	if err := r.sim.RemoveMember("erin@acme.com"); err != nil {
+		t.Fatal(err)
+	}
+	res := r.run(false)
+	if res.Read.Mode != reconcile.ReadFingerprint || res.Read.TeamsRead != 1 || !strings.Contains(res.Read.Why, "a member left") {
+		t.Errorf("mode %s reading %d (%s)", res.Read.Mode, res.Read.TeamsRead, res.Read.Why)
+	}
+	if u := res.Plan.Unplaced; len(u) != 1 || u[0].Email != "erin@acme.com" || u[0].Reason != plan.ReasonNotInOrganization {
+		t.Errorf("unplaced = %+v, want erin, no longer in the organization", u)
+	}
+}
+
+// TestPartialRunLeavesOtherTeamsForTheNext: an Okta hook's run of some
+// teams reads only those; a change it learns of in another team is read
+// by the next run.
+func TestPartialRunLeavesOtherTeamsForTheNext(t *testing.T) {
+	r := newRig(t, seed(), bksim.Options{})
+	r.run(false)
+	if err := r.sim.ByHand("alice@acme.com").RemoveTeamMember("api", "carol@acme.com"); err != nil {
+		t.Fatal(err)
+	}
+	web, err := r.mapping.Select([]string{"web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner := r.runner(false)
+	runner.Partial = true
+	res, err := runner.Apply(context.Background(), web, plan.Options{})
+	if err != nil || res.Read.TeamsRead != 0 || res.Plan.HasChanges() {
+		t.Fatalf("the web run: %v, read %d teams, changes %+v", err, res.Read.TeamsRead, res.Plan)
+	}
+	next := r.run(false)
+	if next.Read.TeamsRead != 1 || len(next.Plan.Changes) != 1 || next.Plan.Changes[0].Team != "api" {
+		t.Errorf("the next run read %d teams and planned %+v, want api read and carol added back", next.Read.TeamsRead, next.Plan.Changes)
+	}
+}
+
+// TestWritesWithUnknownOutcomeAreReadAgain: a write that fails leaves its
+// team to be read again, whatever the audit log says.
+func TestWritesWithUnknownOutcomeAreReadAgain(t *testing.T) {
+	r := newRig(t, seed(), bksim.Options{})
+	r.run(false)
+	if err := r.sim.ByHand("alice@acme.com").RemoveTeamMember("web", "bob@acme.com"); err != nil {
+		t.Fatal(err)
+	}
+	r.sim.Inject(bksim.Fault{Field: "teamMemberCreate", Message: "Something went wrong"})
+	res := r.run(false)
+	if c := res.Plan.Changes; len(c) != 1 || c[0].Status != plan.StatusFailed {
+		t.Fatalf("changes %+v, want the add failed", c)
+	}
+	next := r.run(false)
+	if next.Read.TeamsRead != 1 || len(next.Plan.Changes) != 1 || next.Plan.Changes[0].Status != plan.StatusApplied {
+		t.Errorf("next run read %d teams, changes %+v; want web read again and bob added", next.Read.TeamsRead, next.Plan.Changes)
+	}
+}
+
+// TestForgetAfterTeamError: a run that could not read a team whole is a
+// failed Buildkite read: the next one is full.
+func TestForgetAfterTeamError(t *testing.T) {
+	r := newRig(t, seed(), bksim.Options{})
+	r.run(false)
+	if err := r.sim.ByHand("alice@acme.com").RemoveTeamMember("web", "bob@acme.com"); err != nil {
+		t.Fatal(err)
+	}
+	r.sim.Inject(bksim.Fault{Field: "team", Message: "Internal server error"})
+	res := r.run(false)
+	if len(res.Plan.Errors) != 1 {
+		t.Fatalf("errors %+v, want web's read failed", res.Plan.Errors)
+	}
+	if next := r.run(false); next.Read.Mode != reconcile.ReadFull || len(next.Plan.Changes) != 1 {
+		t.Errorf("next run: mode %s, changes %+v", next.Read.Mode, next.Plan.Changes)
+	}
+}
+
+// TestReadFailureForgets: Read's own failure leaves nothing remembered.
+func TestReadFailureForgets(t *testing.T) {
+	r := newRig(t, seed(), bksim.Options{})
+	r.run(false)
+	r.sim.Inject(bksim.Fault{Field: "team", Status: 500, Times: 100})
+	_, err := r.runner(false).Apply(context.Background(), r.mapping, plan.Options{})
+	if err != nil {
+		t.Fatalf("nothing changed, so no team is read, and nothing fails: %v", err)
+	}
+	if err := r.sim.ByHand("alice@acme.com").RemoveTeamMember("web", "bob@acme.com"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err = r.runner(false).Apply(context.Background(), r.mapping, plan.Options{}); err == nil {
+		t.Fatal("reading the changed team failed, but the run did not")
+	}
+	r.mem.mu.Lock()
+	forgotten := r.mem.st == nil
+	r.mem.mu.Unlock()
+	if !forgotten {
+		t.Error("the memory still holds a state after a failed read")
+	}
+}
+
+// TestMappingChanges: a team added to the mapping is read in full by the
+// next run, a team dropped from it is forgotten, and another organization
+// or endpoint starts over with a full read.
+func TestMappingChanges(t *testing.T) {
+	r := newRig(t, seed(), bksim.Options{})
+	r.run(false)
+	ops := r.mapping.Teams[2]
+	r.mapping.Teams = r.mapping.Teams[:2]
+	if res := r.run(false); res.Read.Mode != reconcile.ReadAudit || res.Read.TeamsRead != 0 {
+		t.Errorf("a team dropped: mode %s, %d teams read", res.Read.Mode, res.Read.TeamsRead)
+	}
+	r.mem.mu.Lock()
+	_, kept := r.mem.st.teams["ops"]
+	r.mem.mu.Unlock()
+	if kept {
+		t.Error("the dropped team is still remembered")
+	}
+	r.mapping.Teams = append(r.mapping.Teams, ops)
+	if res := r.run(false); res.Read.Mode != reconcile.ReadAudit || res.Read.TeamsRead != 1 {
+		t.Errorf("a team added: mode %s, %d teams read, want it alone read", res.Read.Mode, res.Read.TeamsRead)
+	}
+	r.mapping.Buildkite.GraphQLURL += "/"
+	if res := r.run(false); res.Read.Mode != reconcile.ReadFull || !strings.Contains(res.Read.Why, "graphql_url changed") {
+		t.Errorf("another endpoint: mode %s (%s), want a full read", res.Read.Mode, res.Read.Why)
+	}
+}

@@ -1,0 +1,182 @@
+package memory
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"maps"
+	"slices"
+
+	"github.com/teamsync/teamsync/sync/model"
+	"github.com/teamsync/teamsync/sync/reconcile"
+)
+
+// readChanges finds what may have changed since the last run, from the
+// audit log or from fingerprints, reads those teams (and the invitations
+// when they may have changed), and returns the snapshot of scope with
+// them merged into what is remembered. A partial run (some teams of the
+// mapping) reads only those of its teams that changed; the others it
+// learns may have changed are read by the next run.
+func (m *Memory) readChanges(ctx context.Context, log *slog.Logger, bk reconcile.BuildkiteReader, scope []string, partial bool) (*model.Org, reconcile.ReadReport, error) {
+	m.mu.Lock()
+	st := m.st
+	inScope := make(map[string]bool, len(scope))
+	changed := make(map[string]bool) // teams to read again
+	for _, s := range scope {
+		inScope[s] = true
+		if !st.known(s) || st.dirty[s] {
+			changed[s] = true
+		}
+	}
+	if !partial {
+		// Teams the mapping no longer names are no longer managed.
+		for s := range st.teams {
+			if !inScope[s] {
+				delete(st.teams, s)
+			}
+		}
+		for s := range st.missing {
+			if !inScope[s] {
+				delete(st.missing, s)
+			}
+		}
+		for s := range st.dirty {
+			if !inScope[s] {
+				delete(st.dirty, s)
+			}
+		}
+	}
+	outside := make(map[string]bool) // remembered teams outside scope that may have changed
+	invitations := st.invitationsDirty
+	useAudit := st.audit
+	m.mu.Unlock()
+
+	rep := reconcile.ReadReport{Mode: reconcile.ReadAudit}
+	var found changes
+	fingerprints := !useAudit
+	if useAudit {
+		events, err := bk.AuditEvents(ctx, st.mark)
+		switch {
+		case errors.Is(err, model.ErrRefused):
+			m.auditRefused(log, err)
+			fingerprints = true
+			rep.Why = "the audit log was refused"
+		case err != nil:
+			return nil, rep, err
+		default:
+			m.mu.Lock()
+			found = fromEvents(events, st, func(s string) bool { return inScope[s] })
+			m.mu.Unlock()
+			for s := range found.teams {
+				if inScope[s] {
+					changed[s] = true
+				} else {
+					outside[s] = true
+				}
+			}
+			invitations = invitations || found.invitations
+			if found.suspect != "" {
+				fingerprints, rep.Why = true, found.suspect
+			}
+		}
+	}
+	checked := 0
+	if fingerprints {
+		rep.Mode = reconcile.ReadFingerprint
+		// A partial run checks its own teams, and every remembered team
+		// when the audit log, read past, could not say which changed.
+		check := slices.Clone(scope)
+		if partial && found.suspect != "" {
+			m.mu.Lock()
+			check = slices.Sorted(maps.Keys(st.teams))
+			m.mu.Unlock()
+		}
+		check = slices.DeleteFunc(check, func(s string) bool { return changed[s] })
+		fps, errs, err := bk.Fingerprints(ctx, check)
+		if err != nil {
+			return nil, rep, err
+		}
+		m.mu.Lock()
+		for _, s := range check {
+			if errs[s] == nil && fps[s] == st.fingerprint(s) {
+				continue
+			}
+			if inScope[s] {
+				changed[s] = true
+			} else {
+				outside[s] = true
+			}
+		}
+		m.mu.Unlock()
+		checked = len(check)
+		// A pending invitation has no fingerprint; there are at most 20.
+		invitations = true
+	}
+
+	read := slices.Sorted(maps.Keys(changed))
+	var teams map[string]model.Team
+	teamErrs := map[string]error{}
+	if len(read) > 0 {
+		var err error
+		if teams, teamErrs, err = bk.ReadTeams(ctx, read); err != nil {
+			return nil, rep, err
+		}
+	}
+	var orgID string
+	var pending map[string]model.Invitation
+	if invitations {
+		var err error
+		if orgID, pending, err = bk.ReadInvitations(ctx); err != nil {
+			return nil, rep, err
+		}
+	}
+	rep.TeamsRead = len(read)
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, s := range read {
+		delete(st.dirty, s)
+		switch t, ok := teams[s]; {
+		case teamErrs[s] != nil:
+			// Not known whole; the run forgets everything (see Read).
+		case ok:
+			st.teams[s] = cloneTeam(t)
+			delete(st.missing, s)
+		default:
+			delete(st.teams, s)
+			st.missing[s] = true
+		}
+	}
+	for s := range outside {
+		st.dirty[s] = true
+	}
+	if useAudit && st.audit {
+		st.mark, st.seen = found.mark, found.seen
+	}
+	clear(st.own)
+	if invitations {
+		st.orgID, st.invitations, st.invitationsDirty = orgID, cloneInvitations(pending), false
+	}
+	org := st.orgOf(scope)
+	for s, err := range teamErrs {
+		org.TeamErrors[s] = err
+		if t, ok := teams[s]; ok {
+			org.Teams[s] = t
+		}
+	}
+	if len(teamErrs) > 0 {
+		org.Members, _ = model.TeamPeople(org.Teams)
+	}
+	attrs := []any{"mode", rep.Mode, "teams_read", len(read), "invitations_read", invitations}
+	if useAudit {
+		attrs = append(attrs, "audit_events", found.events)
+	}
+	if fingerprints {
+		attrs = append(attrs, "fingerprints", checked, "why", rep.Why)
+	}
+	if len(outside) > 0 {
+		attrs = append(attrs, "other_teams_changed", len(outside))
+	}
+	log.Info("buildkite: read only the teams that may have changed", attrs...)
+	return org, rep, nil
+}
