@@ -44,13 +44,17 @@ func TestReadFaults(t *testing.T) {
 		maxWait    time.Duration
 		wantErr    string
 		wantSleeps []time.Duration
+		// orPaced: the other read of ReadOrg may also wait, up to the
+		// same reset, when it is sent after the 429 told the pacer the
+		// window is spent: the two run concurrently, so it may or may not.
+		orPaced bool
 	}{
 		{name: "500 twice, then success",
 			fault:      bksim.Fault{Field: "team", Status: 500, Times: 2},
 			wantSleeps: secs(1, 2)},
 		{name: "429 waits RateLimit-Reset",
 			fault:      bksim.Fault{Field: "team", Status: 429, RetryAfter: 7},
-			wantSleeps: secs(7)},
+			wantSleeps: secs(7), orPaced: true},
 		{name: "busy 200 body",
 			fault:      bksim.Fault{Field: "team"},
 			wantSleeps: secs(1)},
@@ -92,8 +96,19 @@ func TestReadFaults(t *testing.T) {
 					t.Errorf("ReadOrg =\n%+v\nwant\n%+v", got, want)
 				}
 			}
-			if got := tc.sleeps.got(); !reflect.DeepEqual(got, tt.wantSleeps) {
-				t.Errorf("sleeps = %v, want %v", got, tt.wantSleeps)
+			got := tc.sleeps.got()
+			if tt.orPaced && len(got) == len(tt.wantSleeps)+1 {
+				// Drop the one pacing wait, which is never longer than the
+				// reset the 429 gave.
+				for i, d := range got {
+					if d > 0 && d <= tt.wantSleeps[0] {
+						got = append(append([]time.Duration{}, got[:i]...), got[i+1:]...)
+						break
+					}
+				}
+			}
+			if !reflect.DeepEqual(got, tt.wantSleeps) {
+				t.Errorf("sleeps = %v, want %v", tc.sleeps.got(), tt.wantSleeps)
 			}
 		})
 	}
