@@ -130,7 +130,7 @@ func TestFirstRunOverBudgetSaysSo(t *testing.T) {
 			h.run(0)
 			h.waitRuns(1)
 
-			want := `reason="3 removals exceed max_removals 2; rerun with --allow-removals 3 (or raise sync.max_removals)"`
+			want := `reason="3 removals exceed max_removals 2; let them through once with teamsync apply --allow-removals 3, or raise sync.max_removals"`
 			var line string
 			for _, l := range strings.Split(h.logs.String(), "\n") {
 				if strings.Contains(l, "first run") {

@@ -138,7 +138,9 @@ func HoldMaxRemovals(d *Draft) {
 	if d.AllowRemovals {
 		limit = "--allow-removals"
 	}
-	reason := fmt.Sprintf("%s %s %d; rerun with --allow-removals %d (or raise sync.max_removals)",
+	// The same words fit the CLI and serve, which has no flag of its own:
+	// either way one apply with the flag lets them through.
+	reason := fmt.Sprintf("%s %s %d; let them through once with teamsync apply --allow-removals %d, or raise sync.max_removals",
 		plural(n, "removal exceeds", "removals exceed"), limit, d.MaxRemovals, n)
 	d.hold(GuardMaxRemovals, func(c Change) bool { return c.Action == ActionRemoveMember },
 		func(Change) string { return reason })

@@ -20,19 +20,19 @@ func TestGuardReasons(t *testing.T) {
 			name:  "max_removals",
 			guard: HoldMaxRemovals,
 			draft: Draft{MaxRemovals: 2, Changes: []Change{rm("a", "1@x"), rm("a", "2@x"), rm("b", "3@x")}},
-			want:  "3 removals exceed max_removals 2; rerun with --allow-removals 3 (or raise sync.max_removals)",
+			want:  "3 removals exceed max_removals 2; let them through once with teamsync apply --allow-removals 3, or raise sync.max_removals",
 		},
 		{
 			name:  "max_removals set by --allow-removals",
 			guard: HoldMaxRemovals,
 			draft: Draft{MaxRemovals: 1, AllowRemovals: true, Changes: []Change{rm("a", "1@x"), rm("a", "2@x")}},
-			want:  "2 removals exceed --allow-removals 1; rerun with --allow-removals 2 (or raise sync.max_removals)",
+			want:  "2 removals exceed --allow-removals 1; let them through once with teamsync apply --allow-removals 2, or raise sync.max_removals",
 		},
 		{
 			name:  "max_removals of zero",
 			guard: HoldMaxRemovals,
 			draft: Draft{MaxRemovals: 0, Changes: []Change{rm("a", "1@x")}},
-			want:  "1 removal exceeds max_removals 0; rerun with --allow-removals 1 (or raise sync.max_removals)",
+			want:  "1 removal exceeds max_removals 0; let them through once with teamsync apply --allow-removals 1, or raise sync.max_removals",
 		},
 		{
 			name:  "max_removal_percent",
