@@ -72,12 +72,16 @@ type auditEventNode struct {
 		ID   string `json:"id"`
 		Type string `json:"type"`
 		Node *struct {
-			Slug string `json:"slug"` // a Team
-			Team *struct {
-				Slug string `json:"slug"`
-			} `json:"team"` // a TeamMember
+			teamRef          // a Team
+			Team    *teamRef `json:"team"` // a TeamMember
 		} `json:"node"`
 	} `json:"subject"`
+}
+
+// teamRef is what the audit query reads of a team.
+type teamRef struct {
+	ID   string `json:"id"`
+	Slug string `json:"slug"`
 }
 
 // event checks n and turns it into a model.AuditEvent. An event that
@@ -100,9 +104,9 @@ func (n *auditEventNode) event(viewer string) (model.AuditEvent, error) {
 	if s := n.Subject.Node; s != nil {
 		switch {
 		case s.Team != nil:
-			e.Team = s.Team.Slug
+			e.Team, e.TeamID = s.Team.Slug, s.Team.ID
 		case n.Subject.Type == model.AuditSubjectTeam:
-			e.Team = s.Slug
+			e.Team, e.TeamID = s.Slug, s.ID
 		}
 	}
 	return e, nil

@@ -71,8 +71,9 @@ const (
 	// auditEventsQuery pages the audit log's events about teams, team
 	// memberships, organization members and invitations, newest first,
 	// from $from on (all of them when $from is null), with the subject's
-	// team when the subject still exists. viewer names the token's user,
-	// to tell teamsync's own events from others'.
+	// team (its ID, which a rename keeps, and its slug) when the subject
+	// still exists. viewer names the token's user, to tell teamsync's own
+	// events from others'.
 	auditEventsQuery = `query AuditEvents($org: ID!, $first: Int!, $after: String, $from: DateTime) {
   viewer { user { id } }
   organization(slug: $org) {
@@ -82,7 +83,7 @@ const (
       edges { node {
         id type occurredAt
         actor { id }
-        subject { id type node { ... on TeamMember { team { slug } } ... on Team { slug } } }
+        subject { id type node { ... on TeamMember { team { id slug } } ... on Team { id slug } } }
       } }
     }
   }

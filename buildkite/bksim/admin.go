@@ -3,6 +3,8 @@ package bksim
 import (
 	"fmt"
 	"strings"
+
+	"github.com/teamsync/teamsync/sync/model"
 )
 
 // AddMember adds a person to the organization outside the API, as when
@@ -134,6 +136,32 @@ func (h Hand) RemoveTeamMember(team, email string) error {
 		s.audit(EventTeamMemberDeleted, h.user(s), tm)
 		return nil
 	})
+}
+
+// RenameTeam renames team to name, which gives it the slug
+// model.Slugify(name) and keeps its ID, as Buildkite's team settings do,
+// writing TEAM_UPDATED.
+func (h Hand) RenameTeam(team, name string) error {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	st := h.s.st
+	if st.memberByEmail(h.actor) == nil {
+		return fmt.Errorf("bksim: rename team by hand: %q is not a member of the organization", h.actor)
+	}
+	t := st.teamBySlug(team)
+	if t == nil {
+		return fmt.Errorf("bksim: rename team by hand: no team %q", team)
+	}
+	slug := model.Slugify(name)
+	if slug == "" {
+		return fmt.Errorf("bksim: rename team %q by hand: name %q has no letter or number", team, name)
+	}
+	if other := st.teamBySlug(slug); other != nil && other != t {
+		return fmt.Errorf("bksim: rename team %q by hand: a team with the slug %q already exists", team, slug)
+	}
+	t.name, t.slug = strings.TrimSpace(name), slug
+	st.audit(EventTeamUpdated, h.user(st), t)
+	return nil
 }
 
 func (h Hand) user(s *store) *userRec { return s.memberByEmail(h.actor).user }

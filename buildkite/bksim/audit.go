@@ -22,6 +22,7 @@ const (
 	SubjectOrganizationInvitation = "ORGANIZATION_INVITATION"
 
 	EventTeamCreated        = "TEAM_CREATED"
+	EventTeamUpdated        = "TEAM_UPDATED"
 	EventTeamMemberCreated  = "TEAM_MEMBER_CREATED"
 	EventTeamMemberUpdated  = "TEAM_MEMBER_UPDATED"
 	EventTeamMemberDeleted  = "TEAM_MEMBER_DELETED"

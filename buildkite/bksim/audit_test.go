@@ -210,3 +210,25 @@ func TestAuditLogRefused(t *testing.T) {
 	}
 	_ = srv
 }
+
+// TestRenameTeamByHand: a rename keeps the team's ID, gives it the slug of
+// its new name, and writes TEAM_UPDATED whose subject is the team as it is
+// now.
+func TestRenameTeamByHand(t *testing.T) {
+	srv, hs := bksimtest.StartWith(t, mustLoad(t, "testdata/acme.yaml"), bksim.Options{})
+	before := lookupIDs(t, hs.URL).Teams["platform"]
+	if err := srv.ByHand("carol@acme.com").RenameTeam("platform", "Platform Legacy"); err != nil {
+		t.Fatal(err)
+	}
+	after := lookupIDs(t, hs.URL).Teams
+	if _, ok := after["platform"]; ok || after["platform-legacy"] != before {
+		t.Errorf("after the rename teams = %v; want platform-legacy with platform's ID %s", after, before)
+	}
+	if err := srv.ByHand("carol@acme.com").RenameTeam("platform-legacy", "Mobile"); err == nil {
+		t.Error("a rename to another team's slug succeeded")
+	}
+	e := readAudit(t, hs.URL, map[string]any{"types": []string{"TEAM"}}).Organization.AuditEvents.Edges[0].Node
+	if e.Type != bksim.EventTeamUpdated || e.Subject.ID != before || e.Subject.Node == nil || e.Subject.Node.Slug != "platform-legacy" {
+		t.Errorf("newest team event = %+v; want TEAM_UPDATED of %s, now platform-legacy", e, before)
+	}
+}

@@ -22,8 +22,10 @@ type changes struct {
 // fromEvents reads the audit log's events since st.mark (newest first) for
 // what may have changed. It is pure: st is only read.
 //
-// An event about a membership or team names its team while the subject
-// exists. When it is gone (Buildkite answers its node as null), its team
+// An event about a membership or team names its team, by ID and slug,
+// while the subject exists. A remembered team whose ID it names is read
+// again by its remembered slug: renamed by hand, that slug then reads as
+// missing, as a full read would find it. When it is gone (Buildkite answers its node as null), its team
 // is found by the subject's ID among the remembered memberships and
 // teams; when that fails nothing is guessed, and the teams' fingerprints
 // decide instead. The same goes for a member who left the organization,
@@ -50,15 +52,27 @@ func fromEvents(events []model.AuditEvent, st *state, inScope func(string) bool)
 		c.events++
 		switch e.SubjectType {
 		case model.AuditSubjectTeamMember, model.AuditSubjectTeam:
-			slug := e.Team
-			if e.Gone || slug == "" {
-				slug = st.teamOf(e.SubjectType, e.SubjectID)
+			// A remembered team is known by its ID first: a rename
+			// keeps the ID, and the event names the new slug.
+			slug := st.teamByID(e.TeamID)
+			if slug == "" && e.SubjectType == model.AuditSubjectTeam {
+				slug = st.teamByID(e.SubjectID)
+			}
+			if slug != "" {
+				c.teams[slug] = true
 			}
 			switch {
+			case slug != "" && (e.Team == "" || e.Team == slug):
+			case e.Team != "" && !e.Gone:
+				if managed(e.Team) {
+					c.teams[e.Team] = true
+				}
 			case slug == "":
-				c.suspect = "an audit event's " + subjectNoun(e.SubjectType) + " is gone and its team is not known"
-			case managed(slug):
-				c.teams[slug] = true
+				if slug = st.teamOf(e.SubjectType, e.SubjectID); slug == "" {
+					c.suspect = "an audit event's " + subjectNoun(e.SubjectType) + " is gone and its team is not known"
+				} else if managed(slug) {
+					c.teams[slug] = true
+				}
 			}
 		case model.AuditSubjectOrganizationMember:
 			c.invitations = true
@@ -70,6 +84,20 @@ func fromEvents(events []model.AuditEvent, st *state, inScope func(string) bool)
 		}
 	}
 	return c
+}
+
+// teamByID finds the remembered team with GraphQL ID id, or "" when none
+// has it.
+func (st *state) teamByID(id string) string {
+	if id == "" {
+		return ""
+	}
+	for slug, t := range st.teams {
+		if t.ID == id {
+			return slug
+		}
+	}
+	return ""
 }
 
 // teamOf finds the remembered team a membership or team ID belongs to, or

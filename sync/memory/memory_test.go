@@ -268,3 +268,54 @@ func TestMappingChanges(t *testing.T) {
 		t.Errorf("another endpoint: mode %s (%s), want a full read", res.Read.Mode, res.Read.Why)
 	}
 }
+
+// TestRenamedTeamIsReadAgain: a managed team renamed by hand keeps its ID
+// and takes a slug the mapping does not name. The audit-mode run finds it
+// by its ID, reads its remembered slug again and finds it missing, exactly
+// as a full read does, and writes nothing to the renamed team.
+func TestRenamedTeamIsReadAgain(t *testing.T) {
+	edits := []struct {
+		name string
+		edit func(h bksim.Hand) error
+	}{
+		{"renamed", func(h bksim.Hand) error { return h.RenameTeam("web", "Web Legacy") }},
+		{"renamed, then a member added", func(h bksim.Hand) error {
+			if err := h.RenameTeam("web", "Web Legacy"); err != nil {
+				return err
+			}
+			return h.AddTeamMember("web-legacy", "erin@acme.com", "member")
+		}},
+	}
+	for _, e := range edits {
+		t.Run(e.name, func(t *testing.T) {
+			var got [2]*reconcile.Result
+			for i, full := range []bool{false, true} {
+				r := newRig(t, seed(), bksim.Options{})
+				r.run(false)
+				// web now wants dave too: a write the memory's stale
+				// web would send to the renamed team.
+				r.mapping.Teams[0].Groups[1].Users = append(r.mapping.Teams[0].Groups[1].Users, "dave@acme.com")
+				if err := e.edit(r.sim.ByHand("alice@acme.com")); err != nil {
+					t.Fatal(err)
+				}
+				before := teams(r.sim.State())["web-legacy"]
+				r.clock.advance(15 * time.Minute)
+				got[i] = r.run(full)
+				if after := teams(r.sim.State())["web-legacy"]; !reflect.DeepEqual(after, before) {
+					t.Errorf("full read %v: the renamed team went from %v to %v", full, before, after)
+				}
+			}
+			audit, full := got[0], got[1]
+			if audit.Read.Mode != reconcile.ReadAudit {
+				t.Errorf("mode %s (%s), want %s", audit.Read.Mode, audit.Read.Why, reconcile.ReadAudit)
+			}
+			if !reflect.DeepEqual(audit.Plan.Changes, full.Plan.Changes) || !reflect.DeepEqual(audit.Plan.Errors, full.Plan.Errors) {
+				t.Errorf("audit run: changes %+v, errors %+v\nfull read: changes %+v, errors %+v",
+					audit.Plan.Changes, audit.Plan.Errors, full.Plan.Changes, full.Plan.Errors)
+			}
+			if errs := full.Plan.Errors; len(errs) != 1 || errs[0].Team != "web" || errs[0].Message != plan.MsgTeamMissing {
+				t.Errorf("full read errors = %+v, want web missing", errs)
+			}
+		})
+	}
+}

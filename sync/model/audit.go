@@ -27,6 +27,9 @@ type AuditEvent struct {
 	// Team is the slug of the team the subject is, or belongs to, read from
 	// the subject as it is now; "" when it is gone or is not about a team.
 	Team string
+	// TeamID is that team's GraphQL ID, read alongside Team: it outlives a
+	// rename, which changes the slug.
+	TeamID string
 	// Gone is set when the subject no longer exists (Buildkite answers its
 	// node as null), so its team cannot be read from it.
 	Gone bool
