@@ -118,22 +118,29 @@ func (d *decoder) buildkite(root object) Buildkite {
 // such as "2m": more than 0 and at most MaxRequestTimeout, else reported;
 // DefaultRequestTimeout when left out or wrong.
 func (d *decoder) requestTimeout(o object) time.Duration {
-	v, vAt := d.str(o, "request_timeout")
+	return d.duration(o, "request_timeout", `"2m" or "90s"`, DefaultRequestTimeout, MaxRequestTimeout, "1h")
+}
+
+// duration reads key of o as a Go duration above 0 and at most max (said
+// as maxText in errors), or def when it is absent or wrong (a wrong one is
+// reported at its line). example shows the form in the error.
+func (d *decoder) duration(o object, key, example string, def, max time.Duration, maxText string) time.Duration {
+	v, vAt := d.str(o, key)
 	if !vAt.ok {
-		return DefaultRequestTimeout
+		return def
 	}
 	t, err := time.ParseDuration(v)
 	switch {
 	case err != nil:
-		d.add(vAt.line, o.path, "request_timeout %q is not a duration such as \"2m\" or \"90s\"", v)
+		d.add(vAt.line, o.path, "%s %q is not a duration such as %s", key, v, example)
 	case t <= 0:
-		d.add(vAt.line, o.path, "request_timeout must be more than 0, got %q", v)
-	case t > MaxRequestTimeout:
-		d.add(vAt.line, o.path, "request_timeout must be at most 1h, got %q", v)
+		d.add(vAt.line, o.path, "%s must be more than 0, got %q", key, v)
+	case t > max:
+		d.add(vAt.line, o.path, "%s must be at most %s, got %q", key, maxText, v)
 	default:
 		return t
 	}
-	return DefaultRequestTimeout
+	return def
 }
 
 // secret reads token_env and token_file of a section. With neither set the
@@ -340,18 +347,8 @@ func (d *decoder) sync(root object) Sync {
 	}
 	s.AuditLog, _ = d.str(o, "audit_log")
 	s.DryRun, _ = d.boolean(o, "dry_run")
-	if v, vAt := d.str(o, "full_read_every"); vAt.ok {
-		t, err := time.ParseDuration(v)
-		switch {
-		case err != nil:
-			d.add(vAt.line, o.path, "full_read_every %q is not a duration such as \"24h\" or \"90m\"", v)
-		case t <= 0:
-			d.add(vAt.line, o.path, "full_read_every must be more than 0, got %q", v)
-		case t > MaxFullReadEvery:
-			d.add(vAt.line, o.path, "full_read_every must be at most 168h (a week), got %q", v)
-		default:
-			s.FullReadEvery = t
-		}
+	if t := d.duration(o, "full_read_every", `"24h" or "90m"`, 0, MaxFullReadEvery, "168h (a week)"); t > 0 {
+		s.FullReadEvery = t
 	}
 	return s
 }
