@@ -94,14 +94,9 @@ func (c *Client) fingerprintBatch(ctx context.Context, slugs []string, fps map[s
 		return fmt.Errorf("buildkite: read team fingerprints: %w", err)
 	}
 	// A GraphQL error under one alias fails that team only.
-	byAlias := make(map[string]gqlError)
-	for _, e := range gerrs {
-		if len(e.Path) == 0 || !isTeamAlias(e.Path[0], len(slugs)) {
-			return fmt.Errorf("buildkite: read team fingerprints: %w", err)
-		}
-		if _, seen := byAlias[e.Path[0]]; !seen {
-			byAlias[e.Path[0]] = e
-		}
+	byAlias, ok := errorsByAlias(gerrs, len(slugs))
+	if !ok {
+		return fmt.Errorf("buildkite: read team fingerprints: %w", err)
 	}
 	for i, slug := range slugs {
 		alias := teamAlias(i)

@@ -388,14 +388,9 @@ func (c *Client) readTeamsBatch(ctx context.Context, slugs []string, firsts map[
 	}
 	// A GraphQL error under one alias fails that team only; any other
 	// error fails the query.
-	byAlias := make(map[string]gqlError)
-	for _, e := range errs {
-		if len(e.Path) == 0 || !isTeamAlias(e.Path[0], len(slugs)) {
-			return fmt.Errorf("buildkite: read teams: %w", err)
-		}
-		if _, seen := byAlias[e.Path[0]]; !seen {
-			byAlias[e.Path[0]] = e
-		}
+	byAlias, ok := errorsByAlias(errs, len(slugs))
+	if !ok {
+		return fmt.Errorf("buildkite: read teams: %w", err)
 	}
 	for i, slug := range slugs {
 		alias := teamAlias(i)
@@ -515,4 +510,21 @@ func uniqueSorted(s []string) []string {
 	out := slices.Clone(s)
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// errorsByAlias groups a batched team read's GraphQL errors by the team
+// alias at the head of their path, keeping the first for each. It reports
+// false when an error is not under one of the n aliases: that error fails
+// the whole query, not one team.
+func errorsByAlias(errs []gqlError, n int) (map[string]gqlError, bool) {
+	byAlias := make(map[string]gqlError)
+	for _, e := range errs {
+		if len(e.Path) == 0 || !isTeamAlias(e.Path[0], n) {
+			return nil, false
+		}
+		if _, seen := byAlias[e.Path[0]]; !seen {
+			byAlias[e.Path[0]] = e
+		}
+	}
+	return byAlias, true
 }
