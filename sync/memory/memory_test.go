@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/teamsync/teamsync/buildkite/bksim"
+	"github.com/teamsync/teamsync/sync/config"
 	"github.com/teamsync/teamsync/sync/model"
 	"github.com/teamsync/teamsync/sync/plan"
 	"github.com/teamsync/teamsync/sync/reconcile"
@@ -317,5 +318,52 @@ func TestRenamedTeamIsReadAgain(t *testing.T) {
 				t.Errorf("full read errors = %+v, want web missing", errs)
 			}
 		})
+	}
+}
+
+// TestExpiredInvitationIsInvitedAgain: an invitation that expires writes
+// no audit event and changes no fingerprint, so while any invitation is
+// remembered pending the runs read the invitations again, and the person
+// is invited again at the next run, as a full read would. With none
+// pending, a quiet run does not read them.
+func TestExpiredInvitationIsInvitedAgain(t *testing.T) {
+	for _, mode := range []struct {
+		name string
+		opts bksim.Options
+	}{{"audit log", bksim.Options{}}, {"fingerprints", bksim.Options{NoAuditLog: true}}} {
+		t.Run(mode.name, func(t *testing.T) {
+			r := newRig(t, seed(), mode.opts)
+			r.mapping.Sync.MissingUsers = config.MissingInvite
+			r.mapping.Teams[2].Groups[0].Users = []string{"erin@acme.com", "zoe@acme.com"} // zoe is not in the organization
+			invites := func(res *reconcile.Result) (n int) {
+				for _, c := range res.Plan.Changes {
+					if c.Action == plan.ActionInvite && c.Email == "zoe@acme.com" && c.Status == plan.StatusApplied {
+						n++
+					}
+				}
+				return n
+			}
+			if n := invites(r.run(false)); n != 1 {
+				t.Fatalf("the first run invited zoe %d times, want once", n)
+			}
+			r.clock.advance(15 * time.Minute)
+			if n := invites(r.run(false)); n != 0 {
+				t.Fatalf("zoe was invited again while her invitation is pending")
+			}
+			if err := r.sim.SetInvitationState("zoe@acme.com", bksim.InvitationExpired); err != nil {
+				t.Fatal(err)
+			}
+			r.clock.advance(15 * time.Minute)
+			if res := r.run(false); res.Read.Mode == reconcile.ReadFull || invites(res) != 1 {
+				t.Errorf("after the expiry: mode %s, changes %+v; want zoe invited again without a full read", res.Read.Mode, res.Plan.Changes)
+			}
+		})
+	}
+	r := newRig(t, seed(), bksim.Options{})
+	r.run(false)
+	r.clock.advance(15 * time.Minute)
+	before := len(r.logs.String())
+	if res := r.run(false); res.Read.Mode != reconcile.ReadAudit || !strings.Contains(r.logs.String()[before:], "invitations_read=false") {
+		t.Errorf("a quiet run with no invitation pending: mode %s, log:\n%s", res.Read.Mode, r.logs.String()[before:])
 	}
 }

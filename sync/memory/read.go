@@ -47,7 +47,10 @@ func (m *Memory) readChanges(ctx context.Context, log *slog.Logger, bk reconcile
 		}
 	}
 	outside := make(map[string]bool) // remembered teams outside scope that may have changed
-	invitations := st.invitationsDirty
+	// An invitation can expire, which writes no audit event and leaves no
+	// fingerprint: while any is remembered pending, the invitations are
+	// read again (one small request).
+	invitations := st.invitationsDirty || len(st.invitations) > 0
 	useAudit := st.audit
 	m.mu.Unlock()
 
@@ -109,7 +112,8 @@ func (m *Memory) readChanges(ctx context.Context, log *slog.Logger, bk reconcile
 		}
 		m.mu.Unlock()
 		checked = len(check)
-		// A pending invitation has no fingerprint; there are at most 20.
+		// A new pending invitation has no fingerprint; there are at most
+		// 20.
 		invitations = true
 	}
 
