@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/teamsync/teamsync/sync/model"
@@ -19,7 +20,8 @@ const auditFirstPage = 50
 // memberships, organization members and invitations that occurred at or
 // after since (all of them when since is zero), newest first, to the last
 // page. When the organization's plan or the token's permissions do not
-// allow the audit log, the error wraps model.ErrRefused.
+// allow the audit log, the error wraps model.ErrRefused; a failure that
+// may pass (a 5xx, "currently busy" after the retries) does not.
 //
 // Events made by the token's own user are marked Own: the actor's ID is
 // compared with the viewer's User ID, as Buildkite documents
@@ -178,10 +180,33 @@ func linearCostOf(op operation) (int, error) {
 // refusedAuditLog reports whether the answer's errors are Buildkite
 // refusing the auditEvents field itself: the organization's plan has no
 // audit log, or the token's user may not read it. The wording is not
-// documented; the place is.
+// documented; the place is. An error there that reads as a permission or
+// plan refusal is one; so is any other error there, unless it reads as
+// transient ("currently busy", "try again", a timeout), which the caller
+// may retry at its next run rather than give up the audit log.
 func refusedAuditLog(errs []gqlError) bool {
 	for _, e := range errs {
-		if len(e.Path) >= 2 && slices.Equal(e.Path[:2], []string{"organization", "auditEvents"}) {
+		if len(e.Path) < 2 || !slices.Equal(e.Path[:2], []string{"organization", "auditEvents"}) {
+			continue
+		}
+		m := strings.ToLower(e.Message)
+		if containsAny(m, refusalWords) || !containsAny(m, transientWords) {
+			return true
+		}
+	}
+	return false
+}
+
+// refusalWords and transientWords tell a refusal of the audit log from a
+// passing failure, by the lower-cased message.
+var (
+	refusalWords   = []string{"not available", "permission", "not allowed", "not authorized", "unauthorized", "forbidden", "plan", "upgrade", "access"}
+	transientWords = []string{busyMessage, "try again", "timeout", "timed out", "went wrong", "temporarily", "unavailable", "internal"}
+)
+
+func containsAny(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
 			return true
 		}
 	}

@@ -185,6 +185,45 @@ func TestAuditEventsRefused(t *testing.T) {
 	}
 }
 
+// TestRefusedAuditLog: only a refusal at organization.auditEvents gives
+// up the audit log; a transient error there is a failure of this read.
+func TestRefusedAuditLog(t *testing.T) {
+	at := []string{"organization", "auditEvents"}
+	tests := []struct {
+		name string
+		errs []gqlError
+		want bool
+	}{
+		{"the simulator's refusal", []gqlError{{Message: bksim.AuditLogRefused, Path: at}}, true},
+		{"a plan refusal", []gqlError{{Message: "Audit Log is only available on the Enterprise plan", Path: at}}, true},
+		{"a permission refusal", []gqlError{{Message: "You do not have permission to view audit events", Path: at}}, true},
+		{"an unknown error there", []gqlError{{Message: "Audit events are off", Path: at}}, true},
+		{"currently busy", []gqlError{{Message: "Buildkite is currently busy, please try again.", Path: at}}, false},
+		{"went wrong", []gqlError{{Message: "Something went wrong while fetching audit events. Please try again.", Path: at}}, false},
+		{"a timeout", []gqlError{{Message: "Request timed out", Path: at}}, false},
+		{"elsewhere", []gqlError{{Message: "not available", Path: []string{"organization"}}}, false},
+		{"a transient and a refusal", []gqlError{{Message: "Request timed out", Path: at}, {Message: "permission denied", Path: append(at, "edges")}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := refusedAuditLog(tt.errs); got != tt.want {
+				t.Errorf("refusedAuditLog(%+v) = %v, want %v", tt.errs, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestAuditEventsBusyIsNotRefused: "currently busy" after the retries
+// fails the read without saying the audit log is refused.
+func TestAuditEventsBusyIsNotRefused(t *testing.T) {
+	srv, ts := bksimtest.StartWith(t, readSeed(), bksim.Options{RateLimit: 1 << 30})
+	srv.Inject(bksim.Fault{Field: "organization", Times: 10})
+	tc := simClient(t, ts.URL, 0, nil)
+	if _, err := tc.AuditEvents(context.Background(), time.Time{}); err == nil || errors.Is(err, model.ErrRefused) {
+		t.Errorf("AuditEvents = %v, want a failure that is not a refusal", err)
+	}
+}
+
 // TestReadTeamsAndInvitations: the parts of ReadOrg a caller that
 // remembers the rest reads again.
 func TestReadTeamsAndInvitations(t *testing.T) {

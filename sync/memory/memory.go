@@ -70,10 +70,13 @@ type state struct {
 	fullAt      time.Time // when the last full read started
 
 	// audit is set while the audit log is read from mark on: seen are the
-	// IDs of the events at mark already taken in.
-	audit bool
-	mark  time.Time
-	seen  map[string]bool
+	// IDs of the events at mark already taken in. auditRetry is set when
+	// where it stands could not be read at the full read, for a passing
+	// reason: the next run reads it, and watches from there on.
+	audit      bool
+	auditRetry bool
+	mark       time.Time
+	seen       map[string]bool
 
 	// dirty are teams to read again at the next run whatever detection
 	// says: a write of teamsync's whose outcome is not known, a team a
@@ -175,11 +178,12 @@ func (m *Memory) fullReadWhy(req reconcile.ReadRequest) string {
 // them as the new starting point. The audit log's newest event is read
 // first: whatever happens from it on is seen by the next run. A refused
 // audit log leaves fingerprints to find changes until the next full read,
-// which tries it again.
+// which tries it again; one that fails for a passing reason is tried
+// again by the next run.
 func (m *Memory) readFull(ctx context.Context, log *slog.Logger, bk reconcile.BuildkiteReader, req reconcile.ReadRequest, scope []string, why string) (*model.Org, reconcile.ReadReport, error) {
 	rep := reconcile.ReadReport{Mode: reconcile.ReadFull, Why: why, TeamsRead: len(scope)}
 	start := m.now()
-	audit, mark, seen, err := m.auditStart(ctx, log, bk)
+	audit, retry, mark, seen, err := m.auditStart(ctx, log, bk)
 	if err != nil {
 		return nil, rep, err
 	}
@@ -193,7 +197,7 @@ func (m *Memory) readFull(ctx context.Context, log *slog.Logger, bk reconcile.Bu
 		teams: make(map[string]model.Team, len(org.Teams)), missing: make(map[string]bool),
 		invitations: cloneInvitations(org.Invitations),
 		fullAt:      start,
-		audit:       audit, mark: mark, seen: seen,
+		audit:       audit, auditRetry: retry, mark: mark, seen: seen,
 		dirty: make(map[string]bool), own: make(map[string]bool),
 	}
 	for _, s := range scope {
@@ -213,15 +217,21 @@ func (m *Memory) readFull(ctx context.Context, log *slog.Logger, bk reconcile.Bu
 // source names where a request reads from.
 func source(req reconcile.ReadRequest) string { return req.Organization + " at " + req.URL }
 
-// auditStart reads where the audit log stands before a full read.
-func (m *Memory) auditStart(ctx context.Context, log *slog.Logger, bk reconcile.BuildkiteReader) (audit bool, mark time.Time, seen map[string]bool, err error) {
+// auditStart reads where the audit log stands, to watch it from there on.
+// A refusal gives it up until the next full read; a failure that may pass
+// (anything but a refusal or the run's own end) is to be tried again
+// (retry) at the next run.
+func (m *Memory) auditStart(ctx context.Context, log *slog.Logger, bk reconcile.BuildkiteReader) (audit, retry bool, mark time.Time, seen map[string]bool, err error) {
 	ev, err := bk.NewestAuditEvent(ctx)
 	switch {
 	case errors.Is(err, model.ErrRefused):
 		m.auditRefused(log, err)
-		return false, time.Time{}, nil, nil
+		return false, false, time.Time{}, nil, nil
+	case err != nil && ctx.Err() != nil:
+		return false, false, time.Time{}, nil, err
 	case err != nil:
-		return false, time.Time{}, nil, err
+		log.Warn("buildkite: the audit log could not be read; the next run finds changes from team fingerprints and reads the audit log again", "error", err)
+		return false, true, time.Time{}, nil, nil
 	}
 	m.mu.Lock()
 	if m.refused {
@@ -234,7 +244,7 @@ func (m *Memory) auditStart(ctx context.Context, log *slog.Logger, bk reconcile.
 		mark = ev.OccurredAt
 		seen[ev.ID] = true
 	}
-	return true, mark, seen, nil
+	return true, false, mark, seen, nil
 }
 
 // auditRefused says, once, that the audit log is refused.
@@ -246,7 +256,7 @@ func (m *Memory) auditRefused(log *slog.Logger, err error) {
 	}
 	m.refused = true
 	if m.st != nil {
-		m.st.audit = false
+		m.st.audit, m.st.auditRetry = false, false
 	}
 }
 

@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -113,9 +114,10 @@ func TestFullReads(t *testing.T) {
 	step("a day after the full read", false, reconcile.ReadFull, "sync.full_read_every (24h0m0s) has passed")
 	step("asked for", true, reconcile.ReadFull, "a full read was asked for")
 
-	r.sim.Inject(bksim.Fault{Field: "organization", Status: 500})
+	// The audit log, then the invitations the fingerprint run reads.
+	r.sim.Inject(bksim.Fault{Field: "organization", Status: 500, Times: 2})
 	if _, err := r.runner(false).Apply(context.Background(), r.mapping, plan.Options{}); err == nil {
-		t.Fatal("a run whose audit log read fails succeeded")
+		t.Fatal("a run whose invitations read fails succeeded")
 	}
 	step("after a failed read", false, reconcile.ReadFull, "the last run's Buildkite read failed")
 	step("after that", false, reconcile.ReadAudit, "")
@@ -365,5 +367,55 @@ func TestExpiredInvitationIsInvitedAgain(t *testing.T) {
 	before := len(r.logs.String())
 	if res := r.run(false); res.Read.Mode != reconcile.ReadAudit || !strings.Contains(r.logs.String()[before:], "invitations_read=false") {
 		t.Errorf("a quiet run with no invitation pending: mode %s, log:\n%s", res.Read.Mode, r.logs.String()[before:])
+	}
+}
+
+// TestAuditLogFailureIsRetried: the audit log failing for a reason that
+// may pass (a 5xx, "currently busy") is not a refusal: that run finds
+// changes from fingerprints, and the next reads the audit log again, from
+// where the last one that was read left off. At a full read, the next run
+// reads where the audit log stands and watches it from there.
+func TestAuditLogFailureIsRetried(t *testing.T) {
+	for _, f := range []bksim.Fault{{Field: "organization", Status: 502}, {Field: "organization"}} {
+		t.Run(fmt.Sprintf("status %d", f.Status), func(t *testing.T) {
+			r := newRig(t, seed(), bksim.Options{})
+			r.run(false)
+			hand := r.sim.ByHand("alice@acme.com")
+			if err := hand.SetTeamRole("web", "bob@acme.com", "maintainer"); err != nil {
+				t.Fatal(err)
+			}
+			r.sim.Inject(f)
+			res := r.run(false)
+			if res.Read.Mode != reconcile.ReadFingerprint || res.Read.Why != "the audit log could not be read this run" || len(res.Plan.Changes) != 1 || res.Plan.Changes[0].Status != plan.StatusApplied {
+				t.Errorf("failing run: mode %s (%s), changes %+v; want fingerprints repairing web", res.Read.Mode, res.Read.Why, res.Plan.Changes)
+			}
+			// The hand's event, after the old mark, names web again; the
+			// repair's is teamsync's own.
+			if res := r.run(false); res.Read.Mode != reconcile.ReadAudit || res.Read.TeamsRead != 1 || res.Plan.HasChanges() {
+				t.Errorf("next run: mode %s (%s), %d teams read, changes %+v; want the audit log, web read", res.Read.Mode, res.Read.Why, res.Read.TeamsRead, res.Plan.Changes)
+			}
+			if res := r.run(false); res.Read.Mode != reconcile.ReadAudit || res.Read.TeamsRead != 0 {
+				t.Errorf("quiet run: mode %s, %d teams read", res.Read.Mode, res.Read.TeamsRead)
+			}
+
+			// At a full read.
+			r.sim.Inject(f)
+			if res := r.run(true); res.Read.Mode != reconcile.ReadFull {
+				t.Fatalf("full read: mode %s", res.Read.Mode)
+			}
+			if err := hand.RemoveTeamMember("api", "dave@acme.com"); err != nil {
+				t.Fatal(err)
+			}
+			res = r.run(false)
+			if res.Read.Mode != reconcile.ReadFingerprint || len(res.Plan.Changes) != 1 || res.Plan.Changes[0].Status != plan.StatusApplied {
+				t.Errorf("run after the full read: mode %s (%s), changes %+v; want fingerprints repairing api", res.Read.Mode, res.Read.Why, res.Plan.Changes)
+			}
+			if res := r.run(false); res.Read.Mode != reconcile.ReadAudit || res.Read.TeamsRead != 0 || res.Plan.HasChanges() {
+				t.Errorf("the run after: mode %s (%s), %d teams read, changes %+v; want the audit log, quiet", res.Read.Mode, res.Read.Why, res.Read.TeamsRead, res.Plan.Changes)
+			}
+			if strings.Contains(r.logs.String(), "not available to this token") {
+				t.Errorf("a passing failure was logged as a refusal:\n%s", r.logs.String())
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/teamsync/teamsync/sync/model"
 	"github.com/teamsync/teamsync/sync/reconcile"
@@ -51,12 +52,29 @@ func (m *Memory) readChanges(ctx context.Context, log *slog.Logger, bk reconcile
 	// fingerprint: while any is remembered pending, the invitations are
 	// read again (one small request).
 	invitations := st.invitationsDirty || len(st.invitations) > 0
-	useAudit := st.audit
+	useAudit, retry := st.audit, st.auditRetry
 	m.mu.Unlock()
 
 	rep := reconcile.ReadReport{Mode: reconcile.ReadAudit}
 	var found changes
 	fingerprints := !useAudit
+	// auditRead is set when the events since the mark were read; else the
+	// mark stays, and so do teamsync's own writes since, for the next run.
+	auditRead := false
+	// A retry reads where the audit log stands before the fingerprints:
+	// what changes from then on, the next run sees in it.
+	var start struct {
+		audit, retry bool
+		mark         time.Time
+		seen         map[string]bool
+	}
+	if retry {
+		var err error
+		if start.audit, start.retry, start.mark, start.seen, err = m.auditStart(ctx, log, bk); err != nil {
+			return nil, rep, err
+		}
+		rep.Why = "the audit log could not be read at the last full read"
+	}
 	if useAudit {
 		events, err := bk.AuditEvents(ctx, st.mark)
 		switch {
@@ -64,9 +82,16 @@ func (m *Memory) readChanges(ctx context.Context, log *slog.Logger, bk reconcile
 			m.auditRefused(log, err)
 			fingerprints = true
 			rep.Why = "the audit log was refused"
-		case err != nil:
+		case err != nil && ctx.Err() != nil:
 			return nil, rep, err
+		case err != nil:
+			// It may pass: this run uses fingerprints, the next reads
+			// the audit log again from the same mark.
+			log.Warn("buildkite: the audit log could not be read; this run finds changes from team fingerprints, the next reads the audit log again", "error", err)
+			fingerprints = true
+			rep.Why = "the audit log could not be read this run"
 		default:
+			auditRead = true
 			m.mu.Lock()
 			found = fromEvents(events, st, func(s string) bool { return inScope[s] })
 			m.mu.Unlock()
@@ -154,10 +179,16 @@ func (m *Memory) readChanges(ctx context.Context, log *slog.Logger, bk reconcile
 	for s := range outside {
 		st.dirty[s] = true
 	}
-	if useAudit && st.audit {
+	switch {
+	case auditRead && st.audit:
 		st.mark, st.seen = found.mark, found.seen
+		clear(st.own)
+	case retry && st.auditRetry:
+		st.audit, st.auditRetry, st.mark, st.seen = start.audit, start.retry, start.mark, start.seen
+		clear(st.own)
+	case !st.audit:
+		clear(st.own)
 	}
-	clear(st.own)
 	if invitations {
 		st.orgID, st.invitations, st.invitationsDirty = orgID, cloneInvitations(pending), false
 	}
