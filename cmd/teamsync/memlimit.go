@@ -8,8 +8,8 @@ import (
 	"strings"
 )
 
-// softLimitPercent is the share of the container's memory limit serve
-// gives the Go runtime as its soft limit: the collector works harder as
+// softLimitPercent is the share of the container's memory limit serve and
+// apply give the Go runtime as its soft limit: the collector works harder as
 // the heap nears it, well before the kernel's OOM kill at the hard limit.
 // The rest covers what the runtime does not count (the binary, thread
 // stacks outside the heap) and the time a collection takes.
@@ -18,14 +18,16 @@ const softLimitPercent = 80
 // cgroupLimitFiles hold the container's memory limit: cgroup v2, then v1.
 var cgroupLimitFiles = []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}
 
-// setMemoryLimit gives serve a soft memory limit, so that a large run makes
+// setMemoryLimit gives serve and apply (the commands that run in pods, the
+// Deployment's and the CronJob's) a soft memory limit, so that a large run makes
 // the collector work harder instead of growing past the pod's limit:
 // GOMEMLIMIT when it is set (the runtime has read it already), otherwise
 // softLimitPercent of the container's memory limit. Outside a memory-limited
-// container it sets nothing. It says what it chose in one log line.
+// container it sets nothing. It says what it chose in one debug line (at
+// debug so that a CLI run's output does not depend on the machine's cgroup).
 func setMemoryLimit(getenv func(string) string, readFile func(string) ([]byte, error), log *slog.Logger) {
 	if v := strings.TrimSpace(getenv("GOMEMLIMIT")); v != "" {
-		log.Info("memory: soft limit from GOMEMLIMIT", "limit", v)
+		log.Debug("memory: soft limit from GOMEMLIMIT", "limit", v)
 		return
 	}
 	limit := cgroupMemoryLimit(readFile)
@@ -34,7 +36,7 @@ func setMemoryLimit(getenv func(string) string, readFile func(string) ([]byte, e
 	}
 	soft := limit / 100 * softLimitPercent
 	debug.SetMemoryLimit(soft)
-	log.Info(fmt.Sprintf("memory: soft limit %d MiB, %d%% of the container's limit of %d MiB (set GOMEMLIMIT to choose another)",
+	log.Debug(fmt.Sprintf("memory: soft limit %d MiB, %d%% of the container's limit of %d MiB (set GOMEMLIMIT to choose another)",
 		soft>>20, softLimitPercent, limit>>20))
 }
 
