@@ -317,8 +317,8 @@ func (c *Client) post(ctx context.Context, doc string, vars map[string]any, out 
 		return err
 	}
 	_ = resp.Body.Close()
-	if a := callFrom(ctx).answer; a != nil && a.hasData() {
-		return json.Unmarshal(a.body, &graphResponse{Data: out})
+	if cl := callFrom(ctx); cl != nil && cl.answer != nil && cl.answer.hasData() && out != nil {
+		return json.Unmarshal(cl.answer.body, &graphResponse{Data: out})
 	}
 	return nil
 }
