@@ -23,15 +23,16 @@ const mib = 1 << 20
 
 // heapRun is what one measured run held: the peak of the heap during it,
 // and the heap live before it (the simulators and their seed, which share
-// the process), so that peak − base is teamsync's part.
+// the process). peak − base is teamsync's peak plus the simulators'
+// garbage of the run; BenchmarkRSSLarge measures the binary alone.
 type heapRun struct {
 	base, peak uint64
 }
 
 func (h heapRun) report(b *testing.B) {
 	b.ReportMetric(float64(h.peak)/mib, "peak-heap-MiB")
-	b.ReportMetric(float64(h.base)/mib, "sim-heap-MiB")
-	b.ReportMetric(float64(h.peak-min(h.peak, h.base))/mib, "teamsync-peak-MiB")
+	b.ReportMetric(float64(h.base)/mib, "seed-heap-MiB")
+	b.ReportMetric(float64(h.peak-min(h.peak, h.base))/mib, "peak-above-seed-MiB")
 }
 
 // oneShot measures `teamsync plan` (or apply) of o: a Runner with no
@@ -70,8 +71,10 @@ func oneShot(b *testing.B, o Org, apply bool) {
 // plan and an apply of 400 changes, a no-op plan, and serve after a full
 // run and four quiet scheduled runs, which also reports what serve's
 // memory of Buildkite keeps between runs. The simulators run in the same
-// process: sim-heap-MiB is their share before the run, teamsync-peak-MiB
-// the peak above it; B/op counts both sides' allocations.
+// process: seed-heap-MiB is what they hold before the run,
+// peak-above-seed-MiB the peak above it (their garbage included), and B/op
+// counts both sides' allocations, so these are for comparing one commit
+// with another; BenchmarkRSSLarge gives the binary's own figures.
 //
 //	go test ./bench -run '^$' -bench MemoryLarge -benchtime 1x
 func BenchmarkMemoryLarge(b *testing.B) {
