@@ -1,3 +1,5 @@
+//go:build linux
+
 package bench
 
 import (
@@ -21,7 +23,8 @@ import (
 )
 
 // The RSS benchmark runs the real binary, so that the simulators, which
-// stay in the test process, are not counted.
+// stay in the test process, are not counted. It reads Linux's figures
+// (wait4's maxrss in KiB, /proc/PID/status), hence the build constraint.
 
 const triggerToken = "bench-trigger-token"
 
