@@ -103,7 +103,17 @@ func StartServe(tb testing.TB, w World, opts bksim.Options) *Serve {
 // Run is one run of serve; full asks for a full read (POST /sync?full=true).
 func (s *Serve) Run(tb testing.TB, full bool) *reconcile.Result {
 	tb.Helper()
-	runner := &reconcile.Runner{Logger: s.log, Memory: s.Memory, FullRead: full,
+	res, err := s.Runner(full).Apply(context.Background(), s.Mapping, plan.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return res
+}
+
+// Runner is the Runner of one run of serve, reading Buildkite through the
+// Memory. A one-shot run (plan, apply) is the same Runner with no Memory.
+func (s *Serve) Runner(full bool) *reconcile.Runner {
+	return &reconcile.Runner{Logger: s.log, Memory: s.Memory, FullRead: full,
 		Connect: func(ctx context.Context, m *config.Mapping) (*reconcile.Clients, error) {
 			c, err := buildkite.New(buildkite.Config{URL: m.Buildkite.GraphQLURL, Organization: "acme", Token: bkToken,
 				Logger: s.log, Now: s.Clock.Now, Sleep: s.Clock.sleep, MaxWait: time.Hour})
@@ -118,9 +128,4 @@ func (s *Serve) Run(tb testing.TB, full bool) *reconcile.Result {
 				providers.SourceOkta: src, providers.SourceUsers: users.New(),
 			}}, nil
 		}}
-	res, err := runner.Apply(context.Background(), s.Mapping, plan.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return res
 }

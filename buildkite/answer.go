@@ -23,13 +23,27 @@ const reasonBusy = "busy"
 // maxMessageLen bounds the server text kept in an error, after redaction.
 const maxMessageLen = 300
 
-// answer is a GraphQL answer as Classify read it.
+// answer is a GraphQL answer as Classify read it. body is the whole answer
+// as the edge read it, not a copy: run decodes its data from there, so
+// that an answer of megabytes is held once until it is decoded.
 type answer struct {
-	data json.RawMessage // nil or "null" when there is none
+	data dataStart // 0 when there is none (absent or null)
 	errs []gqlError
+	body []byte
 }
 
-func (a *answer) hasData() bool { return len(a.data) > 0 && string(a.data) != "null" }
+func (a *answer) hasData() bool { return a.data != 0 }
+
+// dataStart is the first byte of an answer's data, all Classify needs of
+// it: a json.RawMessage would copy the data.
+type dataStart byte
+
+func (d *dataStart) UnmarshalJSON(b []byte) error {
+	if string(b) != "null" {
+		*d = dataStart(b[0])
+	}
+	return nil
+}
 
 // gqlError is one entry of an answer's errors array, its message redacted
 // and clipped.
@@ -95,7 +109,7 @@ func (c *Client) decodeAnswer(status int, body []byte) (*answer, error) {
 		return nil, malformed("HTTP %d with a body that is not a JSON object", status)
 	}
 	var raw struct {
-		Data   json.RawMessage `json:"data"`
+		Data   dataStart `json:"data"`
 		Errors []struct {
 			Message string `json:"message"`
 			Path    []any  `json:"path"`
@@ -104,7 +118,7 @@ func (c *Client) decodeAnswer(status int, body []byte) (*answer, error) {
 	if err := json.Unmarshal(trimmed, &raw); err != nil {
 		return nil, malformed("HTTP %d with a body that is not a GraphQL answer: %v", status, err)
 	}
-	a := &answer{data: raw.Data}
+	a := &answer{data: raw.Data, body: body}
 	for _, e := range raw.Errors {
 		ge := gqlError{Message: c.secrets.Clip(e.Message, maxMessageLen)}
 		if ge.Message == "" {
@@ -123,7 +137,7 @@ func (c *Client) decodeAnswer(status int, body []byte) (*answer, error) {
 	if !a.hasData() && len(a.errs) == 0 {
 		return nil, malformed("HTTP %d with neither data nor errors", status)
 	}
-	if a.hasData() && a.data[0] != '{' {
+	if a.hasData() && a.data != '{' {
 		return nil, malformed("HTTP %d with data that is not a JSON object", status)
 	}
 	return a, nil

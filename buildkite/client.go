@@ -14,19 +14,19 @@
 // may cost, and what to read after a write whose answer was lost. Besides
 // the full read it reads what a caller that remembers the organization
 // needs to find what changed: the audit log and the teams' fingerprints.
-// Requests are sent with github.com/machinebox/graphql over that
-// transport; GraphQL stays inside this package.
+// Requests are posted over that transport and their data decoded from the
+// answer the transport read; GraphQL stays inside this package.
 package buildkite
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/machinebox/graphql"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -101,7 +101,8 @@ type Config struct {
 // use. Build one per run: its edge transport stops sending once Buildkite
 // has stopped answering.
 type Client struct {
-	gql      *graphql.Client
+	endpoint string
+	http     *http.Client
 	org      string
 	pageSize int
 	logger   *slog.Logger
@@ -191,10 +192,8 @@ func New(cfg Config) (*Client, error) {
 			maxWait: orDefault(cfg.MaxWait, httpx.DefaultMaxRateLimitWait)}
 	}
 	// Status handling, retries, rate-limit waits and the check of the
-	// answer's shape all happen in the transport under machinebox, which
-	// itself reads only the first GraphQL error. Its Log hook stays at its
-	// silent default: it would print request headers and whole bodies.
-	c.gql = graphql.NewClient(endpoint, graphql.WithHTTPClient(&http.Client{Transport: rt}))
+	// answer's shape all happen in the transport; post only decodes.
+	c.endpoint, c.http = endpoint, &http.Client{Transport: rt}
 	return c, nil
 }
 
@@ -259,11 +258,7 @@ func (c *Client) run(ctx context.Context, op operation, vars map[string]any, out
 	if expected, ok := ctx.Value(expectedCostKey{}).(int); ok {
 		cl.cost = min(cl.cost, expected)
 	}
-	req := graphql.NewRequest(op.doc)
-	for k, v := range vars {
-		req.Var(k, v)
-	}
-	err := c.gql.Run(context.WithValue(ctx, callKey{}, cl), req, out)
+	err := c.post(context.WithValue(ctx, callKey{}, cl), op.doc, vars, out)
 	a := cl.answer
 	switch {
 	case a != nil && len(a.errs) > 0:
@@ -287,9 +282,45 @@ func (c *Client) run(ctx context.Context, op operation, vars map[string]any, out
 	// The edge has checked the answer is a GraphQL object with data or
 	// errors; what is left is data that does not have the shape out asks
 	// for, which is never read as a partial out.
-	// machinebox's "decoding response: " adds nothing to "malformed".
-	msg := strings.TrimPrefix(err.Error(), "decoding response: ")
-	return nil, fmt.Errorf("%s: %w", op.label(), malformed("data: %s", msg))
+	return nil, fmt.Errorf("%s: %w", op.label(), malformed("data: %s", err))
+}
+
+// graphResponse is what post decodes an answer's data through. Errors were
+// read by Classify.
+type graphResponse struct {
+	Data any
+}
+
+// post sends one GraphQL request and decodes the answer's data into out.
+// The edge has read the answer whole and Classify has checked it and kept
+// it in the call (ctx's): it is decoded from there, not read again, so an
+// answer of megabytes is in memory once, besides out, and goes when run
+// returns. (machinebox/graphql, which this replaces, held four copies of
+// it: its buffer, that buffer as a string and a log line made of it,
+// whether or not anything logged, and its decoder's buffer.)
+func (c *Client) post(ctx context.Context, doc string, vars map[string]any, out any) error {
+	body, err := json.Marshal(struct {
+		Query     string         `json:"query"`
+		Variables map[string]any `json:"variables"`
+	}{doc, vars})
+	if err != nil {
+		return fmt.Errorf("encode request: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	req.Header.Set("Accept", "application/json; charset=utf-8")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	_ = resp.Body.Close()
+	if cl := callFrom(ctx); cl != nil && cl.answer != nil && cl.answer.hasData() && out != nil {
+		return json.Unmarshal(cl.answer.body, &graphResponse{Data: out})
+	}
+	return nil
 }
 
 // Points is the complexity Buildkite has charged this client's requests so

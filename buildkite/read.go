@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unique"
 
 	"golang.org/x/sync/errgroup"
 
@@ -486,8 +487,10 @@ func (c *Client) addTeamMembers(t *model.Team, page *teamMembers) {
 			t.Unlisted = append(t.Unlisted, m)
 			continue
 		}
-		key := model.NormalizeEmail(u.Email)
-		m.UserID, m.Email = u.ID, key
+		// A person is in several teams: one copy of their ID and email
+		// serves every membership (and serve's memory of them).
+		key := unique.Make(model.NormalizeEmail(u.Email)).Value()
+		m.UserID, m.Email = unique.Make(u.ID).Value(), key
 		if prev, dup := t.Members[key]; dup {
 			c.logger.Warn("buildkite: two members of a team share an email; keeping the first",
 				slog.String("team", t.Slug), slog.String("email", key),

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -31,6 +32,7 @@ started are skipped), 3 a guard held changes back.`,
 			if err != nil {
 				return err
 			}
+			setMemoryLimit(g.getenv, os.ReadFile, s.log) // the CronJob's run
 			trail, err := g.openAudit(s.mapping.Sync.AuditLog)
 			if err != nil {
 				return err

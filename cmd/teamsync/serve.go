@@ -2,6 +2,7 @@ package main
 
 import (
 	"log/slog"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -45,6 +46,7 @@ starts, and it exits 0.`,
 			if err != nil {
 				return err
 			}
+			setMemoryLimit(g.getenv, os.ReadFile, log)
 			met := metrics.New()
 			c := &connector{getenv: g.getenv, logger: log, secrets: g.secrets, wrap: met.Transport}
 			return daemon.Run(cmd.Context(), daemon.Config{

@@ -140,40 +140,45 @@ func (s *source) members(ctx context.Context, ref providers.GroupRef) ([]provide
 	if err != nil {
 		return nil, err
 	}
-	users, pages, err := s.listUsers(ctx, g.Id)
+	// Each page's SDK users (with their whole profiles) are converted as
+	// it arrives and dropped: only the members are kept.
+	list := &memberList{source: s, group: ref.Name, seen: map[string]bool{}}
+	pages, err := s.listUsers(ctx, g.Id, func(page []*oktasdk.User) error { return list.add(ctx, page) })
 	if err != nil {
 		return nil, fmt.Errorf("okta: list members of group %q: %w", ref.Name, err)
 	}
-	members, err := s.toMembers(ctx, ref.Name, users)
-	if err != nil {
-		return nil, fmt.Errorf("okta: list members of group %q: %w", ref.Name, err)
-	}
+	members := list.sorted()
 	s.log.Debug("okta: read group", "group", ref.Name, "group_id", g.Id,
-		"users", len(users), "members", len(members), "pages", pages)
+		"users", list.users, "members", len(members), "pages", pages)
 	return members, nil
 }
 
-// listUsers reads every page of a group's users.
-func (s *source) listUsers(ctx context.Context, groupID string) ([]*oktasdk.User, int, error) {
+// listUsers reads every page of a group's users, handing each to each.
+func (s *source) listUsers(ctx context.Context, groupID string, each func([]*oktasdk.User) error) (int, error) {
 	users, resp, err := s.client.Group.ListGroupUsers(ctx, groupID, query.NewQueryParams(query.WithLimit(pageSize)))
 	if err != nil {
-		return nil, 1, pageError(1, clean(resp, err))
+		return 1, pageError(1, clean(resp, err))
+	}
+	if err := each(users); err != nil {
+		return 1, err
 	}
 	pages := 1
 	seen := map[string]bool{}
 	for resp.HasNextPage() {
 		if seen[resp.NextPage] {
-			return nil, pages, fmt.Errorf("pagination loops: page %d repeats an earlier next link", pages+1)
+			return pages, fmt.Errorf("pagination loops: page %d repeats an earlier next link", pages+1)
 		}
 		seen[resp.NextPage] = true
 		var page []*oktasdk.User
 		pages++
 		if resp, err = resp.Next(ctx, &page); err != nil {
-			return nil, pages, pageError(pages, clean(resp, err))
+			return pages, pageError(pages, clean(resp, err))
 		}
-		users = append(users, page...)
+		if err := each(page); err != nil {
+			return pages, err
+		}
 	}
-	return users, pages, nil
+	return pages, nil
 }
 
 // pageError says which page failed, unless err is Okta's own final
@@ -189,8 +194,19 @@ func pageError(page int, err error) error {
 	return fmt.Errorf("page %d: %w", page, err)
 }
 
-// toMembers converts users, dropping repeats (a user seen on two pages when
-// membership changed mid-read). Anything that makes the list less than
+// memberList is a group's members as its pages are read: each page of SDK
+// users is converted when it arrives and can then go, so a large group
+// never holds more than one page of SDK users with their profiles.
+type memberList struct {
+	*source
+	group   string
+	seen    map[string]bool
+	users   int // users listed so far, repeats included
+	members []providers.Member
+}
+
+// add converts a page of users, dropping repeats (a user seen on two
+// pages when membership changed mid-read). Anything that makes the list less than
 // the group fails the group instead:
 //   - an entry that is null or has no id, or a user whose status is
 //     missing or not one Okta documents: nothing says whether they count;
@@ -200,39 +216,47 @@ func pageError(page int, err error) error {
 //
 // An inactive member without the email attribute is skipped, since they
 // could not be desired anyway.
-func (s *source) toMembers(ctx context.Context, group string, users []*oktasdk.User) ([]providers.Member, error) {
-	members := make([]providers.Member, 0, len(users))
-	seen := map[string]bool{}
-	for i, u := range users {
+func (l *memberList) add(ctx context.Context, page []*oktasdk.User) error {
+	for _, u := range page {
+		l.users++
+		i := l.users
 		switch {
 		case u == nil:
-			return nil, fmt.Errorf("user %d of the listing is null", i+1)
+			return fmt.Errorf("user %d of the listing is null", i)
 		case u.Id == "":
-			return nil, fmt.Errorf("user %d of the listing has no id (status %q)", i+1, u.Status)
+			return fmt.Errorf("user %d of the listing has no id (status %q)", i, u.Status)
 		case u.Status == "":
-			return nil, fmt.Errorf("user %s has no status", u.Id)
+			return fmt.Errorf("user %s has no status", u.Id)
 		case !knownStatus(u.Status):
-			return nil, fmt.Errorf("user %s has status %q, which is not one Okta documents", u.Id, u.Status)
-		case seen[u.Id]:
+			return fmt.Errorf("user %s has status %q, which is not one Okta documents", u.Id, u.Status)
+		case l.seen[u.Id]:
 			continue
 		}
-		seen[u.Id] = true
+		l.seen[u.Id] = true
 		active := activeStatus(u.Status)
 		// Normalised here, where Okta's data enters; nothing downstream
 		// normalises it again.
-		email := model.NormalizeEmail(profileString(u.Profile, s.userEmail))
+		email := model.NormalizeEmail(profileString(u.Profile, l.userEmail))
 		if email == "" {
 			if active {
-				return nil, fmt.Errorf("user %s (%s) has no profile.%s to match to a Buildkite user", u.Id, u.Status, s.userEmail)
+				return fmt.Errorf("user %s (%s) has no profile.%s to match to a Buildkite user", u.Id, u.Status, l.userEmail)
 			}
-			s.log.DebugContext(ctx, "okta: skipping inactive group member without an email to match",
-				"group", group, "user_id", u.Id, "attribute", "profile."+s.userEmail, "status", u.Status)
+			l.log.DebugContext(ctx, "okta: skipping inactive group member without an email to match",
+				"group", l.group, "user_id", u.Id, "attribute", "profile."+l.userEmail, "status", u.Status)
 			continue
 		}
-		members = append(members, providers.Member{Email: email, Status: u.Status, Active: active})
+		l.members = append(l.members, providers.Member{Email: email, Status: u.Status, Active: active})
 	}
-	sort.SliceStable(members, func(i, j int) bool { return members[i].Email < members[j].Email })
-	return members, nil
+	return nil
+}
+
+// sorted returns the members by email.
+func (l *memberList) sorted() []providers.Member {
+	if l.members == nil {
+		l.members = []providers.Member{}
+	}
+	sort.SliceStable(l.members, func(i, j int) bool { return l.members[i].Email < l.members[j].Email })
+	return l.members
 }
 
 // knownStatus reports whether status is in Okta's documented UserStatus
