@@ -14,21 +14,26 @@
 // may cost, and what to read after a write whose answer was lost. Besides
 // the full read it reads what a caller that remembers the organization
 // needs to find what changed: the audit log and the teams' fingerprints.
-// Requests are posted over that transport and their data decoded from the
-// answer the transport read; GraphQL stays inside this package.
+// Requests are sent with github.com/machinebox/graphql over that transport,
+// and their data decoded from the answer the transport read (machinebox
+// reads only the first GraphQL error and ignores HTTP status); GraphQL
+// stays inside this package.
 package buildkite
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/machinebox/graphql"
 
 	"github.com/teamsync/teamsync/internal/backoff"
 	"github.com/teamsync/teamsync/internal/httpx"
@@ -101,8 +106,7 @@ type Config struct {
 // use. Build one per run: its edge transport stops sending once Buildkite
 // has stopped answering.
 type Client struct {
-	endpoint string
-	http     *http.Client
+	gql      *graphql.Client
 	org      string
 	pageSize int
 	logger   *slog.Logger
@@ -191,9 +195,11 @@ func New(cfg Config) (*Client, error) {
 		rt = &paceTransport{next: rt, pacer: c.pacer, now: c.now, sleep: c.sleep, logger: c.logger,
 			maxWait: orDefault(cfg.MaxWait, httpx.DefaultMaxRateLimitWait)}
 	}
-	// Status handling, retries, rate-limit waits and the check of the
-	// answer's shape all happen in the transport; post only decodes.
-	c.endpoint, c.http = endpoint, &http.Client{Transport: rt}
+	// Status handling, retries, rate-limit waits and the check and
+	// decoding of the answer all happen in the transport under
+	// machinebox/graphql (see handOver). Its Log hook stays at its silent
+	// default: it would print request headers and whole bodies.
+	c.gql = graphql.NewClient(endpoint, graphql.WithHTTPClient(&http.Client{Transport: &handOver{next: rt}}))
 	return c, nil
 }
 
@@ -291,36 +297,42 @@ type graphResponse struct {
 	Data any
 }
 
-// post sends one GraphQL request and decodes the answer's data into out.
-// The edge has read the answer whole and Classify has checked it and kept
-// it in the call (ctx's): it is decoded from there, not read again, so an
-// answer of megabytes is in memory once, besides out, and goes when run
-// returns. (machinebox/graphql, which this replaces, held four copies of
-// it: its buffer, that buffer as a string and a log line made of it,
-// whether or not anything logged, and its decoder's buffer.)
+// post sends one GraphQL request with machinebox/graphql and decodes the
+// answer's data into out. The edge has read the answer whole and Classify
+// has checked it and kept it in the call (ctx's); machinebox is handed an
+// empty object in its place (handOver), so an answer of megabytes is in
+// memory once, besides out, rather than in machinebox's buffer, that
+// buffer as a string and the log line it formats from it whether or not
+// anything logs.
 func (c *Client) post(ctx context.Context, doc string, vars map[string]any, out any) error {
-	body, err := json.Marshal(struct {
-		Query     string         `json:"query"`
-		Variables map[string]any `json:"variables"`
-	}{doc, vars})
-	if err != nil {
-		return fmt.Errorf("encode request: %w", err)
+	req := graphql.NewRequest(doc)
+	for k, v := range vars {
+		req.Var(k, v)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
-	if err != nil {
+	if err := c.gql.Run(ctx, req, nil); err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	req.Header.Set("Accept", "application/json; charset=utf-8")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	_ = resp.Body.Close()
 	if cl := callFrom(ctx); cl != nil && cl.answer != nil && cl.answer.hasData() && out != nil {
 		return json.Unmarshal(cl.answer.body, &graphResponse{Data: out})
 	}
 	return nil
+}
+
+// handOver is the top transport layer, the one machinebox/graphql calls:
+// once Classify has read a call's answer, it gives machinebox an empty
+// GraphQL object instead of the answer's bytes, which post decodes itself.
+type handOver struct{ next http.RoundTripper }
+
+func (h *handOver) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := h.next.RoundTrip(req)
+	if err == nil {
+		if cl := callFrom(req.Context()); cl != nil && cl.answer != nil {
+			_ = resp.Body.Close()
+			resp.Body = io.NopCloser(strings.NewReader("{}"))
+			resp.ContentLength = 2
+		}
+	}
+	return resp, err
 }
 
 // Points is the complexity Buildkite has charged this client's requests so
