@@ -1,13 +1,19 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/teamsync/teamsync/sync/config"
 	"github.com/teamsync/teamsync/sync/plan"
 	"github.com/teamsync/teamsync/sync/reconcile"
+	"github.com/teamsync/teamsync/sync/saved"
 )
 
 // runFlags are the flags plan and apply share.
@@ -39,6 +45,7 @@ func (f *runFlags) options(cmd *cobra.Command) (plan.Options, error) {
 func newPlanCmd(g *globals) *cobra.Command {
 	var f runFlags
 	var detailed bool
+	var out string
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Show what apply would change; writes nothing",
@@ -46,12 +53,17 @@ func newPlanCmd(g *globals) *cobra.Command {
 would make, the changes guards would hold back, the people who cannot be
 placed, and any read errors. It never writes to Buildkite.
 
+With --out FILE it also writes the plan, with the basis it was made on (the
+mapping's hash, the organization, a digest of each touched team's
+memberships, the time), for apply FILE to apply exactly those changes.
+
 Exit codes: 0 ok, 1 error (including a failed group read), 2 changes pending
 (only with --detailed-exitcode; held changes alone give 0).`,
 		Example: `  teamsync plan
   teamsync plan --format json | jq '.changes[] | select(.action=="remove_member")'
   teamsync plan --format markdown --detailed-exitcode > plan.md   # CI
-  teamsync plan --allow-removals 60   # preview what apply --allow-removals 60 would do`,
+  teamsync plan --allow-removals 60   # preview what apply --allow-removals 60 would do
+  teamsync plan --out plan.json && teamsync apply plan.json   # apply what was reviewed`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := g.session(cmd, f)
@@ -65,6 +77,11 @@ Exit codes: 0 ok, 1 error (including a failed group read), 2 changes pending
 			if err := g.render(res.Plan, f.format); err != nil {
 				return err
 			}
+			if out != "" {
+				if err := writeSaved(out, saved.New(res.Plan, res.Org, s.mappingHash, time.Now())); err != nil {
+					return err
+				}
+			}
 			s.logSummary(res)
 			switch {
 			case len(res.Plan.Errors) > 0:
@@ -77,6 +94,7 @@ Exit codes: 0 ok, 1 error (including a failed group read), 2 changes pending
 	}
 	f.register(cmd)
 	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when there are changes to apply")
+	cmd.Flags().StringVar(&out, "out", "", "also write the plan to FILE, for apply FILE")
 	return cmd
 }
 
@@ -92,9 +110,11 @@ func checkFormat(format string) error {
 // session is what plan and apply set up before they run.
 type session struct {
 	mapping *config.Mapping
-	opts    plan.Options
-	runner  *reconcile.Runner
-	log     *slog.Logger
+	// mappingHash is saved.MappingHash of the mapping file's bytes.
+	mappingHash string
+	opts        plan.Options
+	runner      *reconcile.Runner
+	log         *slog.Logger
 }
 
 func (s *session) logSummary(res *reconcile.Result) {
@@ -105,4 +125,29 @@ func (s *session) logSummary(res *reconcile.Result) {
 		"unplaced", sum.Unplaced, "errors", sum.Errors, "applied", sum.Applied, "failed", sum.Failed,
 		"duration", res.Duration.Round(1e6).String(),
 		"read_mode", res.Read.Mode, "buildkite_points", res.Points)
+}
+
+// writeSaved writes f to path whole or not at all (a temporary file
+// renamed into place), readable by its owner only: it holds emails.
+func writeSaved(path string, f *saved.File) error {
+	var buf bytes.Buffer
+	if err := saved.Write(&buf, f); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".teamsync-plan-*")
+	if err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	_, err = tmp.Write(buf.Bytes())
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("--out: %w", err)
+	}
+	return nil
 }

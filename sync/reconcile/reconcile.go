@@ -151,7 +151,10 @@ type Runner struct {
 type Result struct {
 	// Plan is the plan; after Apply its changes carry their status. It is
 	// nil when the run failed before planning.
-	Plan     *plan.Plan
+	Plan *plan.Plan
+	// Org is the Buildkite snapshot the plan was made against (what a
+	// saved plan's basis sums up); nil when the run failed before.
+	Org      *model.Org
 	Duration time.Duration
 	// Read says how Buildkite was read.
 	Read ReadReport
@@ -166,7 +169,7 @@ type Result struct {
 func (r *Runner) Plan(ctx context.Context, m *config.Mapping, opts plan.Options) (*Result, error) {
 	start := time.Now()
 	res := &Result{}
-	p, _, clients, err := r.plan(ctx, m, opts, res)
+	p, org, clients, err := r.plan(ctx, m, opts, res)
 	res.Duration = time.Since(start)
 	if clients != nil {
 		res.Points = clients.Buildkite.Points()
@@ -174,7 +177,7 @@ func (r *Runner) Plan(ctx context.Context, m *config.Mapping, opts plan.Options)
 	if err != nil {
 		return res, err
 	}
-	res.Plan = p
+	res.Plan, res.Org = p, org
 	return res, nil
 }
 
