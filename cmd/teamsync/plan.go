@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/teamsync/teamsync/buildkite"
 	"github.com/teamsync/teamsync/sync/config"
 	"github.com/teamsync/teamsync/sync/plan"
 	"github.com/teamsync/teamsync/sync/reconcile"
@@ -70,6 +71,9 @@ Exit codes: 0 ok, 1 error (including a failed group read), 2 changes pending
 			if err != nil {
 				return err
 			}
+			s.runner.Connect = checkedConnect(s.runner.Connect, func(a *buildkite.Access) {
+				s.log.Debug(describeAccess(a))
+			})
 			res, err := s.runner.Plan(cmd.Context(), s.mapping, s.opts)
 			if err != nil {
 				return err
