@@ -46,13 +46,22 @@ func (f *runFlags) options(cmd *cobra.Command) (plan.Options, error) {
 func newPlanCmd(g *globals) *cobra.Command {
 	var f runFlags
 	var detailed bool
-	var out string
+	var out, base string
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Show what apply would change; writes nothing",
 		Long: `plan reads the IdP groups and Buildkite and prints the changes that apply
 would make, the changes guards would hold back, the people who cannot be
 placed, and any read errors. It never writes to Buildkite.
+
+With --base OLD (a mapping file, or git:REF for this mapping file at that
+git revision) it plans only what the change from OLD does: it reads the
+groups of both mappings once, reads Buildkite only for the teams whose
+desired membership the change alters, and shows two sections: "this change"
+(what the diff adds, removes or re-roles) and "already pending" (drift on
+those teams that apply would fix anyway). In JSON each change carries
+"scope": "change" or "pending". A change that alters no team says so in one
+line.
 
 With --out FILE it also writes the plan, with the basis it was made on (the
 mapping's hash, the organization, a digest of each touched team's
@@ -64,7 +73,8 @@ Exit codes: 0 ok, 1 error (including a failed group read), 2 changes pending
   teamsync plan --format json | jq '.changes[] | select(.action=="remove_member")'
   teamsync plan --format markdown --detailed-exitcode > plan.md   # CI
   teamsync plan --allow-removals 60   # preview what apply --allow-removals 60 would do
-  teamsync plan --out plan.json && teamsync apply plan.json   # apply what was reviewed`,
+  teamsync plan --out plan.json && teamsync apply plan.json   # apply what was reviewed
+  teamsync plan --base git:origin/main --format markdown      # a pull request's own effect`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := g.session(cmd, f)
@@ -74,8 +84,28 @@ Exit codes: 0 ok, 1 error (including a failed group read), 2 changes pending
 			s.runner.Connect = checkedConnect(s.runner.Connect, func(a *buildkite.Access) {
 				s.log.Debug(describeAccess(a))
 			})
-			res, err := s.runner.Plan(cmd.Context(), s.mapping, s.opts)
-			if err != nil {
+			var res *reconcile.Result
+			if base != "" {
+				if len(f.teams) > 0 {
+					return usagef("--team cannot be used with --base: the change decides the teams")
+				}
+				old, err := loadBase(cmd.Context(), base, g.config())
+				if err != nil {
+					return err
+				}
+				if old.Buildkite.Organization != s.mapping.Buildkite.Organization {
+					return fmt.Errorf("--base: the base mapping is for Buildkite organization %q, this one for %q", old.Buildkite.Organization, s.mapping.Buildkite.Organization)
+				}
+				var affected []string
+				if res, affected, err = s.runner.PlanBase(cmd.Context(), s.mapping, old, s.opts); err != nil {
+					return err
+				}
+				s.log.Info("planned against the base mapping", "base", base, "teams_affected", len(affected))
+				if len(affected) == 0 {
+					s.logSummary(res)
+					return g.renderNothingTouched(g.stdout, res.Plan, f.format)
+				}
+			} else if res, err = s.runner.Plan(cmd.Context(), s.mapping, s.opts); err != nil {
 				return err
 			}
 			if err := g.render(res.Plan, f.format); err != nil {
@@ -99,6 +129,7 @@ Exit codes: 0 ok, 1 error (including a failed group read), 2 changes pending
 	f.register(cmd)
 	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when there are changes to apply")
 	cmd.Flags().StringVar(&out, "out", "", "also write the plan to FILE, for apply FILE")
+	cmd.Flags().StringVar(&base, "base", "", "plan only the change from this mapping (a file, or git:REF)")
 	return cmd
 }
 
