@@ -75,3 +75,6 @@ func TestTokenAccess(t *testing.T) {
 		t.Fatalf("validate --online:\n%s\nwant %q", out, want)
 	}
 }
+
+// bksimOptions are the simulator's options of a test that needs none.
+func bksimOptions() bksim.Options { return bksim.Options{} }

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"maps"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestTriggerWait: trigger --wait asks a running serve for a run, follows
+// it to its end and exits as apply would, printing the run's summary.
+func TestTriggerWait(t *testing.T) {
+	sim, h := basic(t)
+	h.env["TEAMSYNC_TRIGGER_TOKEN"] = "trigger-secret"
+	serveEnv := maps.Clone(h.env)
+	s := startServe(t, func(k string) string { return serveEnv[k] }, "--config", h.config)
+	s.waitRuns(1) // the run at start applies the basic plan
+
+	// A hand-made change the next run puts right.
+	if err := sim.ByHand("alice@acme.com").AddTeamMember("platform", "dave@acme.com", "member"); err != nil {
+		t.Fatal(err)
+	}
+	out, code := h.run("trigger", "--url", s.base, "--wait")
+	if code != exitOK {
+		t.Fatalf("trigger --wait: exit %d\nstdout %s\nstderr %s", code, out, h.stderr.String())
+	}
+	re := regexp.MustCompile(`^run (\S+) finished: success \(1 applied, 0 failed; 0 held, 0 unplaced, 0 errors\)\n$`)
+	if !re.Match(out) {
+		t.Fatalf("trigger --wait printed %q", out)
+	}
+	want := map[string]string{"alice@acme.com": "maintainer", "bob@acme.com": "member", "carol@acme.com": "member", "erin@acme.com": "member"}
+	if got := teamRoles(sim)["platform"]; !reflect.DeepEqual(got, want) {
+		t.Fatalf("platform after the triggered run = %v, want %v", got, want)
+	}
+	// The run is there to ask about, behind the same token as /sync.
+	id := re.FindSubmatch(out)[1]
+	if code, _ := s.call("GET", "/runs/"+string(id), ""); code != 401 {
+		t.Fatalf("GET /runs/{id} without the token = %d, want 401", code)
+	}
+	if code, body := s.call("GET", "/runs/"+string(id), "trigger-secret"); code != 200 || !strings.Contains(body, `"result":"success"`) {
+		t.Fatalf("GET /runs/{id} = %d %s", code, body)
+	}
+
+	out, code = h.run("trigger", "--url", s.base)
+	if code != exitOK || !regexp.MustCompile(`^run \S+ started\n$`).Match(out) {
+		t.Fatalf("trigger without --wait: exit %d, %q", code, out)
+	}
+	s.waitRuns(3)
+
+	h.env["TEAMSYNC_TRIGGER_TOKEN"] = "wrong"
+	if _, code := h.run("trigger", "--url", s.base, "--wait"); code != exitError ||
+		h.stderr.String() != "teamsync: TEAMSYNC_TRIGGER_TOKEN was refused by the daemon (HTTP 401)\n" {
+		t.Fatalf("wrong token: exit %d, stderr %q", code, h.stderr.String())
+	}
+}
+
+// TestTriggerWaitHeld: a run whose removals a guard holds back makes
+// trigger --wait exit 3, as apply does.
+func TestTriggerWaitHeld(t *testing.T) {
+	_, h := startWith(t, "max-removals", bksimOptions())
+	h.env["TEAMSYNC_TRIGGER_TOKEN"] = "trigger-secret"
+	s := startServe(t, func(k string) string { return h.env[k] }, "--config", h.config)
+	s.waitRuns(1)
+	out, code := h.run("trigger", "--url", s.base, "--wait")
+	if code != exitHeld || !strings.Contains(string(out), "finished: held (0 applied, 0 failed; 4 held") {
+		t.Fatalf("trigger --wait: exit %d, %q\n%s", code, out, h.stderr.String())
+	}
+}
+
+func TestTriggerRefusesPlainHTTPElsewhere(t *testing.T) {
+	_, h := basic(t)
+	h.env["TEAMSYNC_TRIGGER_TOKEN"] = "trigger-secret"
+	if _, code := h.run("trigger", "--url", "http://teamsync.example.com:9090"); code != exitError ||
+		!strings.Contains(h.stderr.String(), "--url must use https (http is allowed only to a loopback host") {
+		t.Fatalf("exit %d, stderr %q", code, h.stderr.String())
+	}
+}
