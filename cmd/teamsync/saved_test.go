@@ -97,8 +97,8 @@ func TestSavedPlanAppliesExactlyThePlannedChanges(t *testing.T) {
 	if got := appliedChanges(t, out); !reflect.DeepEqual(got, want) {
 		t.Fatalf("apply FILE changes = %+v, want %+v", got, want)
 	}
-	if st := sim.Stats(); st.Mutations != 4 {
-		t.Fatalf("apply FILE sent %d mutations, want 4 (%v)", st.Mutations, st.ByOperation)
+	if st := sim.Stats(); st.Mutations != 4 || st.ByOperation["team"] != 1 {
+		t.Fatalf("apply FILE sent %d mutations and read %d teams, want 4 and only platform (%v)", st.Mutations, st.ByOperation["team"], st.ByOperation)
 	}
 	wantTeams := map[string]map[string]string{
 		"platform": {"alice@acme.com": "maintainer", "bob@acme.com": "member", "carol@acme.com": "member", "erin@acme.com": "member"},
