@@ -30,7 +30,9 @@ func TestAffected(t *testing.T) {
 		{"a line moved: same state", func(m *config.Mapping) { m.Teams[0].Line = 40 }, nil},
 		{"a role", func(m *config.Mapping) { m.Teams[1].Groups = []config.Group{{Okta: "Eng", Role: model.RoleMaintainer}} }, []string{"api"}},
 		{"a policy", func(m *config.Mapping) { m.Teams[0].Policy = model.PolicyObserve }, []string{"web"}},
-		{"a new team", func(m *config.Mapping) { m.Teams = append(m.Teams, config.Team{Slug: "ops", Groups: []config.Group{g}}) }, []string{"ops"}},
+		{"a new team", func(m *config.Mapping) {
+			m.Teams = append(m.Teams, config.Team{Slug: "ops", Groups: []config.Group{g}})
+		}, []string{"ops"}},
 		{"a dropped team is not touched", func(m *config.Mapping) { m.Teams = m.Teams[:1] }, nil},
 		{"protected users concern every team", func(m *config.Mapping) { m.Sync.ProtectedUsers = []string{"a@acme.com"} }, []string{"api", "web"}},
 	} {
