@@ -20,9 +20,9 @@ type accessReader interface {
 // that says to fix it.
 func tokenName(s config.Secret) string {
 	if s.File != "" {
-		return "the Buildkite token file " + s.File
+		return "the Buildkite token " + s.Name()
 	}
-	return s.Env
+	return s.Name()
 }
 
 // checkAccess asks Buildkite what the token may do and returns an error

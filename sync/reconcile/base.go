@@ -32,8 +32,12 @@ func (r *Runner) PlanBase(ctx context.Context, m, base *config.Mapping, opts pla
 	defer func() {
 		res.Duration, res.Points = time.Since(start), clients.Buildkite.Points()
 	}()
-	reads := r.readGroups(ctx, clients, groupRefs(m, base))
+	refs := groupRefs(m, base)
+	reads := r.readGroups(ctx, clients, refs)
 	if err := ctx.Err(); err != nil {
+		return res, nil, err
+	}
+	if err := rejected(m, refs, reads); err != nil {
 		return res, nil, err
 	}
 	affected = plan.Affected(base, m, reads)

@@ -266,9 +266,10 @@ func (r *Runner) read(ctx context.Context, m *config.Mapping, c *Clients, res *R
 	})
 	// IdP reads share the group so that a failed Buildkite read cancels
 	// them, but never fail it themselves: their errors are data.
+	refs := groupRefs(m)
 	g.Go(func() error {
-		reads = r.readGroups(gctx, c, groupRefs(m))
-		return nil
+		reads = r.readGroups(gctx, c, refs)
+		return rejected(m, refs, reads)
 	})
 	if err := g.Wait(); err != nil {
 		return nil, nil, err
