@@ -12,6 +12,7 @@ import (
 	"google.golang.org/api/googleapi"
 
 	"github.com/teamsync/teamsync/internal/httpx"
+	"github.com/teamsync/teamsync/providers"
 )
 
 // ErrNotFound is wrapped by Members when the group does not exist:
@@ -30,6 +31,31 @@ type callError struct {
 
 func (e *callError) Error() string { return e.msg }
 func (e *callError) Unwrap() error { return e.err }
+
+// Rejection is providers.Rejected: "HTTP 401" when the Directory API
+// refused the access token, or the token endpoint's OAuth error
+// (unauthorized_client, invalid_grant, …) when it refused the key; ""
+// for any other failure.
+func (e *callError) Rejection() string {
+	var (
+		gerr *googleapi.Error
+		rerr *oauth2.RetrieveError
+	)
+	switch {
+	case errors.As(e.err, &gerr) && gerr.Code == http.StatusUnauthorized:
+		return "HTTP 401"
+	case errors.As(e.err, &rerr):
+		if code := strings.TrimSpace(rerr.ErrorCode); code != "" {
+			return code
+		}
+		if rerr.Response != nil && rerr.Response.StatusCode/100 == 4 {
+			return fmt.Sprintf("HTTP %d", rerr.Response.StatusCode)
+		}
+	}
+	return ""
+}
+
+var _ providers.Rejected = (*callError)(nil)
 
 // describe rewrites an SDK call's error into one line where it knows the
 // shape. The edge's own errors (*httpx.Error) already read that way; the
