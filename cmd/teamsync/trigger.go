@@ -32,7 +32,8 @@ func newTriggerCmd(g *globals) *cobra.Command {
 POST /sync and the bearer token in TEAMSYNC_TRIGGER_TOKEN, so that the daemon
 stays the only writer. --full makes the run read Buildkite in full.
 
-With --wait it follows the run (GET /runs/{id}) until it finishes, prints
+With --wait, if a run is going, it asks again once that run has ended; it
+then follows its own run (GET /runs/{id}) until it finishes, prints
 its summary and exits as apply would. The URL must be https, or http to a
 loopback host: the token travels with every request.
 
@@ -67,6 +68,17 @@ daemon busy or refusing, or the run failed), 3 a guard held changes back.`,
 				}}
 			ctx := cmd.Context()
 			id, err := t.start(ctx, full)
+			for wait && errors.Is(err, errBusy) {
+				// A run is going (the schedule's, or another job's): with
+				// --wait, ask again once it has ended rather than fail.
+				log.Info("the daemon is running a reconcile; asking again when it ends")
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(triggerPoll):
+				}
+				id, err = t.start(ctx, full)
+			}
 			if err != nil {
 				return err
 			}
@@ -103,6 +115,9 @@ daemon busy or refusing, or the run failed), 3 a guard held changes back.`,
 	return cmd
 }
 
+// errBusy is the daemon's 409: a run is going.
+var errBusy = errors.New("the daemon is running a reconcile already (HTTP 409); --wait asks again until it ends")
+
 // triggerClient talks to one daemon.
 type triggerClient struct {
 	base, token string
@@ -128,6 +143,8 @@ func (t *triggerClient) do(ctx context.Context, method, path string, out any) er
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized:
 		return fmt.Errorf("%s was refused by the daemon (HTTP 401)", daemon.TriggerTokenEnv)
+	case resp.StatusCode == http.StatusConflict:
+		return errBusy
 	case resp.StatusCode/100 != 2:
 		return fmt.Errorf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, strings.TrimSpace(string(body)))
 	}

@@ -1,11 +1,20 @@
 package main
 
 import (
+	"context"
 	"maps"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/teamsync/teamsync/buildkite/bksim"
+	"github.com/teamsync/teamsync/buildkite/bksim/bksimtest"
+	"github.com/teamsync/teamsync/internal/testutil"
 )
 
 // TestTriggerWait: trigger --wait asks a running serve for a run, follows
@@ -75,4 +84,58 @@ func TestTriggerRefusesPlainHTTPElsewhere(t *testing.T) {
 		!strings.Contains(h.stderr.String(), "--url must use https (http is allowed only to a loopback host") {
 		t.Fatalf("exit %d, stderr %q", code, h.stderr.String())
 	}
+}
+
+// TestTriggerWaitWhileARunIsGoing: trigger --wait that finds a run going
+// (409) asks again once it has ended, and follows its own run.
+func TestTriggerWaitWhileARunIsGoing(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "scenarios", "basic")
+	seed, err := bksim.LoadState(filepath.Join(dir, "buildkite.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := bksim.New(seed, bksim.Options{Schema: bksimtest.Schema(t), Token: bksimtest.Token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// gate holds every Buildkite request while it is closed.
+	var mu sync.Mutex
+	gate := make(chan struct{})
+	close(gate)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		g := gate
+		mu.Unlock()
+		<-g
+		sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	h := newHarness(t, dir, srv.URL, nil)
+	h.env["TEAMSYNC_TRIGGER_TOKEN"] = "trigger-secret"
+	serveEnv := maps.Clone(h.env)
+	s := startServe(t, func(k string) string { return serveEnv[k] }, "--config", h.config)
+	s.waitRuns(1)
+
+	held := make(chan struct{})
+	mu.Lock()
+	gate = held
+	mu.Unlock()
+	if code, body := s.call("POST", "/sync", "trigger-secret"); code != 202 {
+		t.Fatalf("POST /sync = %d %s", code, body)
+	}
+	var stdout, stderr testutil.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(context.Background(), []string{"trigger", "--url", s.base, "--wait", "--log-level", "info"},
+			env{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return h.env[k] }})
+	}()
+	waitForText(t, &stderr, "the daemon is running a reconcile; asking again when it ends", done)
+	close(held)
+	if code := <-done; code != exitOK {
+		t.Fatalf("trigger --wait: exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	if !regexp.MustCompile(`^run \S+ finished: success`).MatchString(stdout.String()) {
+		t.Fatalf("stdout %q", stdout.String())
+	}
+	s.waitRuns(3) // the one it waited for, and its own
 }
