@@ -76,7 +76,7 @@ started are skipped; or a saved plan refused), 3 a guard held changes back.`,
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().DurationVar(&maxAge, "max-age", saved.DefaultMaxAge, "apply FILE: refuse a saved plan older than this")
+	cmd.Flags().DurationVar(&maxAge, "max-age", saved.DefaultMaxAge, "apply FILE: refuse a saved plan older than this (0 accepts any age)")
 	return cmd
 }
 

@@ -128,12 +128,20 @@ func TestPlanBaseNothingTouched(t *testing.T) {
 		return strings.Replace(m, "users: [alice@acme.com, bob@acme.com]", "users: [bob@acme.com, alice@acme.com] # reordered", 1)
 	})
 	sim.ResetStats()
-	out, code := h.run("plan", "--base", base, "--detailed-exitcode")
+	saved := filepath.Join(t.TempDir(), "plan.json")
+	out, code := h.run("plan", "--base", base, "--detailed-exitcode", "--out", saved)
 	if code != exitOK || string(out) != MsgNothingTouched+"\n" {
 		t.Fatalf("exit %d, stdout %q\n%s", code, out, h.stderr.String())
 	}
 	if st := sim.Stats(); st.Queries != 1 { // the token check only
 		t.Fatalf("read Buildkite: %v", st.ByOperation)
+	}
+	// The empty plan is saved, and applying it writes nothing.
+	if _, code := h.run("apply", saved); code != exitOK {
+		t.Fatalf("apply of the empty saved plan: exit %d\n%s", code, h.stderr.String())
+	}
+	if st := sim.Stats(); st.Mutations != 0 {
+		t.Fatalf("apply of the empty plan sent %d mutations", st.Mutations)
 	}
 }
 

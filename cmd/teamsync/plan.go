@@ -12,6 +12,7 @@ import (
 
 	"github.com/teamsync/teamsync/buildkite"
 	"github.com/teamsync/teamsync/sync/config"
+	"github.com/teamsync/teamsync/sync/model"
 	"github.com/teamsync/teamsync/sync/plan"
 	"github.com/teamsync/teamsync/sync/reconcile"
 	"github.com/teamsync/teamsync/sync/saved"
@@ -103,6 +104,13 @@ Exit codes: 0 ok, 1 error (including a failed group read), 2 changes pending
 				s.log.Info("planned against the base mapping", "base", base, "teams_affected", len(affected))
 				if len(affected) == 0 {
 					s.logSummary(res)
+					if out != "" {
+						// The empty plan, so that a CI step that uploads
+						// the file finds one.
+						if err := writeSaved(out, saved.New(res.Plan, &model.Org{}, s.mappingHash, time.Now())); err != nil {
+							return err
+						}
+					}
 					return g.renderNothingTouched(g.stdout, res.Plan, f.format)
 				}
 			} else if res, err = s.runner.Plan(cmd.Context(), s.mapping, s.opts); err != nil {
