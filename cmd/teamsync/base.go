@@ -8,9 +8,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/teamsync/teamsync/sync/config"
+	"github.com/teamsync/teamsync/sync/model"
 	"github.com/teamsync/teamsync/sync/plan"
+	"github.com/teamsync/teamsync/sync/reconcile"
+	"github.com/teamsync/teamsync/sync/saved"
 )
 
 // MsgNothingTouched is what plan --base prints when the mapping's change
@@ -56,4 +62,34 @@ func (g *globals) renderNothingTouched(w io.Writer, p *plan.Plan, format string)
 	}
 	_, err := fmt.Fprintln(w, MsgNothingTouched)
 	return err
+}
+
+// planBase is plan --base: it plans the change from the base mapping.
+// done is set when the change touches no team: the one line (or, in
+// JSON, the empty plan) is printed and, with --out, the empty plan saved.
+func (g *globals) planBase(cmd *cobra.Command, s *session, format, base, out string) (_ *reconcile.Result, done bool, _ error) {
+	old, err := loadBase(cmd.Context(), base, g.config())
+	if err != nil {
+		return nil, false, err
+	}
+	if old.Buildkite.Organization != s.mapping.Buildkite.Organization {
+		return nil, false, fmt.Errorf("--base: the base mapping is for Buildkite organization %q, this one for %q",
+			old.Buildkite.Organization, s.mapping.Buildkite.Organization)
+	}
+	res, affected, err := s.runner.PlanBase(cmd.Context(), s.mapping, old, s.opts)
+	if err != nil {
+		return nil, false, err
+	}
+	s.log.Info("planned against the base mapping", "base", base, "teams_affected", len(affected))
+	if len(affected) > 0 {
+		return res, false, nil
+	}
+	s.logSummary(res)
+	if out != "" {
+		// The empty plan, so that a CI step that uploads the file finds one.
+		if err := writeSaved(out, saved.New(res.Plan, &model.Org{}, s.mappingHash, time.Now())); err != nil {
+			return nil, false, err
+		}
+	}
+	return res, true, g.renderNothingTouched(g.stdout, res.Plan, format)
 }

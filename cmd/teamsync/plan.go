@@ -12,7 +12,6 @@ import (
 
 	"github.com/teamsync/teamsync/buildkite"
 	"github.com/teamsync/teamsync/sync/config"
-	"github.com/teamsync/teamsync/sync/model"
 	"github.com/teamsync/teamsync/sync/plan"
 	"github.com/teamsync/teamsync/sync/reconcile"
 	"github.com/teamsync/teamsync/sync/saved"
@@ -78,6 +77,9 @@ Exit codes: 0 ok, 1 error (including a failed group read), 2 changes pending
   teamsync plan --base git:origin/main --format markdown      # a pull request's own effect`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if base != "" && len(f.teams) > 0 {
+				return usagef("--team cannot be used with --base: the change decides the teams")
+			}
 			s, err := g.session(cmd, f)
 			if err != nil {
 				return err
@@ -87,31 +89,9 @@ Exit codes: 0 ok, 1 error (including a failed group read), 2 changes pending
 			})
 			var res *reconcile.Result
 			if base != "" {
-				if len(f.teams) > 0 {
-					return usagef("--team cannot be used with --base: the change decides the teams")
-				}
-				old, err := loadBase(cmd.Context(), base, g.config())
-				if err != nil {
+				var done bool
+				if res, done, err = g.planBase(cmd, s, f.format, base, out); err != nil || done {
 					return err
-				}
-				if old.Buildkite.Organization != s.mapping.Buildkite.Organization {
-					return fmt.Errorf("--base: the base mapping is for Buildkite organization %q, this one for %q", old.Buildkite.Organization, s.mapping.Buildkite.Organization)
-				}
-				var affected []string
-				if res, affected, err = s.runner.PlanBase(cmd.Context(), s.mapping, old, s.opts); err != nil {
-					return err
-				}
-				s.log.Info("planned against the base mapping", "base", base, "teams_affected", len(affected))
-				if len(affected) == 0 {
-					s.logSummary(res)
-					if out != "" {
-						// The empty plan, so that a CI step that uploads
-						// the file finds one.
-						if err := writeSaved(out, saved.New(res.Plan, &model.Org{}, s.mappingHash, time.Now())); err != nil {
-							return err
-						}
-					}
-					return g.renderNothingTouched(g.stdout, res.Plan, f.format)
 				}
 			} else if res, err = s.runner.Plan(cmd.Context(), s.mapping, s.opts); err != nil {
 				return err
