@@ -99,3 +99,11 @@ func describeAccess(a *buildkite.Access) string {
 	}
 	return fmt.Sprintf("the Buildkite token belongs to %s, may administer teams, %s", a.User, audit)
 }
+
+// checkAccess makes the session's runs check the token's access first,
+// logging what it found at debug level.
+func (s *session) checkAccess() {
+	s.runner.Connect = checkedConnect(s.runner.Connect, func(a *buildkite.Access) {
+		s.log.Debug(describeAccess(a))
+	})
+}

@@ -22,7 +22,7 @@ func startWith(t *testing.T, name string, opts bksim.Options) (*bksim.Server, *h
 	return sim, newHarness(t, dir, srv.URL, nil)
 }
 
-// TestTokenAccess: validate --online and plan check what the token may do
+// TestTokenAccess: validate --online, plan and apply check what the token may do
 // before reading anything else, and name what it lacks of what the mapping
 // needs; a rejected token is named once.
 func TestTokenAccess(t *testing.T) {
@@ -47,7 +47,11 @@ func TestTokenAccess(t *testing.T) {
 			if tc.token != "" {
 				h.env["BUILDKITE_API_TOKEN"] = tc.token
 			}
-			for _, args := range [][]string{{"validate", "--online"}, {"plan"}} {
+			commands := [][]string{{"validate", "--online"}, {"plan"}}
+			if tc.want != "" {
+				commands = append(commands, []string{"apply"})
+			}
+			for _, args := range commands {
 				sim.ResetStats()
 				out, code := h.run(args...)
 				stderr := h.stderr.String()
@@ -63,7 +67,7 @@ func TestTokenAccess(t *testing.T) {
 				if len(out) != 0 {
 					t.Fatalf("%v printed %q", args, out)
 				}
-				if st := sim.Stats(); st.Queries > 1 {
+				if st := sim.Stats(); st.Queries > 1 || st.Mutations > 0 {
 					t.Fatalf("%v went on reading after the token check failed: %v", args, st.ByOperation)
 				}
 			}

@@ -45,6 +45,7 @@ started are skipped; or a saved plan refused), 3 a guard held changes back.`,
 			if err != nil {
 				return err
 			}
+			s.checkAccess()
 			trail, err := g.openAudit(s.mapping.Sync.AuditLog)
 			if err != nil {
 				return err

@@ -44,6 +44,7 @@ func (g *globals) applySaved(cmd *cobra.Command, f runFlags, path string, maxAge
 	if err := saved.Check(file, s.mappingHash, s.mapping.Buildkite.Organization, time.Now(), maxAge); err != nil {
 		return fmt.Errorf("saved plan %s refused, nothing was applied: %w", path, err)
 	}
+	s.checkAccess()
 	trail, err := g.openAudit(s.mapping.Sync.AuditLog)
 	if err != nil {
 		return err

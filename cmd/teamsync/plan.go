@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/teamsync/teamsync/buildkite"
 	"github.com/teamsync/teamsync/sync/config"
 	"github.com/teamsync/teamsync/sync/plan"
 	"github.com/teamsync/teamsync/sync/reconcile"
@@ -84,9 +83,7 @@ Exit codes: 0 ok, 1 error (including a failed group read), 2 changes pending
 			if err != nil {
 				return err
 			}
-			s.runner.Connect = checkedConnect(s.runner.Connect, func(a *buildkite.Access) {
-				s.log.Debug(describeAccess(a))
-			})
+			s.checkAccess()
 			var res *reconcile.Result
 			if base != "" {
 				var done bool
