@@ -44,13 +44,13 @@ func (e *callError) Rejection() string {
 	switch {
 	case errors.As(e.err, &gerr) && gerr.Code == http.StatusUnauthorized:
 		return "HTTP 401"
-	case errors.As(e.err, &rerr):
-		if code := strings.TrimSpace(rerr.ErrorCode); code != "" {
-			return code
+	case errors.As(e.err, &rerr) && rerr.Response != nil && rerr.Response.StatusCode/100 == 4:
+		// A 4xx from the token endpoint refuses the key or the
+		// delegation; a 5xx is Google failing, not a refusal.
+		if code, _ := tokenError(rerr); strings.TrimSpace(code) != "" {
+			return strings.TrimSpace(code)
 		}
-		if rerr.Response != nil && rerr.Response.StatusCode/100 == 4 {
-			return fmt.Sprintf("HTTP %d", rerr.Response.StatusCode)
-		}
+		return fmt.Sprintf("HTTP %d", rerr.Response.StatusCode)
 	}
 	return ""
 }
@@ -101,17 +101,7 @@ func describeAPI(e *googleapi.Error) string {
 // describeToken reads a token endpoint's refusal: "HTTP 401:
 // unauthorized_client: <description>".
 func describeToken(e *oauth2.RetrieveError) string {
-	code, descr := e.ErrorCode, e.ErrorDescription
-	if code == "" {
-		// The JWT flow does not parse the body for us.
-		var body struct {
-			Error       string `json:"error"`
-			Description string `json:"error_description"`
-		}
-		if json.Unmarshal(e.Body, &body) == nil {
-			code, descr = body.Error, body.Description
-		}
-	}
+	code, descr := tokenError(e)
 	msg := "no answer"
 	if e.Response != nil {
 		msg = fmt.Sprintf("HTTP %d", e.Response.StatusCode)
@@ -123,6 +113,23 @@ func describeToken(e *oauth2.RetrieveError) string {
 		msg += ": " + strings.TrimSpace(descr)
 	}
 	return msg
+}
+
+// tokenError is the OAuth error code and description of a token
+// endpoint's refusal.
+func tokenError(e *oauth2.RetrieveError) (code, descr string) {
+	code, descr = e.ErrorCode, e.ErrorDescription
+	if code == "" {
+		// The JWT flow does not parse the body for us.
+		var body struct {
+			Error       string `json:"error"`
+			Description string `json:"error_description"`
+		}
+		if json.Unmarshal(e.Body, &body) == nil {
+			code, descr = body.Error, body.Description
+		}
+	}
+	return code, descr
 }
 
 // reason is the first Google error reason of e, "" if none.
