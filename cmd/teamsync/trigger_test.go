@@ -50,6 +50,9 @@ func TestTriggerWait(t *testing.T) {
 	if code, body := s.call("GET", "/runs/"+string(id), "trigger-secret"); code != 200 || !strings.Contains(body, `"result":"success"`) {
 		t.Fatalf("GET /runs/{id} = %d %s", code, body)
 	}
+	if code, _ := s.call("GET", "/runs/no-such-run", "trigger-secret"); code != 404 {
+		t.Fatalf("GET /runs/no-such-run = %d, want 404", code)
+	}
 
 	out, code = h.run("trigger", "--url", s.base)
 	if code != exitOK || !regexp.MustCompile(`^run \S+ started\n$`).Match(out) {
