@@ -11,6 +11,10 @@ import (
 	"github.com/teamsync/teamsync/sync/plan"
 )
 
+// ReadSaved is the read mode of apply FILE: only the teams the saved plan
+// touches were read.
+const ReadSaved = "saved"
+
 // SavedPlan is a plan made earlier (plan --out) as apply FILE needs it.
 type SavedPlan struct {
 	// Plan is the plan as saved.
@@ -30,7 +34,7 @@ type SavedPlan struct {
 // can say which teams changed since.
 func (r *Runner) ApplySaved(ctx context.Context, m *config.Mapping, sp SavedPlan) (*Result, *model.Org, error) {
 	start := time.Now()
-	res := &Result{Read: ReadReport{Mode: ReadFull, TeamsRead: len(sp.Teams)}}
+	res := &Result{Read: ReadReport{Mode: ReadSaved, TeamsRead: len(sp.Teams)}}
 	clients, err := r.Connect(ctx, m)
 	if err != nil {
 		return res, nil, fmt.Errorf("connect: %w", err)
