@@ -262,7 +262,7 @@ func Operations() map[string]string {
 		opOrgMembers, opOrgInvitations, opTeamMembersPage, teamsBatchQuery(3), membersByEmailQuery(3),
 		teamFingerprintsQuery(3), opAuditEvents,
 		opTeamCreate, opTeamMemberCreate, opTeamMemberUpdate, opTeamMemberDelete, opInvitationCreate,
-		opTeamBySlug, opTeamMembership, opTeamMember,
+		opTeamBySlug, opTeamMembership, opTeamMember, opAccess,
 	} {
 		out[op.name] = op.doc
 	}

@@ -34,7 +34,7 @@ func TestOperationsValidateAgainstSchema(t *testing.T) {
 	want := []string{
 		"OrgMembers", "OrgInvitations", "TeamsBatch", "TeamMembersPage", "MembersByEmail",
 		"TeamFingerprints", "AuditEvents", "TeamCreate", "TeamMemberCreate", "TeamMemberUpdate", "TeamMemberDelete",
-		"OrganizationInvitationCreate", "TeamBySlug", "TeamMembership", "TeamMember",
+		"OrganizationInvitationCreate", "TeamBySlug", "TeamMembership", "TeamMember", "TokenAccess",
 	}
 	if len(ops) != len(want) {
 		t.Errorf("Operations() has %d entries, want %d", len(ops), len(want))

@@ -53,3 +53,14 @@ type Provider interface {
 type Preparer interface {
 	Prepare(ctx context.Context, refs []GroupRef) error
 }
+
+// Rejected is implemented by a provider's errors (reached with errors.As)
+// when the API refused the credentials themselves: every read of that
+// source fails the same way, and the fix is the credential, not the
+// mapping.
+type Rejected interface {
+	error
+	// Rejection says how the API refused, such as "E0000011" or
+	// "HTTP 401"; "" when this error is not a refusal of the credentials.
+	Rejection() string
+}

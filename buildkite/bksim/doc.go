@@ -41,6 +41,10 @@
 //     (a deleted membership, a member who left). occurredAtFrom and
 //     occurredAtTo are inclusive. With Options.NoAuditLog the field
 //     answers null and the error AuditLogRefused at its path.
+//   - Organization.permissions { teamAdmin teamCreate
+//     organizationInvitationCreate auditEventsView } as Permission
+//     { allowed }: all allowed but Options.Denied (and auditEventsView
+//     with Options.NoAuditLog). Writes are not refused for it.
 //   - OrganizationMember { id uuid role user organization teams(first after order) }
 //   - User { id uuid email name bot machineUser(always false) }; name is the
 //     email's local part when the seed gives none.

@@ -162,8 +162,21 @@ func (ex *execution) orgField(o *orgRec, field string, args map[string]any) (any
 		return ex.orgInvitations(args)
 	case "auditEvents":
 		return ex.orgAuditEvents(args)
+	case "permissions":
+		return ex.orgPermissions(), nil
 	}
 	return nil, errNotImplemented("Organization", field)
+}
+
+// orgPermissions answers what the token's user may do in the
+// organization: everything but Options.Denied.
+func (ex *execution) orgPermissions() object {
+	fields := make(map[string]any)
+	for _, name := range []string{"auditEventsView", "organizationInvitationCreate", "teamAdmin", "teamCreate"} {
+		allowed := !slices.Contains(ex.s.denied, name)
+		fields[name] = &record{typ: "Permission", fields: map[string]any{"allowed": allowed}}
+	}
+	return &record{typ: "OrganizationPermissions", fields: fields}
 }
 
 func (ex *execution) memberField(m *memberRec, field string, args map[string]any) (any, error) {

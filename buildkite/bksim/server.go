@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -54,6 +55,12 @@ type Options struct {
 	// an organization whose plan has no audit log or a token whose user
 	// may not read it: the field answers null with an error at its path.
 	NoAuditLog bool
+	// Denied names the organization permissions the token's user lacks
+	// (teamAdmin, teamCreate, organizationInvitationCreate,
+	// auditEventsView): Organization.permissions answers them not
+	// allowed. Only that answer changes; the writes themselves are not
+	// refused. NoAuditLog denies auditEventsView too.
+	Denied []string
 	// MaxComplexity is the largest requested complexity (default 50000).
 	MaxComplexity int
 	// Now is the clock for the rate-limit window (default time.Now).
@@ -80,6 +87,8 @@ type Server struct {
 	limits limits
 	// noAuditLog is Options.NoAuditLog.
 	noAuditLog bool
+	// denied is Options.Denied.
+	denied []string
 }
 
 // Stats counts what the server has seen since it started or since
@@ -144,6 +153,10 @@ func New(st State, opts Options) (*Server, error) {
 		s.limits.user = &budget{limit: opts.UserRateLimit, window: window}
 	}
 	s.noAuditLog = opts.NoAuditLog
+	s.denied = slices.Clone(opts.Denied)
+	if s.noAuditLog {
+		s.denied = append(s.denied, "auditEventsView")
+	}
 	s.stats.ByOperation = map[string]int{}
 	return s, nil
 }

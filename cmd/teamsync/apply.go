@@ -9,30 +9,45 @@ import (
 
 	"github.com/teamsync/teamsync/sync/audit"
 	"github.com/teamsync/teamsync/sync/record"
+	"github.com/teamsync/teamsync/sync/saved"
 )
 
 func newApplyCmd(g *globals) *cobra.Command {
 	var f runFlags
+	var maxAge time.Duration
 	cmd := &cobra.Command{
-		Use:   "apply",
+		Use:   "apply [FILE]",
 		Short: "Plan, then apply what the guards allow",
 		Long: `apply plans exactly as plan does and then writes the changes the guards
 allow: teams first, then adds, role changes, removals and invitations. A
 failed change does not stop the others. The output is the plan with a status
 (and error) on every change.
 
+apply FILE applies exactly the changes of a plan saved by plan --out, and
+nothing else. It reads no IdP and only the teams the plan touches; a change
+that no longer holds (already made, or its membership or role changed since)
+is skipped and reported, never reverted. The whole plan is refused, with
+nothing written, when the mapping or the organization changed since or the
+plan is older than --max-age. Guards were decided when the plan was made:
+held changes are not in its change list.
+
 Exit codes: 0 all applied, 1 any error (or interrupted: the changes not yet
-started are skipped), 3 a guard held changes back.`,
+started are skipped; or a saved plan refused), 3 a guard held changes back.`,
 		Example: `  teamsync apply
   teamsync apply --team platform --format json
-  teamsync apply --allow-removals 60   # this run may remove up to 60 people`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+  teamsync apply --allow-removals 60   # this run may remove up to 60 people
+  teamsync plan --out plan.json && teamsync apply plan.json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				return g.applySaved(cmd, f, args[0], maxAge)
+			}
 			s, err := g.session(cmd, f)
 			if err != nil {
 				return err
 			}
 			setMemoryLimit(g.getenv, os.ReadFile, s.log) // the CronJob's run
+			s.checkAccess()
 			trail, err := g.openAudit(s.mapping.Sync.AuditLog)
 			if err != nil {
 				return err
@@ -64,6 +79,7 @@ started are skipped), 3 a guard held changes back.`,
 		},
 	}
 	f.register(cmd)
+	cmd.Flags().DurationVar(&maxAge, "max-age", saved.DefaultMaxAge, "apply FILE: refuse a saved plan older than this (0 accepts any age)")
 	return cmd
 }
 

@@ -47,6 +47,10 @@ type scenarioFault struct {
 	// EchoAuthorization answers 401 with the request's Authorization
 	// header in Okta's error text, as some proxies do.
 	EchoAuthorization bool `yaml:"echo_authorization"`
+	// Token fails Google's token endpoint instead of a group's page,
+	// answering Reason as the OAuth error.
+	Token  bool   `yaml:"token"`
+	Reason string `yaml:"reason"`
 	// Hang makes the whole API stop answering: every request is held
 	// until the client gives up (Group and Page are ignored).
 	Hang bool `yaml:"hang"`
@@ -206,7 +210,11 @@ func startGoogle(t testing.TB, dir string, faults []scenarioFault) (endpoint, ke
 		t.Fatal(err)
 	}
 	for _, f := range faults {
-		if f.Source == "google" && !f.Hang {
+		switch {
+		case f.Source != "google" || f.Hang:
+		case f.Token:
+			sim.Inject(googlesim.Fault{Path: "/token", Status: f.Status, Reason: f.Reason})
+		default:
 			sim.Inject(googlesim.Fault{Path: "/admin/directory/v1/groups/" + f.Group + "/members", After: f.Page - 1, Status: f.Status})
 		}
 	}

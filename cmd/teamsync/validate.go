@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/teamsync/teamsync/buildkite"
 	"github.com/teamsync/teamsync/sync/config"
 	"github.com/teamsync/teamsync/sync/plan"
 )
@@ -43,6 +44,8 @@ Exit codes: 0 valid, 1 invalid.`,
 			if err != nil {
 				return err
 			}
+			var access *buildkite.Access
+			s.runner.Connect = checkedConnect(s.runner.Connect, func(a *buildkite.Access) { access = a })
 			res, err := s.runner.Plan(cmd.Context(), s.mapping, plan.Options{})
 			if err != nil {
 				return err
@@ -53,7 +56,12 @@ Exit codes: 0 valid, 1 invalid.`,
 				}
 				return fmt.Errorf("%s: %s found online", path, plural(n, "problem", "problems"))
 			}
-			_, err = fmt.Fprintf(g.stdout, "%s: valid online (%s; credentials, groups and teams checked)\n", path, describe(s.mapping))
+			if _, err = fmt.Fprintf(g.stdout, "%s: valid online (%s; credentials, groups and teams checked)\n", path, describe(s.mapping)); err != nil {
+				return err
+			}
+			if access != nil {
+				_, err = fmt.Fprintf(g.stdout, "%s: %s\n", path, describeAccess(access))
+			}
 			return err
 		},
 	}

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/api/googleapi"
 
 	"github.com/teamsync/teamsync/internal/httpx"
+	"github.com/teamsync/teamsync/providers"
 )
 
 // ErrNotFound is wrapped by Members when the group does not exist:
@@ -30,6 +31,31 @@ type callError struct {
 
 func (e *callError) Error() string { return e.msg }
 func (e *callError) Unwrap() error { return e.err }
+
+// Rejection is providers.Rejected: "HTTP 401" when the Directory API
+// refused the access token, or the token endpoint's OAuth error
+// (unauthorized_client, invalid_grant, …) when it refused the key; ""
+// for any other failure.
+func (e *callError) Rejection() string {
+	var (
+		gerr *googleapi.Error
+		rerr *oauth2.RetrieveError
+	)
+	switch {
+	case errors.As(e.err, &gerr) && gerr.Code == http.StatusUnauthorized:
+		return "HTTP 401"
+	case errors.As(e.err, &rerr) && rerr.Response != nil && rerr.Response.StatusCode/100 == 4:
+		// A 4xx from the token endpoint refuses the key or the
+		// delegation; a 5xx is Google failing, not a refusal.
+		if code, _ := tokenError(rerr); strings.TrimSpace(code) != "" {
+			return strings.TrimSpace(code)
+		}
+		return fmt.Sprintf("HTTP %d", rerr.Response.StatusCode)
+	}
+	return ""
+}
+
+var _ providers.Rejected = (*callError)(nil)
 
 // describe rewrites an SDK call's error into one line where it knows the
 // shape. The edge's own errors (*httpx.Error) already read that way; the
@@ -75,17 +101,7 @@ func describeAPI(e *googleapi.Error) string {
 // describeToken reads a token endpoint's refusal: "HTTP 401:
 // unauthorized_client: <description>".
 func describeToken(e *oauth2.RetrieveError) string {
-	code, descr := e.ErrorCode, e.ErrorDescription
-	if code == "" {
-		// The JWT flow does not parse the body for us.
-		var body struct {
-			Error       string `json:"error"`
-			Description string `json:"error_description"`
-		}
-		if json.Unmarshal(e.Body, &body) == nil {
-			code, descr = body.Error, body.Description
-		}
-	}
+	code, descr := tokenError(e)
 	msg := "no answer"
 	if e.Response != nil {
 		msg = fmt.Sprintf("HTTP %d", e.Response.StatusCode)
@@ -97,6 +113,23 @@ func describeToken(e *oauth2.RetrieveError) string {
 		msg += ": " + strings.TrimSpace(descr)
 	}
 	return msg
+}
+
+// tokenError is the OAuth error code and description of a token
+// endpoint's refusal.
+func tokenError(e *oauth2.RetrieveError) (code, descr string) {
+	code, descr = e.ErrorCode, e.ErrorDescription
+	if code == "" {
+		// The JWT flow does not parse the body for us.
+		var body struct {
+			Error       string `json:"error"`
+			Description string `json:"error_description"`
+		}
+		if json.Unmarshal(e.Body, &body) == nil {
+			code, descr = body.Error, body.Description
+		}
+	}
+	return code, descr
 }
 
 // reason is the first Google error reason of e, "" if none.

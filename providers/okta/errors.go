@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	oktasdk "github.com/okta/okta-sdk-golang/v2/okta"
+
+	"github.com/teamsync/teamsync/providers"
 )
 
 // Errors a group lookup wraps, for callers that branch with errors.Is.
@@ -58,6 +60,20 @@ func (e *APIError) Error() string {
 func (e *APIError) RateLimited() bool {
 	return e.Status == http.StatusTooManyRequests || e.Code == "E0000047"
 }
+
+// Rejection is providers.Rejected: Okta's code (E0000011, invalid_client)
+// or the status when Okta refused the credentials, else "".
+func (e *APIError) Rejection() string {
+	switch {
+	case e.Code == "E0000011" || e.Code == "invalid_client":
+		return e.Code
+	case e.Status == http.StatusUnauthorized:
+		return fmt.Sprintf("HTTP %d", e.Status)
+	}
+	return ""
+}
+
+var _ providers.Rejected = (*APIError)(nil)
 
 // NotFound reports whether the resource does not exist.
 func (e *APIError) NotFound() bool {

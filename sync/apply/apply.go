@@ -50,7 +50,8 @@ func phases() [5]plan.Action {
 // org, the snapshot the plan was made from, and from teams created on the
 // way; a change's email is looked up in org as it is, since both were
 // normalised where they entered teamsync. Cancelling ctx stops new changes from starting; the one in flight
-// finishes, and the rest are StatusSkipped with ErrCancelled.
+// finishes, and the rest are StatusSkipped with ErrCancelled. A change that
+// is StatusSkipped already is left as it is.
 func (a *Applier) Apply(ctx context.Context, org *model.Org, p *plan.Plan) *plan.Plan {
 	out := *p
 	out.Changes = make([]plan.Change, len(p.Changes))
@@ -67,7 +68,9 @@ func (a *Applier) Apply(ctx context.Context, org *model.Org, p *plan.Plan) *plan
 	for _, action := range phases() {
 		for i := range out.Changes {
 			c := &out.Changes[i]
-			if c.Action != action {
+			if c.Action != action || c.Status == plan.StatusSkipped {
+				// A change that comes skipped (one of a saved plan that
+				// no longer holds) is neither written nor reported.
 				continue
 			}
 			if a.Pacer != nil && ctx.Err() == nil {

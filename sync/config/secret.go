@@ -54,6 +54,15 @@ func (s Secret) Resolve(getenv func(string) string) (string, error) {
 	return "", s.fail(key, errors.New("no environment variable or file is configured"))
 }
 
+// Name says where the secret comes from, for an error that tells what to
+// fix: the environment variable's name, or "file PATH".
+func (s Secret) Name() string {
+	if s.File != "" {
+		return "file " + s.File
+	}
+	return s.Env
+}
+
 // controlMsg says what is wrong with a token that hasControl.
 const controlMsg = "contains a line break or other control character (only one trailing newline is trimmed)"
 

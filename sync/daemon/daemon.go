@@ -111,6 +111,7 @@ type daemon struct {
 	lastOK    time.Time // end of the last full run without error
 	hook      hookState
 	lastPlan  *plan.Plan // of the last full run, for GET /plan
+	runs      runLog     // for GET /runs/{id}
 
 	// mem is what runs read of Buildkite, kept for the next run.
 	mem *memory.Memory

@@ -37,6 +37,7 @@ func (d *daemon) handler(ctx context.Context) http.Handler {
 	mux.HandleFunc("GET /readyz", d.readyz)
 	mux.HandleFunc("POST /sync", func(w http.ResponseWriter, r *http.Request) { d.manualSync(ctx, w, r) })
 	mux.HandleFunc("GET /plan", d.lastPlanJSON)
+	mux.HandleFunc("GET /runs/{id}", d.runStatus)
 	mux.HandleFunc("GET /hooks/okta", d.oktaVerify)
 	mux.HandleFunc("POST /hooks/okta", func(w http.ResponseWriter, r *http.Request) { d.oktaEvents(ctx, w, r) })
 	return mux
@@ -100,7 +101,8 @@ func (d *daemon) manualSync(ctx context.Context, w http.ResponseWriter, r *http.
 }
 
 // authorized reports whether r carries the trigger token as its bearer
-// token; if not, it has answered 401. POST /sync and GET /plan share it.
+// token; if not, it has answered 401. POST /sync, GET /plan and GET
+// /runs/{id} share it.
 func (d *daemon) authorized(w http.ResponseWriter, r *http.Request) bool {
 	token, ok := bearerToken(r.Header.Get("Authorization"))
 	if ok && secretEqual(token, d.secret(TriggerTokenEnv)) {

@@ -50,6 +50,7 @@ func (d *daemon) startLocked(ctx context.Context, req runRequest) (string, start
 	}
 	d.running = true
 	id := audit.NewRunID()
+	d.runs.started(id, req.trigger, d.now())
 	d.tasks.Add(1)
 	go func() {
 		defer d.tasks.Done()
@@ -74,7 +75,7 @@ func (d *daemon) run(ctx context.Context, id string, req runRequest) {
 		var err error
 		if m, err = scope(m, teams); err != nil {
 			log.Info("no team of the hook run is mapped any more; nothing to do", "teams", teams, "reason", err)
-			d.finish(ctx, log, runOutcome{trigger: trigger, skipped: true})
+			d.finish(ctx, log, runOutcome{id: id, trigger: trigger, skipped: true})
 			return
 		}
 		rec.With("teams", teams)
@@ -103,7 +104,7 @@ func (d *daemon) run(ctx context.Context, id string, req runRequest) {
 		},
 	}
 	res, err := d.reconcile(ctx, runner, m)
-	out := runOutcome{trigger: trigger, full: teams == nil, took: d.now().Sub(begin)}
+	out := runOutcome{id: id, trigger: trigger, full: teams == nil, took: d.now().Sub(begin), err: err}
 	// A run cut short by shutdown is the daemon doing what it was asked:
 	// what it says about that is information, not an error or a warning.
 	stopped := ctx.Err() != nil
@@ -141,7 +142,9 @@ func (d *daemon) run(ctx context.Context, id string, req runRequest) {
 
 // runOutcome is what finish needs to know about a run.
 type runOutcome struct {
+	id      string
 	trigger string
+	err     error
 	full    bool // every team, not a hook's subset
 	skipped bool // nothing was run
 	plan    *plan.Plan
@@ -168,6 +171,11 @@ func (d *daemon) finish(ctx context.Context, log *slog.Logger, out runOutcome) {
 	now := d.now()
 	d.mu.Lock()
 	d.running = false
+	if out.skipped {
+		d.runs.finished(out.id, "skipped", nil, nil, now)
+	} else {
+		d.runs.finished(out.id, out.audit, out.plan, out.err, now)
+	}
 	if out.full && ok {
 		d.lastOK = now
 	}

@@ -44,20 +44,17 @@ func renderMarkdown(b *strings.Builder, p *Plan) {
 		fmt.Fprintf(b, "Not applied: %s.\n", otherCounts(p.Summary))
 	}
 
-	if len(p.Changes) > 0 {
-		head := []string{"Action", "Team", "Email", "Role", "Why"}
-		if applied {
-			head = append(head, "Status")
-		}
-		rows := make([][]string, 0, len(p.Changes))
-		for _, c := range p.Changes {
-			row := changeCells(c)
-			if applied {
-				row = append(row, statusCell(c))
+	if p.scoped() {
+		for _, sc := range scopeSections {
+			cs := p.byScope(sc.scope)
+			if len(cs) == 0 {
+				fmt.Fprintf(b, "\n#### %s\n\nNone.\n", strings.ToUpper(sc.title[:1])+sc.title[1:])
+				continue
 			}
-			rows = append(rows, row)
+			mdChanges(b, strings.ToUpper(sc.title[:1])+sc.title[1:], cs, applied)
 		}
-		mdSection(b, "Changes", "changes", head, rows)
+	} else if len(p.Changes) > 0 {
+		mdChanges(b, "Changes", p.Changes, applied)
 	}
 	if len(p.Held) > 0 {
 		rows := make([][]string, 0, len(p.Held))
@@ -87,6 +84,23 @@ func renderMarkdown(b *strings.Builder, p *Plan) {
 		}
 		mdSection(b, "Errors", "errors", []string{"Team", "Source", "Message"}, rows)
 	}
+}
+
+// mdChanges writes a table of changes under title.
+func mdChanges(b *strings.Builder, title string, cs []Change, applied bool) {
+	head := []string{"Action", "Team", "Email", "Role", "Why"}
+	if applied {
+		head = append(head, "Status")
+	}
+	rows := make([][]string, 0, len(cs))
+	for _, c := range cs {
+		row := changeCells(c)
+		if applied {
+			row = append(row, statusCell(c))
+		}
+		rows = append(rows, row)
+	}
+	mdSection(b, title, "changes", head, rows)
 }
 
 // changeCells are the Action, Team, Email, Role and Via cells of a change.

@@ -24,6 +24,7 @@ func TestRenderGolden(t *testing.T) {
 		{"applied", appliedPlan},
 		{"applied-nothing", appliedNothing},
 		{"cancelled", cancelledPlan},
+		{"scoped", scopedPlan},
 	}
 	formats := []struct{ format, ext string }{
 		{FormatText, "txt"}, {FormatJSON, "json"}, {FormatMarkdown, "md"},
@@ -218,4 +219,18 @@ func TestMarkdownFoldsLongTables(t *testing.T) {
 			}
 		})
 	}
+}
+
+// scopedPlan is the typical plan as plan --base shows it: its removals
+// were pending under the base mapping, the rest is the change.
+func scopedPlan() *Plan {
+	p := typicalScenario().build()
+	base := &Plan{}
+	for _, c := range p.Changes {
+		if c.Action == ActionRemoveMember {
+			base.Changes = append(base.Changes, c)
+		}
+	}
+	Scope(p, base)
+	return p
 }

@@ -64,18 +64,18 @@ func (t *textView) render(p *Plan) {
 	}
 	t.line(t.paint(ansiBold, fmt.Sprintf("teamsync %s for organization %s", verb, plain(p.Organization))))
 
-	team := "\x00" // no team matches this, so the first change opens a header
-	for _, c := range p.Changes {
-		if c.Team != team {
-			team = c.Team
+	if p.scoped() {
+		for _, sc := range scopeSections {
 			t.line("")
-			if team == "" {
-				t.line(t.paint(ansiBold, "invitations"))
-			} else {
-				t.line(t.paint(ansiBold, "team "+plain(team)))
+			t.line(t.paint(ansiBold, "== "+sc.title+" =="))
+			cs := p.byScope(sc.scope)
+			if len(cs) == 0 {
+				t.line("  (none)")
 			}
+			t.changes(cs)
 		}
-		t.change(c, false)
+	} else {
+		t.changes(p.Changes)
 	}
 	if len(p.Held) > 0 {
 		t.line("")
@@ -105,6 +105,23 @@ func (t *textView) render(p *Plan) {
 	t.line("Plan: " + countsLine(p.Summary))
 	if p.AfterApply() {
 		t.line("Apply: " + applyLine(p.Summary))
+	}
+}
+
+// changes writes changes under a header per team.
+func (t *textView) changes(cs []Change) {
+	team := "\x00" // no team matches this, so the first change opens a header
+	for _, c := range cs {
+		if c.Team != team {
+			team = c.Team
+			t.line("")
+			if team == "" {
+				t.line(t.paint(ansiBold, "invitations"))
+			} else {
+				t.line(t.paint(ansiBold, "team "+plain(team)))
+			}
+		}
+		t.change(c, false)
 	}
 }
 

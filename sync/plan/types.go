@@ -91,6 +91,9 @@ type Change struct {
 	// ReasonInNoGroup.
 	Reason string `json:"reason,omitempty"`
 	Guard  string `json:"guard,omitempty"` // held only
+	// Scope, in a plan against a base mapping (plan --base), is
+	// ScopeChange or ScopePending.
+	Scope string `json:"scope,omitempty"`
 	// GuardReason, on a held change, says what the guard counted against
 	// which limit, and the flag or mapping key that lets the change through.
 	GuardReason string `json:"guard_reason,omitempty"`

@@ -151,7 +151,10 @@ type Runner struct {
 type Result struct {
 	// Plan is the plan; after Apply its changes carry their status. It is
 	// nil when the run failed before planning.
-	Plan     *plan.Plan
+	Plan *plan.Plan
+	// Org is the Buildkite snapshot the plan was made against (what a
+	// saved plan's basis sums up); nil when the run failed before.
+	Org      *model.Org
 	Duration time.Duration
 	// Read says how Buildkite was read.
 	Read ReadReport
@@ -166,7 +169,7 @@ type Result struct {
 func (r *Runner) Plan(ctx context.Context, m *config.Mapping, opts plan.Options) (*Result, error) {
 	start := time.Now()
 	res := &Result{}
-	p, _, clients, err := r.plan(ctx, m, opts, res)
+	p, org, clients, err := r.plan(ctx, m, opts, res)
 	res.Duration = time.Since(start)
 	if clients != nil {
 		res.Points = clients.Buildkite.Points()
@@ -174,7 +177,7 @@ func (r *Runner) Plan(ctx context.Context, m *config.Mapping, opts plan.Options)
 	if err != nil {
 		return res, err
 	}
-	res.Plan = p
+	res.Plan, res.Org = p, org
 	return res, nil
 }
 
@@ -250,11 +253,8 @@ func (r *Runner) readBuildkite(ctx context.Context, m *config.Mapping, bk Buildk
 // the same time. A failed group read is recorded in its GroupRead (the
 // planner makes it "unknown"); a failed Buildkite read fails the run.
 func (r *Runner) read(ctx context.Context, m *config.Mapping, c *Clients, res *Result) (map[string]plan.GroupRead, *model.Org, error) {
-	refs := groupRefs(m)
-	reads := make(map[string]plan.GroupRead, len(refs))
-	results := make([]plan.GroupRead, len(refs))
 	var org *model.Org
-
+	var reads map[string]plan.GroupRead
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		var err error
@@ -266,26 +266,41 @@ func (r *Runner) read(ctx context.Context, m *config.Mapping, c *Clients, res *R
 	})
 	// IdP reads share the group so that a failed Buildkite read cancels
 	// them, but never fail it themselves: their errors are data.
-	prepared := r.preparers(gctx, c, refs)
+	refs := groupRefs(m)
+	g.Go(func() error {
+		reads = r.readGroups(gctx, c, refs)
+		return rejected(m, refs, reads)
+	})
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	return reads, org, nil
+}
+
+// readGroups reads every group of refs, at most r.concurrency() at once.
+func (r *Runner) readGroups(ctx context.Context, c *Clients, refs []keyedRef) map[string]plan.GroupRead {
+	results := make([]plan.GroupRead, len(refs))
+	prepared := r.preparers(ctx, c, refs)
 	sem := make(chan struct{}, r.concurrency())
+	var wg sync.WaitGroup
 	for i, ref := range refs {
-		g.Go(func() error {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			if prepare := prepared[ref.ref.Source]; prepare != nil {
 				prepare() // outside sem: other sources read meanwhile
 			}
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			results[i] = r.readGroup(gctx, c, ref.ref)
-			return nil
-		})
+			results[i] = r.readGroup(ctx, c, ref.ref)
+		}()
 	}
-	if err := g.Wait(); err != nil {
-		return nil, nil, err
-	}
+	wg.Wait()
+	reads := make(map[string]plan.GroupRead, len(refs))
 	for i, ref := range refs {
 		reads[ref.key] = results[i]
 	}
-	return reads, org, nil
+	return reads
 }
 
 // place looks up the organization membership of the people the plan may
@@ -376,15 +391,18 @@ type keyedRef struct {
 	ref providers.GroupRef
 }
 
-// groupRefs lists the distinct group reads a mapping needs, sorted by key.
-func groupRefs(m *config.Mapping) []keyedRef {
+// groupRefs lists the distinct group reads the mappings need, sorted by
+// key.
+func groupRefs(ms ...*config.Mapping) []keyedRef {
 	seen := make(map[string]bool)
 	var out []keyedRef
-	for _, t := range m.Teams {
-		for _, g := range t.Groups {
-			if k := g.Key(); !seen[k] {
-				seen[k] = true
-				out = append(out, keyedRef{key: k, ref: g.Ref()})
+	for _, m := range ms {
+		for _, t := range m.Teams {
+			for _, g := range t.Groups {
+				if k := g.Key(); !seen[k] {
+					seen[k] = true
+					out = append(out, keyedRef{key: k, ref: g.Ref()})
+				}
 			}
 		}
 	}

@@ -1,0 +1,122 @@
+package saved
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/teamsync/teamsync/sync/model"
+	"github.com/teamsync/teamsync/sync/plan"
+)
+
+// Check decides whether f may be applied at all, now, under the mapping
+// whose bytes hash to mappingHash and that names organization org. Its
+// error is the reason the whole plan is refused.
+func Check(f *File, mappingHash, org string, now time.Time, maxAge time.Duration) error {
+	switch {
+	case f.Basis.Organization != org || f.Organization != org:
+		return fmt.Errorf("the plan is for Buildkite organization %q, but the mapping names %q", f.Basis.Organization, org)
+	case f.Basis.MappingSHA256 != mappingHash:
+		return fmt.Errorf("the mapping changed since the plan was made (sha256 %.12s then, %.12s now): plan again", f.Basis.MappingSHA256, mappingHash)
+	case maxAge > 0 && now.Sub(f.Basis.CreatedAt) > maxAge:
+		return fmt.Errorf("the plan was made at %s, %s ago, more than --max-age %s: plan again",
+			f.Basis.CreatedAt.UTC().Format(time.RFC3339), now.Sub(f.Basis.CreatedAt).Round(time.Minute), maxAge)
+	}
+	return nil
+}
+
+// Stale returns a copy of f's plan in which every change that no longer
+// holds against org, what Buildkite shows now of the touched teams, is
+// StatusSkipped with the reason in Error. A change holds when what it
+// changes is still as it was when planned; one already in effect, or
+// whose membership or role was changed since by someone else, does not,
+// so a stale plan never reverts a change made by hand.
+func Stale(f *File, org *model.Org) *plan.Plan {
+	p := f.Plan
+	p.Changes = make([]plan.Change, len(f.Changes))
+	copy(p.Changes, f.Changes)
+	created := make(map[string]bool)
+	for _, c := range p.Changes {
+		if c.Action == plan.ActionCreateTeam {
+			created[c.Team] = true
+		}
+	}
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		if why := stale(*c, org, created); why != "" {
+			c.Status, c.Error = plan.StatusSkipped, "no longer holds: "+why
+		}
+	}
+	p.Recount()
+	return &p
+}
+
+// ChangedTeams lists the touched teams whose digest now differs from the
+// basis: teams someone changed since the plan was made.
+func ChangedTeams(f *File, org *model.Org) []string {
+	var out []string
+	for _, slug := range Touched(&f.Plan) {
+		if TeamDigest(org, slug) != f.Basis.Teams[slug] {
+			out = append(out, slug)
+		}
+	}
+	return out
+}
+
+func stale(c plan.Change, org *model.Org, created map[string]bool) string {
+	if c.Action == plan.ActionInvite {
+		return staleInvite(c, org, created)
+	}
+	if err, failed := org.TeamErrors[c.Team]; failed {
+		return fmt.Sprintf("team %q could not be read again: %v", c.Team, err)
+	}
+	t, exists := org.Teams[c.Team]
+	if c.Action == plan.ActionCreateTeam {
+		if exists {
+			return fmt.Sprintf("team %q exists now", c.Team)
+		}
+		return ""
+	}
+	if !exists && !created[c.Team] {
+		return fmt.Sprintf("team %q does not exist any more", c.Team)
+	}
+	tm, in := t.Members[c.Email]
+	switch c.Action {
+	case plan.ActionAddMember:
+		if in {
+			return fmt.Sprintf("%s is in team %q now, as %s", c.Email, c.Team, tm.Role)
+		}
+		if _, ok := org.Members[c.Email]; !ok {
+			return fmt.Sprintf("%s is not a member of the organization any more", c.Email)
+		}
+	case plan.ActionUpdateRole:
+		switch {
+		case !in:
+			return fmt.Sprintf("%s is not in team %q any more", c.Email, c.Team)
+		case tm.Role != c.FromRole:
+			return fmt.Sprintf("%s is %s in team %q now, not %s as planned", c.Email, tm.Role, c.Team, c.FromRole)
+		}
+	case plan.ActionRemoveMember:
+		switch {
+		case !in:
+			return fmt.Sprintf("%s is not in team %q any more", c.Email, c.Team)
+		case c.Role != "" && tm.Role != c.Role:
+			return fmt.Sprintf("%s is %s in team %q now, not %s as planned", c.Email, tm.Role, c.Team, c.Role)
+		}
+	}
+	return ""
+}
+
+func staleInvite(c plan.Change, org *model.Org, created map[string]bool) string {
+	if _, ok := org.Members[c.Email]; ok {
+		return fmt.Sprintf("%s is a member of the organization now", c.Email)
+	}
+	if _, ok := org.Invitations[c.Email]; ok {
+		return fmt.Sprintf("%s has a pending invitation now", c.Email)
+	}
+	for _, tr := range c.Teams {
+		if _, ok := org.Teams[tr.Team]; !ok && !created[tr.Team] {
+			return fmt.Sprintf("team %q does not exist any more", tr.Team)
+		}
+	}
+	return ""
+}
