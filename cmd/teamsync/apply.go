@@ -69,13 +69,7 @@ started are skipped; or a saved plan refused), 3 a guard held changes back.`,
 			if err := errors.Join(renderErr, auditErr, trail.Close()); err != nil {
 				return err
 			}
-			switch result {
-			case audit.ResultError, audit.ResultCancelled:
-				return exitCode(exitError)
-			case audit.ResultHeld:
-				return exitCode(exitHeld)
-			}
-			return nil
+			return exitFor(result)
 		},
 	}
 	f.register(cmd)
@@ -90,4 +84,16 @@ func (g *globals) openAudit(path string) (*audit.Log, error) {
 		return audit.New(g.stderr, time.Now), nil
 	}
 	return audit.Open(path, time.Now)
+}
+
+// exitFor is apply's exit code for a run's result: 1 for an error or a
+// cancelled run, 3 when a guard held changes back, else 0.
+func exitFor(result string) error {
+	switch result {
+	case audit.ResultError, audit.ResultCancelled:
+		return exitCode(exitError)
+	case audit.ResultHeld:
+		return exitCode(exitHeld)
+	}
+	return nil
 }

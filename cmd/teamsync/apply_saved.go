@@ -76,13 +76,7 @@ func (g *globals) applySaved(cmd *cobra.Command, f runFlags, path string, maxAge
 	if err := errors.Join(renderErr, auditErr, trail.Close()); err != nil {
 		return err
 	}
-	switch result {
-	case audit.ResultError, audit.ResultCancelled:
-		return exitCode(exitError)
-	case audit.ResultHeld:
-		return exitCode(exitHeld)
-	}
-	return nil
+	return exitFor(result)
 }
 
 // savedNote says, under the text or markdown output of apply FILE, what a
