@@ -41,7 +41,15 @@ func (g *globals) applySaved(cmd *cobra.Command, f runFlags, path string, maxAge
 	if err != nil {
 		return err
 	}
-	if err := saved.Check(file, s.mappingHash, s.mapping.Buildkite.Organization, time.Now(), maxAge); err != nil {
+	managed := func(slug string) bool {
+		for _, t := range s.mapping.Teams {
+			if t.Slug == slug {
+				return true
+			}
+		}
+		return false
+	}
+	if err := saved.Check(file, s.mappingHash, s.mapping.Buildkite.Organization, managed, time.Now(), maxAge); err != nil {
 		return fmt.Errorf("saved plan %s refused, nothing was applied: %w", path, err)
 	}
 	s.checkAccess()

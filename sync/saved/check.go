@@ -8,11 +8,21 @@ import (
 	"github.com/teamsync/teamsync/sync/plan"
 )
 
+// clockSkew is how far in the future a plan's creation time may be: the
+// machines that plan and apply need not share a clock exactly.
+const clockSkew = 5 * time.Minute
+
 // Check decides whether f may be applied at all, now, under the mapping
-// whose bytes hash to mappingHash and that names organization org. Its
-// error is the reason the whole plan is refused.
-func Check(f *File, mappingHash, org string, now time.Time, maxAge time.Duration) error {
+// whose bytes hash to mappingHash, that names organization org and
+// manages the teams managed reports. Its error is the reason the whole
+// plan is refused.
+func Check(f *File, mappingHash, org string, managed func(slug string) bool, now time.Time, maxAge time.Duration) error {
+	if err := checkChanges(f, managed); err != nil {
+		return err
+	}
 	switch {
+	case f.Basis.CreatedAt.After(now.Add(clockSkew)):
+		return fmt.Errorf("the plan says it was made at %s, in the future: plan again", f.Basis.CreatedAt.UTC().Format(time.RFC3339))
 	case f.Basis.Organization != org || f.Organization != org:
 		return fmt.Errorf("the plan is for Buildkite organization %q, but the mapping names %q", f.Basis.Organization, org)
 	case f.Basis.MappingSHA256 != mappingHash:
@@ -20,6 +30,24 @@ func Check(f *File, mappingHash, org string, now time.Time, maxAge time.Duration
 	case maxAge > 0 && now.Sub(f.Basis.CreatedAt) > maxAge:
 		return fmt.Errorf("the plan was made at %s, %s ago, more than --max-age %s: plan again",
 			f.Basis.CreatedAt.UTC().Format(time.RFC3339), now.Sub(f.Basis.CreatedAt).Round(time.Minute), maxAge)
+	}
+	return nil
+}
+
+// checkChanges refuses a file whose changes are not the ones its basis was
+// made for: edited after planning, or naming a team the mapping does not
+// manage or the basis did not read.
+func checkChanges(f *File, managed func(string) bool) error {
+	if f.Basis.ChangesSHA256 != ChangesHash(&f.Plan) {
+		return fmt.Errorf("the plan's changes were edited after it was made (they no longer match basis.changes_sha256): plan again")
+	}
+	for _, slug := range Touched(&f.Plan) {
+		if !managed(slug) {
+			return fmt.Errorf("the plan changes team %q, which the mapping does not manage", slug)
+		}
+		if _, ok := f.Basis.Teams[slug]; !ok {
+			return fmt.Errorf("the plan changes team %q, which its basis did not read", slug)
+		}
 	}
 	return nil
 }

@@ -43,6 +43,30 @@ type Basis struct {
 	// memberships read of it (TeamDigest).
 	Teams     map[string]string `json:"teams"`
 	CreatedAt time.Time         `json:"created_at"`
+	// ChangesSHA256 is the SHA-256 of the plan's changes and held changes
+	// as planned (ChangesHash). It catches a file edited after it was made;
+	// it is no signature, so a saved plan is as trusted as where it is
+	// kept (a CI artifact).
+	ChangesSHA256 string `json:"changes_sha256"`
+}
+
+// ChangesHash is the hash a basis records of p's changes and held
+// changes, as the planner made them (statuses and errors left out).
+func ChangesHash(p *plan.Plan) string {
+	strip := func(cs []plan.Change) []plan.Change {
+		out := make([]plan.Change, len(cs))
+		for i, c := range cs {
+			c.Status, c.Error = "", ""
+			out[i] = c
+		}
+		return out
+	}
+	raw, _ := json.Marshal(struct {
+		Changes []plan.Change `json:"changes"`
+		Held    []plan.Change `json:"held"`
+	}{strip(p.Changes), strip(p.Held)})
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:])
 }
 
 // File is a saved plan: plan JSON version 1 with its basis.
@@ -63,6 +87,7 @@ func New(p *plan.Plan, org *model.Org, mappingHash string, now time.Time) *File 
 	f := &File{Plan: *p, Basis: Basis{
 		MappingSHA256: mappingHash, Organization: p.Organization,
 		Teams: make(map[string]string), CreatedAt: now.UTC(),
+		ChangesSHA256: ChangesHash(p),
 	}}
 	for _, slug := range Touched(p) {
 		f.Basis.Teams[slug] = TeamDigest(org, slug)

@@ -73,15 +73,66 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	if back.Basis.Teams["web"] != TeamDigest(org(), "web") || !back.Basis.CreatedAt.Equal(now) {
 		t.Fatalf("basis = %+v", back.Basis)
 	}
-	if err := Check(back, f.Basis.MappingSHA256, "acme", now.Add(time.Hour), DefaultMaxAge); err != nil {
+	managed := func(slug string) bool { return slug == "web" }
+	if err := Check(back, f.Basis.MappingSHA256, "acme", managed, now.Add(time.Hour), DefaultMaxAge); err != nil {
 		t.Fatal(err)
 	}
-	if err := Check(back, MappingHash([]byte("x")), "acme", now, DefaultMaxAge); err == nil || !strings.Contains(err.Error(), "the mapping changed") {
+	if err := Check(back, MappingHash([]byte("x")), "acme", managed, now, DefaultMaxAge); err == nil || !strings.Contains(err.Error(), "the mapping changed") {
 		t.Fatalf("Check with another mapping: %v", err)
 	}
 	o := org()
 	o.Teams["web"].Members["a@acme.com"] = model.TeamMember{Email: "a@acme.com", Role: model.RoleMember}
 	if got := ChangedTeams(back, o); len(got) != 1 || got[0] != "web" {
 		t.Fatalf("ChangedTeams = %v", got)
+	}
+}
+
+// TestCheckRefusesEditedPlans: a saved plan whose changes were edited
+// after it was made, that changes a team the mapping does not manage or
+// its basis did not read, or that claims to come from the future is
+// refused whole.
+func TestCheckRefusesEditedPlans(t *testing.T) {
+	now := time.Date(2026, 12, 5, 16, 0, 0, 0, time.UTC)
+	hash := MappingHash([]byte("teams: []\n"))
+	managed := func(slug string) bool { return slug == "web" }
+	fresh := func() *File {
+		p := &plan.Plan{Version: 1, Organization: "acme", Changes: []plan.Change{
+			{Action: plan.ActionRemoveMember, Team: "web", Email: "b@acme.com", Role: model.RoleMaintainer},
+		}, Held: []plan.Change{
+			{Action: plan.ActionRemoveMember, Team: "web", Email: "c@acme.com", Role: model.RoleMember, Guard: plan.GuardMaxRemovals},
+		}}
+		return New(p, org(), hash, now)
+	}
+	tests := []struct {
+		name string
+		edit func(f *File)
+		want string
+	}{
+		{"email retargeted", func(f *File) { f.Changes[0].Email = "d@acme.com" },
+			"the plan's changes were edited after it was made (they no longer match basis.changes_sha256): plan again"},
+		{"held change moved into changes", func(f *File) { f.Changes, f.Held = append(f.Changes, f.Held...), nil },
+			"the plan's changes were edited after it was made (they no longer match basis.changes_sha256): plan again"},
+		{"unmanaged team, digest recomputed", func(f *File) {
+			f.Changes = append(f.Changes, plan.Change{Action: plan.ActionAddMember, Team: "legacy", Email: "b@acme.com", Role: model.RoleMaintainer})
+			f.Basis.Teams["legacy"] = DigestAbsent
+			f.Basis.ChangesSHA256 = ChangesHash(&f.Plan)
+		}, `the plan changes team "legacy", which the mapping does not manage`},
+		{"team the basis did not read", func(f *File) { delete(f.Basis.Teams, "web") },
+			`the plan changes team "web", which its basis did not read`},
+		{"made in the future", func(f *File) { f.Basis.CreatedAt = now.Add(time.Hour) },
+			"the plan says it was made at 2026-12-05T17:00:00Z, in the future: plan again"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fresh()
+			if err := Check(f, hash, "acme", managed, now, DefaultMaxAge); err != nil {
+				t.Fatalf("the unedited plan: %v", err)
+			}
+			tt.edit(f)
+			err := Check(f, hash, "acme", managed, now, DefaultMaxAge)
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("Check = %v, want %q", err, tt.want)
+			}
+		})
 	}
 }
