@@ -53,6 +53,33 @@ func loadBase(ctx context.Context, base, current string) (*config.Mapping, error
 	return m, nil
 }
 
+// loadCheckedBase loads the base mapping of plan --base and refuses the
+// run when the current mapping changes a connection setting. In CI the
+// current mapping is a pull request's, and plan --base runs with the
+// organization's tokens: a branch that set graphql_url, okta.org_url or
+// token_env could otherwise send them to a host of its choosing. Nothing
+// is requested and no secret is read before this check.
+func (g *globals) loadCheckedBase(ctx context.Context, base string) (*config.Mapping, error) {
+	cur, err := config.Load(g.config())
+	if err != nil {
+		return nil, err
+	}
+	old, err := loadBase(ctx, base, g.config())
+	if err != nil {
+		return nil, err
+	}
+	changed := config.ConnectionChanges(old, cur)
+	if len(changed) == 0 {
+		return old, nil
+	}
+	keys := make([]string, len(changed))
+	for i, c := range changed {
+		keys[i] = c.Path
+	}
+	return nil, fmt.Errorf("--base: this mapping changes %s from the base mapping %s; a pull request may not change where credentials are sent, which organization is synced or which secrets are read: change it on the default branch first\n%w",
+		strings.Join(keys, ", "), base, &config.Errors{List: changed})
+}
+
 // renderNothingTouched prints the one-line answer of plan --base when the
 // diff touches no team; JSON gets the empty plan, so scripts read it as
 // any other.
@@ -67,15 +94,7 @@ func (g *globals) renderNothingTouched(w io.Writer, p *plan.Plan, format string)
 // planBase is plan --base: it plans the change from the base mapping.
 // done is set when the change touches no team: the one line (or, in
 // JSON, the empty plan) is printed and, with --out, the empty plan saved.
-func (g *globals) planBase(cmd *cobra.Command, s *session, format, base, out string) (_ *reconcile.Result, done bool, _ error) {
-	old, err := loadBase(cmd.Context(), base, g.config())
-	if err != nil {
-		return nil, false, err
-	}
-	if old.Buildkite.Organization != s.mapping.Buildkite.Organization {
-		return nil, false, fmt.Errorf("--base: the base mapping is for Buildkite organization %q, this one for %q",
-			old.Buildkite.Organization, s.mapping.Buildkite.Organization)
-	}
+func (g *globals) planBase(cmd *cobra.Command, s *session, format string, old *config.Mapping, base, out string) (_ *reconcile.Result, done bool, _ error) {
 	res, affected, err := s.runner.PlanBase(cmd.Context(), s.mapping, old, s.opts)
 	if err != nil {
 		return nil, false, err

@@ -79,6 +79,15 @@ Exit codes: 0 ok, 1 error (including a failed group read), 2 changes pending
 			if base != "" && len(f.teams) > 0 {
 				return usagef("--team cannot be used with --base: the change decides the teams")
 			}
+			// The base mapping is checked first: a mapping that sends the
+			// credentials elsewhere is refused before any secret is read.
+			var old *config.Mapping
+			if base != "" {
+				var err error
+				if old, err = g.loadCheckedBase(cmd.Context(), base); err != nil {
+					return err
+				}
+			}
 			s, err := g.session(cmd, f)
 			if err != nil {
 				return err
@@ -87,7 +96,7 @@ Exit codes: 0 ok, 1 error (including a failed group read), 2 changes pending
 			var res *reconcile.Result
 			if base != "" {
 				var done bool
-				if res, done, err = g.planBase(cmd, s, f.format, base, out); err != nil || done {
+				if res, done, err = g.planBase(cmd, s, f.format, old, base, out); err != nil || done {
 					return err
 				}
 			} else if res, err = s.runner.Plan(cmd.Context(), s.mapping, s.opts); err != nil {

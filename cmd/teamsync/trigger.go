@@ -25,6 +25,7 @@ const triggerPoll = 500 * time.Millisecond
 func newTriggerCmd(g *globals) *cobra.Command {
 	var rawURL string
 	var full, wait bool
+	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "trigger --url URL",
 		Short: "Ask a running teamsync serve for a run now",
@@ -67,6 +68,11 @@ daemon busy or refusing, or the run failed), 3 a guard held changes back.`,
 					CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 				}}
 			ctx := cmd.Context()
+			if wait && timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, timeout)
+				defer cancel()
+			}
 			id, err := t.start(ctx, full)
 			for wait && errors.Is(err, errBusy) {
 				// A run is going (the schedule's, or another job's): with
@@ -74,7 +80,7 @@ daemon busy or refusing, or the run failed), 3 a guard held changes back.`,
 				log.Info("the daemon is running a reconcile; asking again when it ends")
 				select {
 				case <-ctx.Done():
-					return ctx.Err()
+					return waitErr(ctx, timeout)
 				case <-time.After(triggerPoll):
 				}
 				id, err = t.start(ctx, full)
@@ -88,6 +94,9 @@ daemon busy or refusing, or the run failed), 3 a guard held changes back.`,
 			}
 			st, err := t.wait(ctx, id)
 			if err != nil {
+				if ctx.Err() != nil {
+					return fmt.Errorf("run %s: %w", id, waitErr(ctx, timeout))
+				}
 				return err
 			}
 			line := fmt.Sprintf("run %s finished: %s", id, st.Result)
@@ -112,6 +121,7 @@ daemon busy or refusing, or the run failed), 3 a guard held changes back.`,
 	cmd.Flags().StringVar(&rawURL, "url", "", "the daemon's address (https, or http to a loopback host)")
 	cmd.Flags().BoolVar(&full, "full", false, "make the run read Buildkite in full")
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the run to finish, print its summary and exit as apply would")
+	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Hour, "with --wait, give up after this long (a busy daemon included); 0 waits without limit")
 	return cmd
 }
 
@@ -188,4 +198,13 @@ func (t *triggerClient) wait(ctx context.Context, id string) (*daemon.RunStatus,
 		case <-time.After(triggerPoll):
 		}
 	}
+}
+
+// waitErr says why trigger --wait stopped waiting: its --timeout, or the
+// process being interrupted.
+func waitErr(ctx context.Context, timeout time.Duration) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("gave up waiting after --timeout %s (the run goes on in the daemon)", timeout)
+	}
+	return ctx.Err()
 }

@@ -77,7 +77,7 @@ func (d *decoder) mapping(root *yaml.Node) *Mapping {
 	if !ok {
 		return m
 	}
-	m.Buildkite = d.buildkite(o)
+	m.Buildkite = d.buildkite(o, m.lines)
 	m.Okta = d.okta(o, m.lines)
 	m.Google = d.google(o, m.lines)
 	m.Sync = d.sync(o)
@@ -85,7 +85,7 @@ func (d *decoder) mapping(root *yaml.Node) *Mapping {
 	return m
 }
 
-func (d *decoder) buildkite(root object) Buildkite {
+func (d *decoder) buildkite(root object, lines map[string]int) Buildkite {
 	o, oAt := d.child(root, "buildkite", knownKeys("buildkite"))
 	b := Buildkite{GraphQLURL: DefaultGraphQLURL, RateLimitHeadroom: DefaultBuildkiteRateLimitHeadroom, RequestTimeout: DefaultRequestTimeout, Line: o.line}
 	if !oAt.absent() && !oAt.ok {
@@ -99,7 +99,9 @@ func (d *decoder) buildkite(root object) Buildkite {
 		d.add(orgAt.line, o.path, "organization %q is not an organization slug (lower-case letters, digits and \"-\")", org)
 	}
 	b.Organization = org
+	lines["buildkite.organization"] = orgAt.line
 	if u, uAt := d.str(o, "graphql_url"); uAt.ok {
+		lines["buildkite.graphql_url"] = uAt.line
 		d.checkURL(uAt.line, o.path, "graphql_url", u)
 		b.GraphQLURL = u
 	}
@@ -187,6 +189,7 @@ func (d *decoder) okta(root object, lines map[string]int) *Okta {
 			d.checkBaseURL(uAt.line, o.path, "org_url", u)
 		}
 		k.OrgURL = trimSlash(u)
+		lines["okta.org_url"] = uAt.line
 	}
 	if v, vAt := d.str(o, "user_email"); vAt.ok {
 		if v != UserEmailEmail && v != UserEmailLogin {
@@ -232,6 +235,9 @@ func (d *decoder) okta(root object, lines map[string]int) *Okta {
 	}
 	k.ClientID, k.PrivateKeyFile, k.PrivateKeyID = id, keyFile, keyID
 	lines["okta.private_key_file"] = keyAt.line
+	lines["okta.client_id"] = idAt.line
+	lines["okta.private_key_id"] = keyIDAt.line
+	lines["okta.scopes"] = scopesAt.line
 	k.Scopes = defaultOktaScopes()
 	if scopesAt.ok {
 		if len(scopes) == 0 {
@@ -262,6 +268,7 @@ func (d *decoder) google(root object, lines map[string]int) *Google {
 			d.add(sAt.line, o.path, "subject %q is not a valid email address", s)
 		}
 		g.Subject = s
+		lines["google.subject"] = sAt.line
 	}
 	if sa, saAt := d.str(o, "impersonate_service_account"); saAt.ok && sa != "" {
 		switch {
@@ -271,10 +278,12 @@ func (d *decoder) google(root object, lines map[string]int) *Google {
 			d.add(saAt.line, o.path, "impersonate_service_account is for Application Default Credentials; leave out credentials_file or this")
 		}
 		g.ImpersonateServiceAccount = sa
+		lines["google.impersonate_service_account"] = saAt.line
 	}
 	if e, eAt := d.str(o, "endpoint"); eAt.ok && e != "" {
 		d.checkURL(eAt.line, o.path, "endpoint", e)
 		g.Endpoint = e
+		lines["google.endpoint"] = eAt.line
 	}
 	if n, nAt := d.boolean(o, "nested"); nAt.ok {
 		g.Nested = n

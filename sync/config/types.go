@@ -68,7 +68,8 @@ type Mapping struct {
 	Teams     []Team
 
 	// lines holds the line of keys that name files checked by
-	// CheckCredentials ("okta.private_key_file", "google.credentials_file").
+	// CheckCredentials ("okta.private_key_file", "google.credentials_file")
+	// and of the connection settings ConnectionChanges compares.
 	lines map[string]int
 }
 
