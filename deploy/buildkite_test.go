@@ -136,4 +136,31 @@ func TestCIWorkflowsParse(t *testing.T) {
 	if !strings.Contains(string(raw), "github.event.pull_request.head.repo.full_name == github.repository") {
 		t.Error("teamsync.yml: the pull-request plan is not kept from forks")
 	}
+	// An expression inside run: is pasted into the script before the shell
+	// parses it (a branch name is the attacker's): contexts go through env.
+	var wf struct {
+		Jobs map[string]struct {
+			Steps []struct {
+				Name string
+				Run  string
+			}
+		}
+	}
+	if err := yaml.Unmarshal(raw, &wf); err != nil {
+		t.Fatal(err)
+	}
+	runs := 0
+	for name, job := range wf.Jobs {
+		for _, st := range job.Steps {
+			if st.Run != "" {
+				runs++
+			}
+			if strings.Contains(st.Run, "${{") {
+				t.Errorf("teamsync.yml: job %s, step %q: ${{ }} inside run:; pass it through env:", name, st.Name)
+			}
+		}
+	}
+	if runs < 3 {
+		t.Errorf("teamsync.yml: found %d run: scripts, want the 3 or more the workflow has", runs)
+	}
 }

@@ -39,6 +39,10 @@ plan() {
 
   buildkite-agent artifact upload plan.json
   local job="$BUILDKITE_JOB_ID"
+  # The job ID goes into the uploaded YAML and a command line.
+  case "$job" in
+    "" | *[!A-Za-z0-9-]*) echo "BUILDKITE_JOB_ID '$job' is not a job ID" >&2; exit 1 ;;
+  esac
   buildkite-agent pipeline upload <<YAML
 steps:
   - block: ":rocket: apply the plan in the annotation?"
@@ -61,6 +65,9 @@ YAML
 
 apply() {
   local job="$1"
+  case "$job" in
+    "" | *[!A-Za-z0-9-]*) echo "'$job' is not a job ID" >&2; exit 1 ;;
+  esac
   local allow
   allow=$(buildkite-agent meta-data get "allow-removals-${job}" --default "")
   if [ -n "$allow" ]; then
