@@ -17,10 +17,9 @@ import (
 // fakeClock is the time of both the simulator and the client: only the
 // test and the client's waits move it, so window resets are exact.
 type fakeClock struct {
-	mu     sync.Mutex
-	t      time.Time
-	slept  []time.Duration
-	client *testClient
+	mu    sync.Mutex
+	t     time.Time
+	slept []time.Duration
 }
 
 func newFakeClock() *fakeClock {
