@@ -31,10 +31,10 @@ func TestBuildExpires(t *testing.T) {
 			org:   inTeam, now: at.Add(-time.Second),
 		},
 		{
-			name:    "at the expiry its only member is removed, naming it",
-			m:       mapping(team("platform", oktaGroup("Eng", mem), expiring(usersGroup(mem, "b@acme.com")))),
-			reads:   map[string]GroupRead{"okta:Eng": {Members: active("a@acme.com")}, "users:b@acme.com": {Members: active("b@acme.com")}},
-			org:     inTeam, now: at,
+			name:  "at the expiry its only member is removed, naming it",
+			m:     mapping(team("platform", oktaGroup("Eng", mem), expiring(usersGroup(mem, "b@acme.com")))),
+			reads: map[string]GroupRead{"okta:Eng": {Members: active("a@acme.com")}, "users:b@acme.com": {Members: active("b@acme.com")}},
+			org:   inTeam, now: at,
 			changes: list("remove_member platform b@acme.com member (grant users expired at 2026-12-01T00:00:00Z)"),
 		},
 		{
@@ -43,7 +43,7 @@ func TestBuildExpires(t *testing.T) {
 				expiring(usersGroup(model.RoleMaintainer, "a@acme.com", "b@acme.com")))),
 			reads: map[string]GroupRead{"okta:Eng": {Members: active("a@acme.com")},
 				"users:a@acme.com,b@acme.com": {Members: active("a@acme.com", "b@acme.com")}},
-			org:     inTeam, now: at.Add(time.Hour),
+			org: inTeam, now: at.Add(time.Hour),
 			changes: list("remove_member platform b@acme.com member (grant users expired at 2026-12-01T00:00:00Z)"),
 		},
 		{
@@ -61,7 +61,7 @@ func TestBuildExpires(t *testing.T) {
 			}(),
 			reads: map[string]GroupRead{"okta:Eng": {Members: active("a@acme.com")}, "users:b@acme.com": {Members: active("b@acme.com")}},
 			org:   inTeam, now: at,
-			held:  list("max_removals: remove_member platform b@acme.com member (grant users expired at 2026-12-01T00:00:00Z)"),
+			held: list("max_removals: remove_member platform b@acme.com member (grant users expired at 2026-12-01T00:00:00Z)"),
 		},
 		{
 			name:  "the zero time expires nothing",
