@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"bytes"
 	"context"
 	"errors"
@@ -29,6 +31,17 @@ const (
 type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// now is the clock of the run (expires:); nil is the wall clock. Tests
+	// fix it so that plans with expiring entries are deterministic.
+	now func() time.Time
+}
+
+// clock is the time of the run.
+func (e env) clock() time.Time {
+	if e.now != nil {
+		return e.now()
+	}
+	return time.Now()
 }
 
 // exitCode carries a non-zero exit code that is not an error of its own

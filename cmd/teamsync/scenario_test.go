@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -31,6 +32,9 @@ type scenarioSpec struct {
 	PlanExit    int      `yaml:"plan_exit"`
 	ApplyArgs   []string `yaml:"apply_args"`
 	ApplyExit   int      `yaml:"apply_exit"`
+	// Now fixes the clock of the runs (an RFC 3339 time), for entries
+	// with expires:; unset is the wall clock.
+	Now string `yaml:"now"`
 	// Env adds environment variables for the run.
 	Env map[string]string `yaml:"env"`
 	// Faults make IdP reads fail, to show what an unknown group does.
@@ -102,6 +106,11 @@ func runScenario(t *testing.T, dir string) {
 	for k, v := range spec.Env {
 		h.env[k] = v
 	}
+	if spec.Now != "" {
+		if h.now, err = time.Parse(time.RFC3339, spec.Now); err != nil {
+			t.Fatalf("scenario.yaml: now: %v", err)
+		}
+	}
 
 	out, code := h.run(spec.PlanArgs...)
 	if code != spec.PlanExit {
@@ -137,6 +146,8 @@ type harness struct {
 	config string
 	env    map[string]string
 	stderr bytes.Buffer
+	// now, when set, is the clock of every run (expires:).
+	now time.Time
 }
 
 func newHarness(t testing.TB, dir, buildkiteURL string, faults []scenarioFault) *harness {
@@ -235,10 +246,14 @@ func (h *harness) run(args ...string) ([]byte, int) {
 	var stdout bytes.Buffer
 	h.stderr.Reset()
 	args = append(append([]string{}, args...), "--config", h.config, "--log-level", "warn")
-	code := run(context.Background(), args, env{
+	e := env{
 		stdout: &stdout, stderr: &h.stderr,
 		getenv: func(k string) string { return h.env[k] },
-	})
+	}
+	if !h.now.IsZero() {
+		e.now = func() time.Time { return h.now }
+	}
+	code := run(context.Background(), args, e)
 	return stdout.Bytes(), code
 }
 

@@ -17,6 +17,7 @@ func (g *globals) session(cmd *cobra.Command, f runFlags) (*session, error) {
 		return nil, err
 	}
 	opts, err := f.options(cmd)
+	opts.Now = g.clock()
 	if err != nil {
 		return nil, err
 	}

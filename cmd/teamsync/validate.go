@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -37,6 +38,7 @@ Exit codes: 0 valid, 1 invalid.`,
 				if err != nil {
 					return err
 				}
+				warnExpiring(g, m, g.clock())
 				_, err = fmt.Fprintf(g.stdout, "%s: valid (%s)\n", path, describe(m))
 				return err
 			}
@@ -44,9 +46,10 @@ Exit codes: 0 valid, 1 invalid.`,
 			if err != nil {
 				return err
 			}
+			warnExpiring(g, s.mapping, s.opts.Now)
 			var access *buildkite.Access
 			s.runner.Connect = checkedConnect(s.runner.Connect, func(a *buildkite.Access) { access = a })
-			res, err := s.runner.Plan(cmd.Context(), s.mapping, plan.Options{})
+			res, err := s.runner.Plan(cmd.Context(), s.mapping, plan.Options{Now: s.opts.Now})
 			if err != nil {
 				return err
 			}
@@ -76,4 +79,36 @@ func describe(m *config.Mapping) string {
 		groups += len(t.Groups)
 	}
 	return plural(len(m.Teams), "team", "teams") + ", " + plural(groups, "group entry", "group entries")
+}
+
+// expiringWithin is how far ahead validate warns of an expires:.
+const expiringWithin = 7 * 24 * time.Hour
+
+// warnExpiring writes a warning to stderr for each group entry that has
+// expired at now or expires within expiringWithin; they do not make the
+// mapping invalid.
+func warnExpiring(g *globals, m *config.Mapping, now time.Time) {
+	for _, t := range m.Teams {
+		for _, e := range t.Groups {
+			at := e.Expires.UTC().Format(time.RFC3339)
+			switch {
+			case e.Expires.IsZero() || e.Expires.Sub(now) > expiringWithin:
+			case e.ExpiredAt(now):
+				fmt.Fprintf(g.stderr, "%s:%d: warning: team %q: %s expired at %s and grants nothing\n", m.Path, e.ExpiresLine, t.Slug, e.Label(), at)
+			default:
+				fmt.Fprintf(g.stderr, "%s:%d: warning: team %q: %s expires at %s, in %s\n", m.Path, e.ExpiresLine, t.Slug, e.Label(), at, inWords(e.Expires.Sub(now)))
+			}
+		}
+	}
+}
+
+// inWords says roughly how long d is: whole days, else whole hours.
+func inWords(d time.Duration) string {
+	switch {
+	case d >= 24*time.Hour:
+		return plural(int(d/(24*time.Hour)), "day", "days")
+	case d >= time.Hour:
+		return plural(int(d/time.Hour), "hour", "hours")
+	}
+	return "less than an hour"
 }

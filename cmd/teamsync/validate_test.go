@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/teamsync/teamsync/buildkite/bksim"
 	"github.com/teamsync/teamsync/buildkite/bksim/bksimtest"
@@ -65,5 +66,38 @@ teams:
 	}
 	if _, code := h.run("validate"); code != exitOK {
 		t.Fatalf("offline validate needs no credentials, got exit %d\n%s", code, h.stderr.String())
+	}
+}
+
+// TestValidateExpiring: offline validate warns, with file:line, of each
+// entry expiring within 7 days or already expired, and still passes.
+func TestValidateExpiring(t *testing.T) {
+	dir := t.TempDir()
+	mapping := `buildkite:
+  organization: acme
+teams:
+  - slug: web
+    groups:
+      - users: [alice@acme.com]
+        expires: 2026-12-01T00:00:00Z
+      - users: [bob@acme.com]
+        expires: 2026-12-07
+      - users: [carol@acme.com]
+        expires: 2026-12-31
+`
+	if err := os.WriteFile(filepath.Join(dir, "mapping.yaml"), []byte(mapping), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, dir, "http://127.0.0.1:1", nil)
+	h.now = time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+
+	out, code := h.run("validate")
+	if code != 0 || !strings.Contains(string(out), ": valid (1 team, 3 group entries)") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, h.stderr.String())
+	}
+	want := h.config + `:7: warning: team "web": users expired at 2026-12-01T00:00:00Z and grants nothing` + "\n" +
+		h.config + `:9: warning: team "web": users expires at 2026-12-08T00:00:00Z, in 2 days` + "\n"
+	if got := h.stderr.String(); got != want {
+		t.Errorf("stderr:\n got %q\nwant %q", got, want)
 	}
 }

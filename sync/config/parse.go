@@ -30,7 +30,7 @@ func knownKeys(section string) []string {
 	case "team":
 		return []string{"slug", "name", "create", "privacy", "policy", "groups"}
 	case "group":
-		return []string{"okta", "google", "users", "role", "allow_empty"}
+		return []string{"okta", "google", "users", "role", "allow_empty", "expires"}
 	}
 	return nil
 }

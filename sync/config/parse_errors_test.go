@@ -263,6 +263,15 @@ func TestParseErrors(t *testing.T) {
 		{"allow_empty not a boolean", doc("buildkite:", "  organization: acme", "teams:", "  - slug: platform", "    groups:",
 			"      - users: [a@acme.com]", "        allow_empty: sometimes"),
 			`mapping.yaml:7: teams[0].groups[0]: allow_empty must be true or false, got "sometimes"`},
+		{"expires not a date", doc("buildkite:", "  organization: acme", "teams:", "  - slug: platform", "    groups:",
+			"      - users: [a@acme.com]", "        expires: next week"),
+			`mapping.yaml:7: teams[0].groups[0]: expires "next week" is not a date (2026-12-31) or an RFC 3339 time (2026-12-31T18:00:00Z)`},
+		{"expires impossible date", doc("buildkite:", "  organization: acme", "teams:", "  - slug: platform", "    groups:",
+			"      - users: [a@acme.com]", "        expires: 2026-02-30"),
+			`mapping.yaml:7: teams[0].groups[0]: expires "2026-02-30" is not a date (2026-12-31) or an RFC 3339 time (2026-12-31T18:00:00Z)`},
+		{"expires a list", doc("buildkite:", "  organization: acme", "teams:", "  - slug: platform", "    groups:",
+			"      - users: [a@acme.com]", "        expires: [2026-12-31]"),
+			`mapping.yaml:7: teams[0].groups[0]: expires must be a date (2026-12-31) or an RFC 3339 time (2026-12-31T18:00:00Z), got a list`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -391,3 +391,40 @@ func TestErrorText(t *testing.T) {
 		})
 	}
 }
+
+// TestParseExpires checks the forms expires: takes and the moment each
+// stops granting.
+func TestParseExpires(t *testing.T) {
+	cases := []struct {
+		name, value string
+		want        time.Time
+	}{
+		{"date is the end of that day in UTC", "2026-12-31", time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"quoted date", `"2026-12-31"`, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"RFC 3339 in UTC", "2026-12-01T00:00:00Z", time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)},
+		{"RFC 3339 with offset", "2026-12-01T02:00:00+02:00", time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)},
+		{"absent", "", time.Time{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			lines := []string{"buildkite:", "  organization: acme", "teams:", "  - slug: platform", "    groups:",
+				"      - users: [a@acme.com]"}
+			wantLine := 0
+			if tc.value != "" {
+				lines = append(lines, "        expires: "+tc.value)
+				wantLine = 7
+			}
+			m, err := Parse("mapping.yaml", []byte(doc(lines...)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := m.Teams[0].Groups[0]
+			if !g.Expires.Equal(tc.want) || g.ExpiresLine != wantLine {
+				t.Errorf("Expires = %v (line %d), want %v (line %d)", g.Expires, g.ExpiresLine, tc.want, wantLine)
+			}
+			if !tc.want.IsZero() && (g.ExpiredAt(tc.want.Add(-time.Nanosecond)) || !g.ExpiredAt(tc.want)) {
+				t.Errorf("ExpiredAt is not false just before %v and true from it", tc.want)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -158,5 +159,27 @@ func (d *decoder) group(n *yaml.Node, teamPath string, j int, m *Mapping) (Group
 		}
 	}
 	g.AllowEmpty, _ = d.boolean(o, "allow_empty")
+	g.Expires, g.ExpiresLine = d.expires(o)
 	return g, true
+}
+
+// expires reads a group entry's expires: a date (the end of that day in
+// UTC, so the first moment after it is returned) or an RFC 3339 time.
+func (d *decoder) expires(o object) (time.Time, int) {
+	v, line := o.value("expires")
+	if v == nil {
+		return time.Time{}, 0
+	}
+	if v.Kind != yaml.ScalarNode {
+		d.add(line, o.path, "expires must be a date (2026-12-31) or an RFC 3339 time (2026-12-31T18:00:00Z), got %s", describe(v))
+		return time.Time{}, line
+	}
+	if day, err := time.Parse(time.DateOnly, v.Value); err == nil {
+		return day.AddDate(0, 0, 1), line
+	}
+	if t, err := time.Parse(time.RFC3339, v.Value); err == nil {
+		return t.UTC(), line
+	}
+	d.add(line, o.path, "expires %q is not a date (2026-12-31) or an RFC 3339 time (2026-12-31T18:00:00Z)", v.Value)
+	return time.Time{}, line
 }

@@ -180,7 +180,18 @@ type Group struct {
 	Users      []string
 	Role       model.Role // default member
 	AllowEmpty bool
-	Line       int
+	// Expires is the first moment the entry grants nothing (expires:); zero
+	// when it never expires. A date means the end of that day in UTC, so
+	// "2026-12-31" is stored as 2027-01-01T00:00:00Z.
+	Expires time.Time
+	// ExpiresLine is the line of expires:, for validate's warnings.
+	ExpiresLine int
+	Line        int
+}
+
+// ExpiredAt reports whether the entry grants nothing at now.
+func (g Group) ExpiredAt(now time.Time) bool {
+	return !g.Expires.IsZero() && !now.Before(g.Expires)
 }
 
 // Ref is the provider reference for the entry.

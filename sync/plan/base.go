@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"time"
+
 	"fmt"
 	"slices"
 	"strings"
@@ -22,7 +24,7 @@ const (
 // each desired person's role and groups, and which groups failed or read
 // empty. Two mappings that give a team the same state plan the same for
 // it against any Buildkite, but for the run-wide removal budget.
-func TeamStates(m *config.Mapping, reads map[string]GroupRead) map[string]string {
+func TeamStates(m *config.Mapping, reads map[string]GroupRead, now time.Time) map[string]string {
 	out := make(map[string]string, len(m.Teams))
 	domains := m.Sync.EmailDomains
 	protected := make([]string, 0, len(m.Sync.ProtectedUsers))
@@ -35,7 +37,7 @@ func TeamStates(m *config.Mapping, reads map[string]GroupRead) map[string]string
 		if _, dup := out[slug]; dup {
 			continue
 		}
-		src := desiredTeam(slug, t, reads, domains)
+		src := desiredTeam(slug, t, reads, domains, now)
 		var b strings.Builder
 		fmt.Fprintf(&b, "policy=%s create=%t name=%q privacy=%q invite=%t protected=%q max_removal_percent=%d\n",
 			policyOf(t, m.Sync), t.Create, t.Name, t.Privacy, inviteMode(m.Sync), protected, m.Sync.MaxRemovalPercent)
@@ -63,8 +65,8 @@ func TeamStates(m *config.Mapping, reads map[string]GroupRead) map[string]string
 // Affected lists, sorted, the teams of m whose state (TeamStates) differs
 // under base: teams base does not have included, teams m dropped left out
 // (teamsync no longer touches them).
-func Affected(base, m *config.Mapping, reads map[string]GroupRead) []string {
-	was, now := TeamStates(base, reads), TeamStates(m, reads)
+func Affected(base, m *config.Mapping, reads map[string]GroupRead, at time.Time) []string {
+	was, now := TeamStates(base, reads, at), TeamStates(m, reads, at)
 	var out []string
 	for slug, state := range now {
 		if was[slug] != state {

@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"time"
+
 	"slices"
 	"testing"
 
@@ -39,7 +41,7 @@ func TestAffected(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := base()
 			tc.edit(m)
-			if got := Affected(base(), m, reads); !slices.Equal(got, tc.want) {
+			if got := Affected(base(), m, reads, time.Time{}); !slices.Equal(got, tc.want) {
 				t.Fatalf("Affected = %v, want %v", got, tc.want)
 			}
 		})

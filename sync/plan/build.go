@@ -46,7 +46,7 @@ func Build(m *config.Mapping, reads map[string]GroupRead, org *model.Org, opts O
 			continue
 		}
 		seen[slug] = true
-		src := desiredTeam(slug, t, reads, domains)
+		src := desiredTeam(slug, t, reads, domains, opts.Now)
 		errs = append(errs, src.errors...)
 		if msg, bad := snap.teamErrors[slug]; bad {
 			errs = append(errs, Error{Team: slug, Source: SourceBuildkite, Message: msg})

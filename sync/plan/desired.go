@@ -3,6 +3,7 @@ package plan
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/teamsync/teamsync/sync/config"
 	"github.com/teamsync/teamsync/sync/model"
@@ -24,20 +25,28 @@ type teamSources struct {
 	empty   []string // labels of groups that read empty without allow_empty
 	errors  []Error
 	// inactive says, for people a group lists but does not count (a
-	// suspended or deactivated account), why: "suspended in okta:X". The
-	// first group that lists them gives the reason.
+	// suspended or deactivated account, an expired entry), why:
+	// "suspended in okta:X", "grant users expired at 2026-12-01T00:00:00Z".
+	// The first group that lists them gives the reason.
 	inactive map[string]string
 }
 
 // desiredTeam unions the active members of the team's groups that read
 // successfully. Failed groups are left out and reported, so the desired set
-// is "what we know", and the guards decide what may be done with it.
-func desiredTeam(slug string, t config.Team, reads map[string]GroupRead, domains map[string]string) teamSources {
+// is "what we know", and the guards decide what may be done with it. An
+// entry expired at now grants nothing: it is neither failed nor empty, and
+// only gives the reason its people are removed.
+func desiredTeam(slug string, t config.Team, reads map[string]GroupRead, domains map[string]string, now time.Time) teamSources {
 	ts := teamSources{desired: map[string]*want{}, inactive: map[string]string{}}
 	for _, g := range t.Groups {
 		label := g.Label()
 		read, ok := reads[g.Key()]
 		switch {
+		case g.ExpiredAt(now):
+			if ok && read.Err == nil {
+				ts.expired(g, read, domains)
+			}
+			continue
 		case !ok:
 			ts.fail(slug, label, msgNotRead)
 			continue
@@ -76,6 +85,24 @@ func desiredTeam(slug string, t config.Team, reads map[string]GroupRead, domains
 		}
 	}
 	return ts
+}
+
+// expired records, for the people an expired entry lists, that the entry
+// no longer grants them anything.
+func (ts *teamSources) expired(g config.Group, read GroupRead, domains map[string]string) {
+	reason := ExpiredReason(g.Label(), g.Expires)
+	for _, mem := range read.Members {
+		email := rewriteEmail(mem.Email, domains)
+		if _, seen := ts.inactive[email]; email != "" && !seen {
+			ts.inactive[email] = reason
+		}
+	}
+}
+
+// ExpiredReason is the reason of a removal whose person only an expired
+// entry lists: "grant users expired at 2026-12-01T00:00:00Z".
+func ExpiredReason(label string, at time.Time) string {
+	return "grant " + label + " expired at " + at.UTC().Format(time.RFC3339)
 }
 
 // fail records a group the team could not read, once per label.

@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"time"
+
 	"slices"
 
 	"github.com/teamsync/teamsync/sync/config"
@@ -14,7 +16,7 @@ import (
 // them up in Buildkite before Build, so that reading the organization costs
 // requests in proportion to the drift, not to its size, and Build's
 // not_in_organization is never a guess.
-func PeopleToPlace(m *config.Mapping, reads map[string]GroupRead, org *model.Org) []string {
+func PeopleToPlace(m *config.Mapping, reads map[string]GroupRead, org *model.Org, now time.Time) []string {
 	if m == nil {
 		return nil
 	}
@@ -35,7 +37,7 @@ func PeopleToPlace(m *config.Mapping, reads map[string]GroupRead, org *model.Org
 	var out []string
 	for _, t := range m.Teams {
 		slug := normaliseSlug(t.Slug)
-		for email := range desiredTeam(slug, t, reads, domains).desired {
+		for email := range desiredTeam(slug, t, reads, domains, now).desired {
 			if !seen[email] && !known(email) {
 				seen[email] = true
 				out = append(out, email)

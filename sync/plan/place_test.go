@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"time"
+
 	"errors"
 	"reflect"
 	"testing"
@@ -36,12 +38,12 @@ func TestPeopleToPlace(t *testing.T) {
 			"api": {Slug: "api", Members: map[string]model.TeamMember{"api1@acme.com": {Email: "api1@acme.com"}}},
 		},
 	}
-	got := PeopleToPlace(m, reads, org)
+	got := PeopleToPlace(m, reads, org, time.Time{})
 	want := []string{"new@acme.com", "zed@acme.com"}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("PeopleToPlace = %q, want %q", got, want)
 	}
-	if got := PeopleToPlace(nil, reads, org); got != nil {
+	if got := PeopleToPlace(nil, reads, org, time.Time{}); got != nil {
 		t.Fatalf("nil mapping: %q", got)
 	}
 }

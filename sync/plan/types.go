@@ -5,6 +5,8 @@
 package plan
 
 import (
+	"time"
+
 	"encoding/json"
 
 	"github.com/teamsync/teamsync/providers"
@@ -87,7 +89,8 @@ type Change struct {
 	Groups   []string         `json:"groups,omitempty"`
 	Teams    []model.TeamRole `json:"teams,omitempty"` // invite only
 	// Reason says why a member is removed: their status in a group of the
-	// team that still lists them ("suspended in okta:Platform"), else
+	// team that still lists them ("suspended in okta:Platform"), the expiry
+	// of the entry that listed them ("grant users expired at ..."), else
 	// ReasonInNoGroup.
 	Reason string `json:"reason,omitempty"`
 	Guard  string `json:"guard,omitempty"` // held only
@@ -164,4 +167,7 @@ type Options struct {
 	// AllowRemovals, when non-nil, replaces sync.max_removals for this run
 	// (--allow-removals).
 	AllowRemovals *int
+	// Now is the moment of the run, against which expires: is checked. The
+	// planner has no clock of its own; the zero time expires nothing.
+	Now time.Time
 }

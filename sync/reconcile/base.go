@@ -24,6 +24,7 @@ const ReadBase = "base"
 // nothing is written.
 func (r *Runner) PlanBase(ctx context.Context, m, base *config.Mapping, opts plan.Options) (res *Result, affected []string, err error) {
 	start := time.Now()
+	opts = withNow(opts, start)
 	res = &Result{Read: ReadReport{Mode: ReadBase}}
 	clients, err := r.Connect(ctx, m)
 	if err != nil {
@@ -40,7 +41,7 @@ func (r *Runner) PlanBase(ctx context.Context, m, base *config.Mapping, opts pla
 	if err := rejected(m, refs, reads); err != nil {
 		return res, nil, err
 	}
-	affected = plan.Affected(base, m, reads)
+	affected = plan.Affected(base, m, reads, opts.Now)
 	if len(affected) == 0 {
 		res.Plan = &plan.Plan{Version: plan.Version, Organization: m.Buildkite.Organization}
 		return res, nil, nil
@@ -54,7 +55,7 @@ func (r *Runner) PlanBase(ctx context.Context, m, base *config.Mapping, opts pla
 	if err != nil {
 		return res, affected, err
 	}
-	if err := r.place(ctx, now, reads, org, clients.Buildkite); err != nil {
+	if err := r.place(ctx, now, reads, org, clients.Buildkite, opts.Now); err != nil {
 		return res, affected, err
 	}
 	was := &config.Mapping{Buildkite: base.Buildkite, Sync: base.Sync}
@@ -68,7 +69,7 @@ func (r *Runner) PlanBase(ctx context.Context, m, base *config.Mapping, opts pla
 		if was, err = base.Select(inBase); err != nil {
 			return res, affected, err
 		}
-		if err := r.place(ctx, was, reads, org, clients.Buildkite); err != nil {
+		if err := r.place(ctx, was, reads, org, clients.Buildkite, opts.Now); err != nil {
 			return res, affected, err
 		}
 	}

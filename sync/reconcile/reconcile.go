@@ -168,6 +168,7 @@ type Result struct {
 // error with a Result that has no Plan but says what was read.
 func (r *Runner) Plan(ctx context.Context, m *config.Mapping, opts plan.Options) (*Result, error) {
 	start := time.Now()
+	opts = withNow(opts, start)
 	res := &Result{}
 	p, org, clients, err := r.plan(ctx, m, opts, res)
 	res.Duration = time.Since(start)
@@ -186,6 +187,7 @@ func (r *Runner) Plan(ctx context.Context, m *config.Mapping, opts plan.Options)
 // says what was read.
 func (r *Runner) Apply(ctx context.Context, m *config.Mapping, opts plan.Options) (*Result, error) {
 	start := time.Now()
+	opts = withNow(opts, start)
 	res := &Result{}
 	p, org, clients, err := r.plan(ctx, m, opts, res)
 	if err != nil {
@@ -206,6 +208,15 @@ func (r *Runner) Apply(ctx context.Context, m *config.Mapping, opts plan.Options
 	return res, nil
 }
 
+// withNow gives opts the run's start as the moment expires: is checked
+// against, unless the caller fixed one (tests, a replayed run).
+func withNow(opts plan.Options, start time.Time) plan.Options {
+	if opts.Now.IsZero() {
+		opts.Now = start
+	}
+	return opts
+}
+
 // plan connects, reads and plans, recording in res how Buildkite was read.
 // clients is set once connected, even when a read then fails. A failed
 // Buildkite read or lookup makes the Memory forget, so that the next run
@@ -217,7 +228,7 @@ func (r *Runner) plan(ctx context.Context, m *config.Mapping, opts plan.Options,
 	}
 	reads, org, err := r.read(ctx, m, clients, res)
 	if err == nil {
-		err = r.place(ctx, m, reads, org, clients.Buildkite)
+		err = r.place(ctx, m, reads, org, clients.Buildkite, opts.Now)
 	}
 	if err != nil {
 		if r.Memory != nil {
@@ -305,8 +316,8 @@ func (r *Runner) readGroups(ctx context.Context, c *Clients, refs []keyedRef) ma
 
 // place looks up the organization membership of the people the plan may
 // add and org does not already show, and adds them to org.Members.
-func (r *Runner) place(ctx context.Context, m *config.Mapping, reads map[string]plan.GroupRead, org *model.Org, bk Buildkite) error {
-	emails := plan.PeopleToPlace(m, reads, org)
+func (r *Runner) place(ctx context.Context, m *config.Mapping, reads map[string]plan.GroupRead, org *model.Org, bk Buildkite, now time.Time) error {
+	emails := plan.PeopleToPlace(m, reads, org, now)
 	if len(emails) == 0 {
 		return nil
 	}
