@@ -3,13 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/teamsync/teamsync/buildkite/bksim"
-	"github.com/teamsync/teamsync/buildkite/bksim/bksimtest"
 )
 
 // TestEchoedCredentialsNeverReachOutput: an Okta or Buildkite answer that
@@ -17,29 +14,8 @@ import (
 // must not put the token in plan output of any format, in validate's
 // report, or in the logs, even at debug level.
 func TestEchoedCredentialsNeverReachOutput(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, text string) {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("okta.yaml", "groups:\n  - name: Web\n    users:\n      - {email: alice@acme.com}\n")
-	write("mapping.yaml", `buildkite:
-  organization: acme
-  graphql_url: "{{buildkite_url}}"
-okta:
-  org_url: "{{okta_url}}"
-teams:
-  - slug: web
-    groups:
-      - okta: Web
-`)
-	sim, srv := bksimtest.Start(t, bksim.State{
-		Organization: "acme",
-		Members:      []bksim.Member{{Email: "alice@acme.com"}},
-		Teams:        []bksim.Team{{Slug: "web"}},
-	})
-	h := newHarness(t, dir, srv.URL, []scenarioFault{{Source: "okta", Group: "Web", EchoAuthorization: true}})
+	dir, sim, url := startWebOrg(t, webOktaMapping(""))
+	h := newHarness(t, dir, url, []scenarioFault{{Source: "okta", Group: "Web", EchoAuthorization: true}})
 	secrets := []string{scenarioOktaToken, h.env["BUILDKITE_API_TOKEN"]}
 	run := func(args ...string) (stdout, stderr string, code int) {
 		var out, errs bytes.Buffer

@@ -6,40 +6,16 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/teamsync/teamsync/buildkite/bksim"
-	"github.com/teamsync/teamsync/buildkite/bksim/bksimtest"
 )
 
 // TestValidateOnline: --online resolves the credentials and reads every
 // group and team, naming each that does not exist, and writes nothing.
 func TestValidateOnline(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, text string) {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("okta.yaml", "groups:\n  - name: Web\n    users:\n      - {email: alice@acme.com}\n")
-	write("mapping.yaml", `buildkite:
-  organization: acme
-  graphql_url: "{{buildkite_url}}"
-okta:
-  org_url: "{{okta_url}}"
-teams:
-  - slug: web
-    groups:
-      - okta: Web
-  - slug: ghost
+	dir, sim, url := startWebOrg(t, webOktaMapping(`  - slug: ghost
     groups:
       - okta: Nope
-`)
-	sim, srv := bksimtest.Start(t, bksim.State{
-		Organization: "acme",
-		Members:      []bksim.Member{{Email: "alice@acme.com"}},
-		Teams:        []bksim.Team{{Slug: "web"}},
-	})
-	h := newHarness(t, dir, srv.URL, nil)
+`))
+	h := newHarness(t, dir, url, nil)
 
 	out, code := h.run("validate", "--online")
 	if code != exitError || len(out) != 0 {
