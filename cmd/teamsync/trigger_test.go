@@ -92,37 +92,7 @@ func TestTriggerRefusesPlainHTTPElsewhere(t *testing.T) {
 // TestTriggerWaitWhileARunIsGoing: trigger --wait that finds a run going
 // (409) asks again once it has ended, and follows its own run.
 func TestTriggerWaitWhileARunIsGoing(t *testing.T) {
-	dir := filepath.Join("..", "..", "testdata", "scenarios", "basic")
-	seed, err := bksim.LoadState(filepath.Join(dir, "buildkite.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim, err := bksim.New(seed, bksim.Options{Schema: bksimtest.Schema(t), Token: bksimtest.Token})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// gate holds every Buildkite request while it is closed.
-	var mu sync.Mutex
-	gate := make(chan struct{})
-	close(gate)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		g := gate
-		mu.Unlock()
-		<-g
-		sim.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	h := newHarness(t, dir, srv.URL, nil)
-	h.env["TEAMSYNC_TRIGGER_TOKEN"] = "trigger-secret"
-	serveEnv := maps.Clone(h.env)
-	s := startServe(t, func(k string) string { return serveEnv[k] }, "--config", h.config)
-	s.waitRuns(1)
-
-	held := make(chan struct{})
-	mu.Lock()
-	gate = held
-	mu.Unlock()
+	h, s, held := busyServe(t)
 	if code, body := s.call("POST", "/sync", "trigger-secret"); code != 202 {
 		t.Fatalf("POST /sync = %d %s", code, body)
 	}
@@ -146,6 +116,24 @@ func TestTriggerWaitWhileARunIsGoing(t *testing.T) {
 // TestTriggerWaitTimeout: --wait gives up after --timeout when the daemon
 // stays busy, instead of holding a CI job until the job's own limit.
 func TestTriggerWaitTimeout(t *testing.T) {
+	h, s, held := busyServe(t)
+	t.Cleanup(func() { close(held) })
+	if code, body := s.call("POST", "/sync", "trigger-secret"); code != 202 {
+		t.Fatalf("POST /sync = %d %s", code, body)
+	}
+	var stdout, stderr testutil.Buffer
+	code := run(context.Background(), []string{"trigger", "--url", s.base, "--wait", "--timeout", "300ms"},
+		env{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return h.env[k] }})
+	if want := "\nteamsync: gave up waiting after --timeout 300ms (the run goes on in the daemon)\n"; code != exitError || !strings.HasSuffix(stderr.String(), want) {
+		t.Fatalf("exit %d, stderr %q; want 1 and %q", code, stderr.String(), want)
+	}
+}
+
+// busyServe starts serve on the basic scenario, waits for its startup run,
+// then holds every Buildkite request until held is closed, so that the
+// next run stays going for as long as a test needs a busy daemon.
+func busyServe(t *testing.T) (*harness, *serving, chan struct{}) {
+	t.Helper()
 	dir := filepath.Join("..", "..", "testdata", "scenarios", "basic")
 	seed, err := bksim.LoadState(filepath.Join(dir, "buildkite.yaml"))
 	if err != nil {
@@ -171,19 +159,9 @@ func TestTriggerWaitTimeout(t *testing.T) {
 	serveEnv := maps.Clone(h.env)
 	s := startServe(t, func(k string) string { return serveEnv[k] }, "--config", h.config)
 	s.waitRuns(1)
-
 	held := make(chan struct{})
-	t.Cleanup(func() { close(held) })
 	mu.Lock()
 	gate = held
 	mu.Unlock()
-	if code, body := s.call("POST", "/sync", "trigger-secret"); code != 202 {
-		t.Fatalf("POST /sync = %d %s", code, body)
-	}
-	var stdout, stderr testutil.Buffer
-	code := run(context.Background(), []string{"trigger", "--url", s.base, "--wait", "--timeout", "300ms"},
-		env{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return h.env[k] }})
-	if want := "\nteamsync: gave up waiting after --timeout 300ms (the run goes on in the daemon)\n"; code != exitError || !strings.HasSuffix(stderr.String(), want) {
-		t.Fatalf("exit %d, stderr %q; want 1 and %q", code, stderr.String(), want)
-	}
+	return h, s, held
 }
