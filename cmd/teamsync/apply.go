@@ -48,14 +48,10 @@ started are skipped; or a saved plan refused), 3 a guard held changes back.`,
 			}
 			setMemoryLimit(g.getenv, os.ReadFile, s.log) // the CronJob's run
 			s.checkAccess()
-			trail, err := g.openAudit(s.mapping.Sync.AuditLog)
+			rec, trail, err := g.record(s)
 			if err != nil {
 				return err
 			}
-			// The daemon keeps the same record of its runs.
-			rec := record.New(audit.NewRunID(), audit.TriggerCLI, s.log)
-			rec.Audit = trail
-			s.runner.Logger, s.runner.OnChange = rec.Logger(), rec.Change
 			ctx, start := cmd.Context(), time.Now()
 			res, err := s.runner.Apply(ctx, s.mapping, s.opts)
 			if err != nil {
@@ -75,6 +71,20 @@ started are skipped; or a saved plan refused), 3 a guard held changes back.`,
 	f.register(cmd)
 	cmd.Flags().DurationVar(&maxAge, "max-age", saved.DefaultMaxAge, "apply FILE: refuse a saved plan older than this (0 accepts any age)")
 	return cmd
+}
+
+// record opens the audit trail and starts the run record an apply keeps
+// (the daemon keeps the same record of its runs), with the session's
+// runner reporting to it. The caller closes the trail.
+func (g *globals) record(s *session) (*record.Run, *audit.Log, error) {
+	trail, err := g.openAudit(s.mapping.Sync.AuditLog)
+	if err != nil {
+		return nil, nil, err
+	}
+	rec := record.New(audit.NewRunID(), audit.TriggerCLI, s.log)
+	rec.Audit = trail
+	s.runner.Logger, s.runner.OnChange = rec.Logger(), rec.Change
+	return rec, trail, nil
 }
 
 // openAudit opens sync.audit_log for the CLI's apply; "-" is this

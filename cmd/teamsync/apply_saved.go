@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/teamsync/teamsync/sync/audit"
 	"github.com/teamsync/teamsync/sync/model"
 	"github.com/teamsync/teamsync/sync/plan"
 	"github.com/teamsync/teamsync/sync/reconcile"
@@ -41,25 +40,14 @@ func (g *globals) applySaved(cmd *cobra.Command, f runFlags, path string, maxAge
 	if err != nil {
 		return err
 	}
-	managed := func(slug string) bool {
-		for _, t := range s.mapping.Teams {
-			if t.Slug == slug {
-				return true
-			}
-		}
-		return false
-	}
-	if err := saved.Check(file, s.mappingHash, s.mapping.Buildkite.Organization, managed, time.Now(), maxAge); err != nil {
+	if err := saved.Check(file, s.mappingHash, s.mapping.Buildkite.Organization, s.mapping.Manages, time.Now(), maxAge); err != nil {
 		return fmt.Errorf("saved plan %s refused, nothing was applied: %w", path, err)
 	}
 	s.checkAccess()
-	trail, err := g.openAudit(s.mapping.Sync.AuditLog)
+	rec, trail, err := g.record(s)
 	if err != nil {
 		return err
 	}
-	rec := record.New(audit.NewRunID(), audit.TriggerCLI, s.log)
-	rec.Audit = trail
-	s.runner.Logger, s.runner.OnChange = rec.Logger(), rec.Change
 	ctx := cmd.Context()
 	res, org, err := s.runner.ApplySaved(ctx, s.mapping, reconcile.SavedPlan{
 		Plan:    &file.Plan,

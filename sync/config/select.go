@@ -7,6 +7,12 @@ import (
 	"strings"
 )
 
+// Manages reports whether slug is one of the mapping's teams: teamsync
+// touches no other.
+func (m *Mapping) Manages(slug string) bool {
+	return slices.ContainsFunc(m.Teams, func(t Team) bool { return t.Slug == slug })
+}
+
 // Select returns a copy of the mapping limited to the teams with the given
 // slugs (for --team), in the mapping's order. No slugs selects every team.
 // A slug the mapping does not define is an error that lists the ones it

@@ -93,3 +93,12 @@ func TestSelectCopies(t *testing.T) {
 		t.Errorf("original email_domains = %v", m.Sync.EmailDomains)
 	}
 }
+
+func TestManages(t *testing.T) {
+	m := selectMapping(t)
+	for slug, want := range map[string]bool{"web": true, "data": true, "legacy": false, "": false, "Web": false} {
+		if got := m.Manages(slug); got != want {
+			t.Errorf("Manages(%q) = %v, want %v", slug, got, want)
+		}
+	}
+}
