@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"log/slog"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -81,22 +80,9 @@ type Serve struct {
 func StartServe(tb testing.TB, w World, opts bksim.Options) *Serve {
 	tb.Helper()
 	clock := &Clock{t: time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC)}
-	opts.Token, opts.Now = bkToken, clock.Now
-	if opts.RateLimit == 0 {
-		opts.RateLimit = 1 << 30
-	}
-	bk, err := bksim.New(w.Buildkite, opts)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ok := oktasim.New(w.Okta, oktasim.Options{Token: oktaToken, RateLimit: 1 << 30})
-	bkSrv, okSrv := httptest.NewServer(bk), httptest.NewServer(ok)
-	tb.Cleanup(bkSrv.Close)
-	tb.Cleanup(okSrv.Close)
-	m := *w.Mapping
-	m.Buildkite.GraphQLURL = bkSrv.URL + "/v1"
-	m.Okta = &config.Okta{OrgURL: okSrv.URL, UserEmail: config.UserEmailEmail}
-	return &Serve{Buildkite: bk, Okta: ok, Mapping: &m, Memory: memory.New(clock.Now), Clock: clock,
+	opts.Now = clock.Now
+	bk, ok, m := serveWorld(tb, w, opts)
+	return &Serve{Buildkite: bk, Okta: ok, Mapping: m, Memory: memory.New(clock.Now), Clock: clock,
 		log: slog.New(slog.DiscardHandler)}
 }
 
