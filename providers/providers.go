@@ -36,6 +36,10 @@ type Member struct {
 	// not suspended or deprovisioned (docs/semantics.md says which IdP
 	// statuses count).
 	Active bool
+	// Via is the chain of nested groups through which the person is in
+	// the group read, outermost first, ending with the group that lists
+	// them directly; nil when the group lists them itself.
+	Via []string
 }
 
 // Provider reads group members from one identity source. A read that fails
@@ -63,4 +67,33 @@ type Rejected interface {
 	// Rejection says how the API refused, such as "E0000011" or
 	// "HTTP 401"; "" when this error is not a refusal of the credentials.
 	Rejection() string
+}
+
+// Person is what an identity source says of one person, looked up by
+// email for offboarding and explain.
+type Person struct {
+	// Found reports that the source has an account with this email.
+	Found bool
+	// Status is the source's own status word for the account (ACTIVE,
+	// DEPROVISIONED, SUSPENDED, ARCHIVED, …); "" when not found.
+	Status string
+	// Gone reports that the source says the person has left: Okta
+	// DEPROVISIONED or SUSPENDED, Google suspended or archived. A person
+	// who is not found is not Gone here: whether that means gone depends
+	// on whether the source owns the email's domain, which the caller
+	// decides.
+	Gone bool
+	// Err is set when the lookup failed: nothing is known of the person.
+	Err error
+}
+
+// PersonLookup is implemented by sources that can look people up by
+// email (Okta, Google).
+type PersonLookup interface {
+	// LookupPeople answers for every email asked, each with its own
+	// outcome: a failure (of the whole source or of one batch) is an Err
+	// on each person it leaves unknown, never a missing or not-found
+	// answer. emails are normalised (model.NormalizeEmail); the map's keys
+	// are those emails.
+	LookupPeople(ctx context.Context, emails []string) map[string]Person
 }

@@ -75,10 +75,36 @@ type Org struct {
 
 // Member is a member of the organization.
 type Member struct {
-	ID     string // OrganizationMember ID
+	ID     string // OrganizationMember ID, what organizationMemberDelete takes
 	UserID string // User ID, what teamMemberCreate takes
 	Email  string
 	Name   string
+	// Role is the organization role; "" when the read did not ask for it.
+	Role OrgRole
+	// Bot marks a Buildkite-managed bot user (User.bot).
+	Bot bool
+	// CreatedAt is when they joined the organization; zero when not read.
+	CreatedAt time.Time
+}
+
+// OrgRole is a member's role in the organization, lower-case.
+type OrgRole string
+
+// The two organization roles.
+const (
+	OrgRoleAdmin  OrgRole = "admin"
+	OrgRoleMember OrgRole = "member"
+)
+
+// People is every member of the organization, as offboarding and the
+// access report need them: not only those the managed teams show.
+type People struct {
+	// Members are all organization members by lower-case email, bots
+	// included (with Bot set).
+	Members map[string]Member
+	// ViewerUserID is the User ID of the token's own user, whom
+	// offboarding never removes.
+	ViewerUserID string
 }
 
 // Team is a Buildkite team with all of its members.
