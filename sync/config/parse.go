@@ -18,7 +18,7 @@ import (
 func knownKeys(section string) []string {
 	switch section {
 	case "":
-		return []string{"buildkite", "okta", "google", "sync", "teams"}
+		return []string{"buildkite", "okta", "google", "sync", "offboarding", "teams"}
 	case "buildkite":
 		return []string{"organization", "token_env", "token_file", "graphql_url", "rate_limit_headroom", "request_timeout"}
 	case "okta":
@@ -27,6 +27,8 @@ func knownKeys(section string) []string {
 		return []string{"credentials_file", "subject", "impersonate_service_account", "endpoint", "nested", "request_timeout"}
 	case "sync":
 		return []string{"schedule", "policy", "missing_users", "max_removals", "max_removal_percent", "protected_users", "email_domains", "audit_log", "full_read_every", "dry_run"}
+	case "offboarding":
+		return []string{"source", "domains", "revoke_invitations", "include_admins"}
 	case "team":
 		return []string{"slug", "name", "create", "privacy", "policy", "groups"}
 	case "group":
@@ -81,6 +83,7 @@ func (d *decoder) mapping(root *yaml.Node) *Mapping {
 	m.Okta = d.okta(o, m.lines)
 	m.Google = d.google(o, m.lines)
 	m.Sync = d.sync(o)
+	m.Offboarding = d.offboarding(o, m)
 	m.Teams = d.teams(o, m)
 	return m
 }

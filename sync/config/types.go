@@ -65,7 +65,9 @@ type Mapping struct {
 	Okta      *Okta   // nil when the file has no okta section
 	Google    *Google // nil when the file has no google section
 	Sync      Sync
-	Teams     []Team
+	// Offboarding is nil when the file has no offboarding section.
+	Offboarding *Offboarding
+	Teams       []Team
 
 	// lines holds the line of keys that name files checked by
 	// CheckCredentials ("okta.private_key_file", "google.credentials_file")

@@ -1,0 +1,73 @@
+package config
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+)
+
+// TestParseOffboarding reads a full offboarding section.
+func TestParseOffboarding(t *testing.T) {
+	m, err := Parse("mapping.yaml", []byte(withTeams(
+		"buildkite:", "  organization: acme",
+		"okta:", "  org_url: https://acme.okta.com",
+		"offboarding:", "  source: okta", "  domains: [Acme.com, corp.acme.com]",
+		"  revoke_invitations: true", "  include_admins: true")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Offboarding{Source: "okta", Domains: []string{"acme.com", "corp.acme.com"}, RevokeInvitations: true, IncludeAdmins: true, Line: 5}
+	if !reflect.DeepEqual(m.Offboarding, want) {
+		t.Fatalf("offboarding = %+v, want %+v", m.Offboarding, want)
+	}
+	for email, covered := range map[string]bool{"a@acme.com": true, "b@corp.acme.com": true, "c@x.acme.com": false, "acme.com": false, "d@other.com": false} {
+		if got := m.Offboarding.Covers(email); got != covered {
+			t.Errorf("Covers(%q) = %v, want %v", email, got, covered)
+		}
+	}
+}
+
+// TestParseWithoutOffboarding leaves Offboarding nil, which covers nobody.
+func TestParseWithoutOffboarding(t *testing.T) {
+	m, err := Parse("mapping.yaml", []byte(withTeams("buildkite:", "  organization: acme")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Offboarding != nil || m.Offboarding.Covers("a@acme.com") {
+		t.Fatalf("offboarding = %+v, want nil covering nobody", m.Offboarding)
+	}
+}
+
+// TestParseOffboardingErrors checks each mistake's exact message.
+func TestParseOffboardingErrors(t *testing.T) {
+	cases := []struct{ name, yaml, want string }{
+		{"no source", withTeams("buildkite:", "  organization: acme", "offboarding:", "  domains: [acme.com]"),
+			`mapping.yaml:3: offboarding: source is required: the identity source that decides who has left (okta, google)`},
+		{"source without its section", withTeams("buildkite:", "  organization: acme", "offboarding:", "  source: google", "  domains: [acme.com]"),
+			`mapping.yaml:4: offboarding: source is google but the file has no google section`},
+		{"unknown source", withTeams("buildkite:", "  organization: acme", "offboarding:", "  source: ldap", "  domains: [acme.com]"),
+			`mapping.yaml:4: offboarding: source "ldap" is not one of okta, google`},
+		{"no domains", withTeams("buildkite:", "  organization: acme", "okta:", "  org_url: https://acme.okta.com", "offboarding:", "  source: okta"),
+			`mapping.yaml:5: offboarding: domains is required: the email domains okta owns, whose members it may judge`},
+		{"empty domains", withTeams("buildkite:", "  organization: acme", "okta:", "  org_url: https://acme.okta.com", "offboarding:", "  source: okta", "  domains: []"),
+			`mapping.yaml:7: offboarding: domains is required: the email domains okta owns, whose members it may judge`},
+		{"bad domain", withTeams("buildkite:", "  organization: acme", "okta:", "  org_url: https://acme.okta.com", "offboarding:", "  source: okta", "  domains: [acme.com, \"@acme.com\"]"),
+			`mapping.yaml:7: offboarding: domains[1] "@acme.com" is not a domain name`},
+		{"domain twice", withTeams("buildkite:", "  organization: acme", "okta:", "  org_url: https://acme.okta.com", "offboarding:", "  source: okta", "  domains:", "    - acme.com", "    - ACME.com"),
+			`mapping.yaml:9: offboarding: domains lists "acme.com" twice (first at line 8)`},
+		{"misspelt key", withTeams("buildkite:", "  organization: acme", "okta:", "  org_url: https://acme.okta.com", "offboarding:", "  source: okta", "  domains: [acme.com]", "  include_admin: true"),
+			`mapping.yaml:8: offboarding: unknown key "include_admin" (did you mean "include_admins"?)`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("mapping.yaml", []byte(c.yaml))
+			var errs *Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("err = %v, want *Errors", err)
+			}
+			if got := err.Error(); got != c.want {
+				t.Fatalf("error:\n got %s\nwant %s", got, c.want)
+			}
+		})
+	}
+}
