@@ -39,6 +39,7 @@ func Build(m *config.Mapping, reads map[string]GroupRead, org *model.Org, opts O
 	var errs []Error
 	var missing []placement
 	seen := map[string]bool{}
+	granted := map[string][]string{} // desired person → teams
 	for _, t := range m.Teams {
 		slug := normaliseSlug(t.Slug)
 		if seen[slug] {
@@ -48,6 +49,9 @@ func Build(m *config.Mapping, reads map[string]GroupRead, org *model.Org, opts O
 		seen[slug] = true
 		src := desiredTeam(slug, t, reads, domains, opts.Now)
 		errs = append(errs, src.errors...)
+		for email := range src.desired {
+			granted[email] = append(granted[email], slug)
+		}
 		if msg, bad := snap.teamErrors[slug]; bad {
 			errs = append(errs, Error{Team: slug, Source: SourceBuildkite, Message: msg})
 			continue
@@ -79,6 +83,15 @@ func Build(m *config.Mapping, reads map[string]GroupRead, org *model.Org, opts O
 	invites, heldInvites, unplaced := placeMissing(missing, snap.invitations, inviteMode(m.Sync))
 	d.Changes = append(d.Changes, invites...)
 	d.Held = append(d.Held, heldInvites...)
+	var invitations map[string]model.Invitation
+	if org != nil {
+		invitations = org.Invitations
+	}
+	ob := offboard(m, opts.People, invitations, granted)
+	d.Changes = append(d.Changes, ob.changes...)
+	d.Held = append(d.Held, ob.held...)
+	d.OrgMembers = ob.population
+	errs = append(errs, ob.errors...)
 	RunGuards(d)
 
 	org0 := m.Buildkite.Organization

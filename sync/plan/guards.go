@@ -24,6 +24,9 @@ type Draft struct {
 	AllowRemovals bool
 	// MaxRemovalPercent is sync.max_removal_percent.
 	MaxRemovalPercent int
+	// OrgMembers is how many organization members offboarding judged:
+	// what max_removal_percent counts organization removals against.
+	OrgMembers int
 }
 
 // TeamFacts is what the guards need to know about one team.
@@ -46,14 +49,17 @@ const MinMembersForPercent = 10
 
 // RunGuards applies the guards in their documented order (observe,
 // unknown_source, empty_group, max_removal_percent, max_removals; see
-// docs/semantics.md). Each guard only sees the changes that earlier guards
+// docs/semantics.md), the two budgets once for team removals and once,
+// counted on their own, for offboarding's organization removals. Each guard only sees the changes that earlier guards
 // let through, so the first match wins.
 func RunGuards(d *Draft) {
 	HoldObserve(d)
 	HoldUnknownSource(d)
 	HoldEmptyGroup(d)
 	HoldMaxRemovalPercent(d)
+	HoldOrgRemovalPercent(d)
 	HoldMaxRemovals(d)
+	HoldOrgMaxRemovals(d)
 }
 
 // HoldObserve holds every change of an observe team, team creation included:
@@ -189,4 +195,53 @@ func itOrThem(n int) string {
 		return "its entry"
 	}
 	return "their entries"
+}
+
+// orgRemoval reports whether c is one of offboarding's organization
+// removals: a member removed from the organization or an invitation
+// revoked.
+func orgRemoval(c Change) bool {
+	return c.Action == ActionRemoveOrgMember || c.Action == ActionRevokeInvitation
+}
+
+// HoldOrgRemovalPercent holds every organization removal when offboarding
+// judged MinMembersForPercent or more members and would remove more than
+// MaxRemovalPercent percent of them: a source that suddenly knows nobody
+// (a wrong user_email, a search that misses) looks exactly like that.
+func HoldOrgRemovalPercent(d *Draft) {
+	removals := 0
+	for _, c := range d.Changes {
+		if c.Action == ActionRemoveOrgMember {
+			removals++
+		}
+	}
+	n := d.OrgMembers
+	if n < MinMembersForPercent || removals*100 <= d.MaxRemovalPercent*n {
+		return
+	}
+	need := (removals*100 + n - 1) / n
+	reason := fmt.Sprintf("offboarding: removing %d of the %d organization members it judged (%d%%) is over max_removal_percent %d; to let them through, set sync.max_removal_percent to %d",
+		removals, n, removals*100/n, d.MaxRemovalPercent, need)
+	d.hold(GuardMaxRemovalPercent, orgRemoval, func(Change) string { return reason })
+}
+
+// HoldOrgMaxRemovals holds every organization removal when there are more
+// of them than MaxRemovals, counted apart from team removals.
+func HoldOrgMaxRemovals(d *Draft) {
+	n := 0
+	for _, c := range d.Changes {
+		if orgRemoval(c) {
+			n++
+		}
+	}
+	if n <= d.MaxRemovals {
+		return
+	}
+	limit := "max_removals"
+	if d.AllowRemovals {
+		limit = "--allow-removals"
+	}
+	reason := fmt.Sprintf("offboarding: %s %s %d (counted apart from team removals); let them through once with teamsync apply --allow-removals %d, or raise sync.max_removals",
+		plural(n, "organization removal exceeds", "organization removals exceed"), limit, d.MaxRemovals, n)
+	d.hold(GuardMaxRemovals, orgRemoval, func(Change) string { return reason })
 }

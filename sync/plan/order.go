@@ -6,8 +6,9 @@ import (
 	"strings"
 )
 
-// actionRank is the order of actions within a team in a plan: create_team,
-// add_member, update_role, remove_member, invite (docs/semantics.md).
+// actionRank is the order of actions in a plan: create_team, add_member,
+// update_role, remove_member, invite, remove_org_member, revoke_invitation
+// (docs/semantics.md).
 func actionRank(a Action) int {
 	switch a {
 	case ActionCreateTeam:
@@ -20,12 +21,16 @@ func actionRank(a Action) int {
 		return 3
 	case ActionInvite:
 		return 4
+	case ActionRemoveOrgMember:
+		return 5
+	case ActionRevokeInvitation:
+		return 6
 	}
-	return 5
+	return 7
 }
 
 // compareChanges sorts by team, then action, then email; changes without a
-// team (invites) come after all team changes, by email.
+// team (invites, then offboarding's) come after all team changes.
 func compareChanges(a, b Change) int {
 	return cmp.Or(
 		cmp.Compare(boolRank(a.Team == ""), boolRank(b.Team == "")),
@@ -72,6 +77,10 @@ func (p *Plan) Recount() {
 			s.RemoveMember++
 		case ActionInvite:
 			s.Invite++
+		case ActionRemoveOrgMember:
+			s.RemoveOrgMember++
+		case ActionRevokeInvitation:
+			s.RevokeInvitation++
 		}
 		switch c.Status {
 		case StatusApplied:

@@ -54,8 +54,13 @@ func countsLine(s Summary) string {
 
 // changeCounts counts what would be written.
 func changeCounts(s Summary) string {
-	return fmt.Sprintf("%d to add, %d to change, %d to remove, %d to invite, %s to create",
+	line := fmt.Sprintf("%d to add, %d to change, %d to remove, %d to invite, %s to create",
 		s.AddMember, s.UpdateRole, s.RemoveMember, s.Invite, plural(s.CreateTeam, "team", "teams"))
+	if s.RemoveOrgMember > 0 || s.RevokeInvitation > 0 {
+		line += fmt.Sprintf(", %d to remove from the organization, %s to revoke",
+			s.RemoveOrgMember, plural(s.RevokeInvitation, "invitation", "invitations"))
+	}
+	return line
 }
 
 // otherCounts counts what will not be written.

@@ -115,6 +115,8 @@ func changeCells(c Change) []string {
 			parts = append(parts, mdEscape(tr.Team)+" ("+mdEscape(string(tr.Role))+")")
 		}
 		team = strings.Join(parts, ", ")
+	case ActionRemoveOrgMember, ActionRevokeInvitation:
+		team = "*organization*"
 	}
 	why := mdList(labelWords(c.Groups))
 	if c.Reason != "" {

@@ -25,6 +25,7 @@ func TestRenderGolden(t *testing.T) {
 		{"applied-nothing", appliedNothing},
 		{"cancelled", cancelledPlan},
 		{"scoped", scopedPlan},
+		{"offboarding", func() *Plan { s, _ := offboardScenario(); return s.build() }},
 	}
 	formats := []struct{ format, ext string }{
 		{FormatText, "txt"}, {FormatJSON, "json"}, {FormatMarkdown, "md"},

@@ -110,19 +110,27 @@ func (t *textView) render(p *Plan) {
 
 // changes writes changes under a header per team.
 func (t *textView) changes(cs []Change) {
-	team := "\x00" // no team matches this, so the first change opens a header
+	header := "\x00" // no header is this, so the first change opens one
 	for _, c := range cs {
-		if c.Team != team {
-			team = c.Team
+		if h := sectionOf(c); h != header {
+			header = h
 			t.line("")
-			if team == "" {
-				t.line(t.paint(ansiBold, "invitations"))
-			} else {
-				t.line(t.paint(ansiBold, "team "+plain(team)))
-			}
+			t.line(t.paint(ansiBold, plain(header)))
 		}
 		t.change(c, false)
 	}
+}
+
+// sectionOf is the header a change stands under in the text view: its
+// team, "invitations", or "organization" for offboarding's changes.
+func sectionOf(c Change) string {
+	switch {
+	case c.Team != "":
+		return "team " + c.Team
+	case orgRemoval(c):
+		return "organization"
+	}
+	return "invitations"
 }
 
 // change writes one change line. Held lines name their team, since they
@@ -133,7 +141,7 @@ func (t *textView) change(c Change, held bool) {
 	switch c.Action {
 	case ActionUpdateRole:
 		sign, colour = "~", ansiYellow
-	case ActionRemoveMember:
+	case ActionRemoveMember, ActionRemoveOrgMember, ActionRevokeInvitation:
 		sign, colour = "-", ansiRed
 	}
 	if held {
@@ -168,6 +176,10 @@ func verbOf(a Action) string {
 		return "remove"
 	case ActionInvite:
 		return "invite"
+	case ActionRemoveOrgMember:
+		return "remove"
+	case ActionRevokeInvitation:
+		return "revoke"
 	}
 	return string(a)
 }
@@ -202,6 +214,14 @@ func describe(c Change, withTeam bool) string {
 		}
 	case ActionInvite:
 		s = c.Email + " to " + teamRoles(c)
+	case ActionRemoveOrgMember, ActionRevokeInvitation:
+		s = c.Email + " from the organization"
+		if c.Action == ActionRevokeInvitation {
+			s = "invitation of " + c.Email
+		}
+		if c.Reason != "" {
+			s += ": " + c.Reason
+		}
 	default:
 		s = strings.TrimSpace(c.Team + " " + c.Email)
 	}

@@ -26,6 +26,10 @@ const (
 	ActionUpdateRole   Action = "update_role"
 	ActionRemoveMember Action = "remove_member"
 	ActionInvite       Action = "invite"
+	// Organization-level actions of offboarding: they follow every team
+	// change.
+	ActionRemoveOrgMember  Action = "remove_org_member"
+	ActionRevokeInvitation Action = "revoke_invitation"
 )
 
 // Guard names, in the order they are applied (first match wins).
@@ -35,6 +39,12 @@ const (
 	GuardEmptyGroup        = "empty_group"
 	GuardMaxRemovalPercent = "max_removal_percent"
 	GuardMaxRemovals       = "max_removals"
+	// GuardUnknownPerson holds the offboarding of a person whose lookup
+	// in the offboarding source failed; GuardStillGranted that of a
+	// person the source says has left while the mapping still grants them
+	// a team. Both are decided while drafting, before the other guards.
+	GuardUnknownPerson = "unknown_person"
+	GuardStillGranted  = "still_granted"
 )
 
 // Unplaced reasons.
@@ -127,7 +137,12 @@ type Summary struct {
 	UpdateRole   int `json:"update_role"`
 	RemoveMember int `json:"remove_member"`
 	Invite       int `json:"invite"`
-	Held         int `json:"held"`
+	// RemoveOrgMember and RevokeInvitation count offboarding's changes;
+	// they are shown only when not 0, so plans without offboarding keep
+	// their shape.
+	RemoveOrgMember  int `json:"remove_org_member,omitempty"`
+	RevokeInvitation int `json:"revoke_invitation,omitempty"`
+	Held             int `json:"held"`
 	Unplaced     int `json:"unplaced"`
 	Errors       int `json:"errors"`
 	Applied      int `json:"applied,omitempty"`
@@ -162,7 +177,9 @@ type GroupRead struct {
 	Err     error
 }
 
-// Options are per-run settings that are not in the mapping.
+// Options are what a run brings besides the mapping, the group reads and
+// the Buildkite snapshot: per-run settings, the clock, and offboarding's
+// reads.
 type Options struct {
 	// AllowRemovals, when non-nil, replaces sync.max_removals for this run
 	// (--allow-removals).
@@ -170,4 +187,7 @@ type Options struct {
 	// Now is the moment of the run, against which expires: is checked. The
 	// planner has no clock of its own; the zero time expires nothing.
 	Now time.Time
+	// People is what offboarding read; nil when the mapping has no
+	// offboarding section (with one, nil is reported as not read).
+	People *PeopleRead
 }

@@ -1,0 +1,203 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/teamsync/teamsync/providers"
+	"github.com/teamsync/teamsync/sync/config"
+	"github.com/teamsync/teamsync/sync/model"
+)
+
+// PeopleRead is what a run read for offboarding: every organization member
+// from Buildkite, and what the offboarding source says of each person it
+// may judge (LookupEmails lists whom to ask).
+type PeopleRead struct {
+	// People are the organization's members; nil when Err is set.
+	People *model.People
+	// Lookups are the source's answers by email asked.
+	Lookups map[string]providers.Person
+	// Err is set when the members could not be read: nobody is offboarded
+	// in this run, and the plan reports it.
+	Err error
+}
+
+// SourceOffboarding is the source of the errors offboarding reports.
+const SourceOffboarding = "offboarding"
+
+// judged lists, sorted, the people offboarding may judge: organization
+// members and (with revoke_invitations) invitees whose email is in
+// offboarding.domains, except bots, protected users, the token's own user
+// and, unless include_admins, admins. Nobody else is looked up or touched.
+func judged(m *config.Mapping, people *model.People, invitations map[string]model.Invitation) (members, invitees []string) {
+	off := m.Offboarding
+	if off == nil || people == nil {
+		return nil, nil
+	}
+	protected := protectedSet(m.Sync.ProtectedUsers, m.Sync.EmailDomains)
+	for _, email := range sortedKeys(people.Members) {
+		p := people.Members[email]
+		switch {
+		case !off.Covers(email), p.Bot, protected[email],
+			people.ViewerUserID != "" && p.UserID == people.ViewerUserID,
+			p.Role == model.OrgRoleAdmin && !off.IncludeAdmins:
+			continue
+		}
+		members = append(members, email)
+	}
+	if off.RevokeInvitations {
+		for _, email := range sortedKeys(invitations) {
+			if off.Covers(email) && !protected[email] {
+				invitees = append(invitees, email)
+			}
+		}
+	}
+	return members, invitees
+}
+
+// spellings are the addresses the source may know a person by: their
+// Buildkite email, and each address sync.email_domains rewrites to it
+// (alice@corp.acme.com when corp.acme.com is rewritten to acme.com).
+func spellings(email string, domains map[string]string) []string {
+	out := []string{email}
+	at := strings.LastIndexByte(email, '@')
+	if at < 0 {
+		return out
+	}
+	for from, to := range domains {
+		if to == email[at+1:] && from != to {
+			out = append(out, email[:at+1]+from)
+		}
+	}
+	slices.Sort(out[1:])
+	return out
+}
+
+// LookupEmails lists, sorted and without repeats, the addresses to ask the
+// offboarding source about: every spelling of every person offboarding may
+// judge. It is empty without an offboarding section.
+func LookupEmails(m *config.Mapping, people *model.People, invitations map[string]model.Invitation) []string {
+	if m == nil {
+		return nil
+	}
+	members, invitees := judged(m, people, invitations)
+	var out []string
+	for _, email := range append(members, invitees...) {
+		out = append(out, spellings(email, m.Sync.EmailDomains)...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// verdict is what the source's answers say of one person.
+type verdict struct {
+	gone   bool
+	reason string // why they are gone: "deprovisioned in okta", "not found in okta"
+	err    string // the lookup failed: unknown, never gone
+}
+
+// judge reads the answers for a person's spellings: any account the
+// source still counts keeps them; else a failed lookup leaves them
+// unknown; else an account the source says has left, or no account at all
+// in a domain it owns, means they are gone.
+func judge(source string, emails []string, lookups map[string]providers.Person) verdict {
+	var v verdict
+	for _, e := range emails {
+		p, ok := lookups[e]
+		switch {
+		case !ok:
+			if v.err == "" {
+				v.err = e + " was not looked up"
+			}
+		case p.Err != nil:
+			if v.err == "" {
+				v.err = p.Err.Error()
+			}
+		case p.Found && !p.Gone:
+			return verdict{}
+		case p.Found && v.reason == "":
+			v.reason = inactiveReason(p.Status, source)
+		}
+	}
+	if v.err != "" {
+		return verdict{err: v.err}
+	}
+	if v.reason == "" {
+		v.reason = "not found in " + source
+	}
+	v.gone = true
+	return v
+}
+
+// offboarding is the organization-level part of a plan.
+type offboarding struct {
+	changes []Change
+	held    []Change
+	errors  []Error
+	// population is how many members were judged, what
+	// max_removal_percent counts organization removals against.
+	population int
+}
+
+// offboard drafts the organization-level changes: remove_org_member for a
+// judged member the source says has left, revoke_invitation for a judged
+// invitee who has left. A failed lookup holds the person (unknown_person);
+// so does a grant the mapping still gives them (still_granted), since the
+// mapping and the source then disagree and a human must settle it.
+// granted is every desired person with the teams that want them.
+func offboard(m *config.Mapping, read *PeopleRead, invitations map[string]model.Invitation, granted map[string][]string) offboarding {
+	var out offboarding
+	off := m.Offboarding
+	if off == nil {
+		return out
+	}
+	if read == nil || (read.People == nil && read.Err == nil) {
+		out.errors = append(out.errors, Error{Source: SourceOffboarding, Message: "the organization's members were not read, so nobody is offboarded"})
+		return out
+	}
+	if read.Err != nil {
+		out.errors = append(out.errors, Error{Source: SourceOffboarding, Message: "could not read the organization's members, so nobody is offboarded: " + read.Err.Error()})
+		return out
+	}
+	members, invitees := judged(m, read.People, invitations)
+	out.population = len(members)
+	failed := map[string][]string{} // error → emails
+	draft := func(action Action, email string) {
+		v := judge(off.Source, spellings(email, m.Sync.EmailDomains), read.Lookups)
+		c := Change{Action: action, Email: email, Reason: v.reason}
+		switch {
+		case v.err != "":
+			c.Reason = ""
+			c.Guard = GuardUnknownPerson
+			c.GuardReason = fmt.Sprintf("%s could not be looked up in %s, so nothing is taken from them until a lookup answers; fix the lookup (see errors), no setting overrides this", email, off.Source)
+			out.held = append(out.held, c)
+			if action == ActionRemoveOrgMember || !slices.Contains(failed[v.err], email) {
+				failed[v.err] = append(failed[v.err], email)
+			}
+		case !v.gone:
+		case len(granted[email]) > 0:
+			c.Guard = GuardStillGranted
+			c.GuardReason = fmt.Sprintf("%s is %s, but mapping.yaml still grants them %s; remove or expire that grant to offboard them",
+				email, v.reason, plural(len(granted[email]), "team", "teams")+" ("+strings.Join(granted[email], ", ")+")")
+			out.held = append(out.held, c)
+		default:
+			out.changes = append(out.changes, c)
+		}
+	}
+	for _, email := range members {
+		draft(ActionRemoveOrgMember, email)
+	}
+	for _, email := range invitees {
+		draft(ActionRevokeInvitation, email)
+	}
+	for _, msg := range sortedKeys(failed) {
+		emails := failed[msg]
+		text := fmt.Sprintf("could not look up %s in %s: %s", emails[0], off.Source, msg)
+		if len(emails) > 1 {
+			text = fmt.Sprintf("could not look up %d people in %s (%s, …): %s", len(emails), off.Source, emails[0], msg)
+		}
+		out.errors = append(out.errors, Error{Source: SourceOffboarding, Message: text})
+	}
+	return out
+}
