@@ -22,10 +22,11 @@ const PathArrow = " ← "
 // ExplainInput is what explain is made from: what one run read, and what
 // was looked up of the one person.
 type ExplainInput struct {
-	// Email is the person's address as Buildkite knows it, normalised
-	// (model.NormalizeEmail) and after sync.email_domains. A group row
-	// matches it under either spelling: alice@corp.acme.com rewritten to
-	// alice@acme.com is the same person.
+	// Email is the person's address as teamsync matches it to Buildkite:
+	// normalised (model.NormalizeEmail), then CanonicalEmail. A group
+	// row that lists alice@corp.acme.com, which sync.email_domains
+	// rewrites to alice@acme.com, lists the same person (and says so in
+	// GroupListing.ListedAs).
 	Email   string
 	Mapping *config.Mapping
 	// Reads are the group reads by config.Group.Key(), as for plan.Build.
@@ -263,7 +264,7 @@ func teamNote(slug string, org *model.Org, m *config.Mapping) string {
 	if _, ok := org.Teams[slug]; ok {
 		return ""
 	}
-	if m != nil && slices.ContainsFunc(m.Teams, func(t config.Team) bool { return t.Slug == slug && t.Create }) {
+	if createsTeam(m, slug) {
 		return MsgTeamToCreate
 	}
 	return plan.MsgTeamMissing

@@ -157,19 +157,14 @@ func BuildReport(in ReportInput) *Report {
 	desired := plan.Desired(in.Mapping, in.Reads, in.Now)
 	r := &Report{Organization: org.Slug}
 	var protected map[string]bool
-	creates := map[string]bool{}
 	if in.Mapping != nil {
 		if in.Mapping.Buildkite.Organization != "" {
 			r.Organization = in.Mapping.Buildkite.Organization
 		}
+		// Protected users are matched as mapping.yaml writes them.
 		protected = make(map[string]bool, len(in.Mapping.Sync.ProtectedUsers))
 		for _, u := range in.Mapping.Sync.ProtectedUsers {
 			protected[u] = true
-		}
-		for _, t := range in.Mapping.Teams {
-			if t.Create {
-				creates[strings.ToLower(strings.TrimSpace(t.Slug))] = true
-			}
 		}
 	}
 	selected := func(slug string) bool { return len(in.Teams) == 0 || slices.Contains(in.Teams, slug) }
@@ -177,7 +172,7 @@ func BuildReport(in ReportInput) *Report {
 		if !selected(slug) {
 			continue
 		}
-		tr := teamReport(desired[slug], org, protected, creates[slug])
+		tr := teamReport(desired[slug], org, protected, createsTeam(in.Mapping, slug))
 		r.Teams = append(r.Teams, tr)
 		for _, m := range tr.Members {
 			if x, ok := exception(tr.Policy, m, protected[m.Email]); ok {
