@@ -19,6 +19,11 @@ import (
 // group that lists the person to the group the mapping names.
 const PathArrow = " ← "
 
+// path is a group's label and its nesting joined with PathArrow.
+func path(label string, via []string) string {
+	return strings.Join(append([]string{label}, via...), PathArrow)
+}
+
 // ExplainInput is what explain is made from: what one run read, and what
 // was looked up of the one person.
 type ExplainInput struct {
@@ -234,7 +239,7 @@ func (x *Explanation) explainGroups(desired map[string]plan.DesiredTeam) {
 					l.ListedAs = row.Email
 				}
 				if len(row.Via) > 0 {
-					l.Path = strings.Join(append([]string{e.Label}, row.Via...), PathArrow)
+					l.Path = path(e.Label, row.Via)
 				}
 				listings[e.Key] = l
 			}

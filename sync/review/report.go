@@ -108,6 +108,9 @@ type MemberReport struct {
 	GrantedRole model.Role `json:"granted_role"`
 	// Groups are the labels of the groups that grant the membership.
 	Groups []string `json:"groups"`
+	// Via are the nesting paths (see PathArrow) of those groups that
+	// reach the person through nested groups, in Groups order.
+	Via []string `json:"via"`
 	// CreatedAt is when the membership was made, RFC 3339 UTC; "" when
 	// Buildkite did not say.
 	CreatedAt     string `json:"created_at"`
@@ -238,7 +241,7 @@ func teamReport(d plan.DesiredTeam, org *model.Org, protected map[string]bool, c
 
 // memberReport judges one membership against the team's desired state.
 func memberReport(d plan.DesiredTeam, email string, tm model.TeamMember, protected bool) MemberReport {
-	m := MemberReport{Email: email, Role: tm.Role, Groups: []string{}, CreatedAt: stamp(tm.CreatedAt)}
+	m := MemberReport{Email: email, Role: tm.Role, Groups: []string{}, Via: []string{}, CreatedAt: stamp(tm.CreatedAt)}
 	// mayLower is whether the plan drafts a removal or a demotion here at
 	// all: the policy allows it, the person is not protected, and every
 	// source of the team read.
@@ -247,6 +250,7 @@ func memberReport(d plan.DesiredTeam, email string, tm model.TeamMember, protect
 	switch {
 	case granted:
 		m.Justification, m.GrantedRole, m.Groups = Justified, want.Role, slices.Clone(want.Groups)
+		m.Via = nestedPaths(d, email, want.Groups)
 		if tm.Role.Rank() > want.Role.Rank() {
 			m.RoleExceedsGrant = true
 			m.Note = "holds " + string(tm.Role) + "; the groups grant " + string(want.Role)
@@ -310,4 +314,22 @@ func exception(p model.Policy, m MemberReport, protected bool) (Exception, bool)
 		Policy: p, Email: m.Email, Role: m.Role, GrantedRole: m.GrantedRole,
 		CreatedAt: m.CreatedAt, Reason: m.Note,
 	}, true
+}
+
+// nestedPaths are the nesting paths through which the granting groups
+// reach the person, in the order of groups.
+func nestedPaths(d plan.DesiredTeam, email string, groups []string) []string {
+	out := []string{}
+	for _, label := range groups {
+		for _, e := range d.Entries {
+			row, ok := e.Listed[email]
+			if e.Label != label || e.Expired || !ok || !row.Active || len(row.Via) == 0 {
+				continue
+			}
+			if p := path(label, row.Via); !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }

@@ -52,8 +52,21 @@ const (
 // CSVHeader is the fixed header of the CSV report. Each row fills the
 // columns that apply to its kind and leaves the others empty.
 var CSVHeader = []string{
-	"kind", "team", "policy", "email", "name", "role", "granted_role", "groups",
+	"kind", "team", "policy", "email", "name", "role", "granted_role", "groups", "via",
 	"created_at", "justification", "role_exceeds_grant", "next_apply", "note",
+}
+
+// csvRow is one CSV row; cells gives it in CSVHeader's order.
+type csvRow struct {
+	kind, team, policy, email, name, role, granted, groups, via string
+	created, justification, exceeds, next, note                 string
+}
+
+func (r csvRow) cells() []string {
+	return []string{
+		r.kind, r.team, r.policy, r.email, r.name, r.role, r.granted, r.groups, r.via,
+		r.created, r.justification, r.exceeds, r.next, r.note,
+	}
 }
 
 // WriteCSV writes the report as CSV (encoding/csv): the header, one row
@@ -61,54 +74,43 @@ var CSVHeader = []string{
 // team that could not be read or does not exist (kind team_error), one per
 // organization admin (kind admin, or one row noting they were not read),
 // and one per team of each pending invitation (kind invitation). Groups
-// are joined with "; ".
+// and nesting paths are joined with "; ".
 func (r *Report) WriteCSV(w io.Writer) error {
 	if r == nil {
 		return errNilReport
 	}
-	var b strings.Builder
-	cw := csv.NewWriter(&b)
 	rows := [][]string{CSVHeader}
-	row := func(kind, team, policy, email string) []string {
-		out := make([]string, len(CSVHeader))
-		out[0], out[1], out[2], out[3] = kind, team, policy, email
-		return out
-	}
+	add := func(r csvRow) { rows = append(rows, r.cells()) }
 	for _, t := range r.Teams {
 		if t.Status != TeamRead {
-			x := row(KindTeamError, t.Team, string(t.Policy), "")
-			x[12] = t.Status + ": " + t.Error
-			rows = append(rows, x)
+			add(csvRow{kind: KindTeamError, team: t.Team, policy: string(t.Policy), note: t.Status + ": " + t.Error})
 		}
 		for _, m := range t.Members {
-			x := row(KindMember, t.Team, string(t.Policy), m.Email)
-			x[5], x[6], x[7] = string(m.Role), string(m.GrantedRole), strings.Join(m.Groups, "; ")
-			x[8], x[9], x[10] = m.CreatedAt, m.Justification, strconv.FormatBool(m.RoleExceedsGrant)
-			x[11], x[12] = m.NextApply, m.Note
-			rows = append(rows, x)
+			add(csvRow{
+				kind: KindMember, team: t.Team, policy: string(t.Policy), email: m.Email,
+				role: string(m.Role), granted: string(m.GrantedRole),
+				groups: strings.Join(m.Groups, "; "), via: strings.Join(m.Via, "; "),
+				created: m.CreatedAt, justification: m.Justification,
+				exceeds: strconv.FormatBool(m.RoleExceedsGrant), next: m.NextApply, note: m.Note,
+			})
 		}
 	}
 	if !r.AdminsRead {
-		x := row(KindAdmin, "", "", "")
-		x[12] = msgAdminsNotRead
-		rows = append(rows, x)
+		add(csvRow{kind: KindAdmin, note: msgAdminsNotRead})
 	}
 	for _, a := range r.Admins {
-		x := row(KindAdmin, "", "", a.Email)
-		x[4], x[5], x[8] = a.Name, "admin", a.CreatedAt
-		rows = append(rows, x)
+		add(csvRow{kind: KindAdmin, email: a.Email, name: a.Name, role: "admin", created: a.CreatedAt})
 	}
 	for _, inv := range r.Invitations {
 		if len(inv.Teams) == 0 {
-			rows = append(rows, row(KindInvitation, "", "", inv.Email))
+			add(csvRow{kind: KindInvitation, email: inv.Email})
 		}
 		for _, tr := range inv.Teams {
-			x := row(KindInvitation, tr.Team, "", inv.Email)
-			x[5] = string(tr.Role)
-			rows = append(rows, x)
+			add(csvRow{kind: KindInvitation, team: tr.Team, email: inv.Email, role: string(tr.Role)})
 		}
 	}
-	if err := cw.WriteAll(rows); err != nil {
+	var b strings.Builder
+	if err := csv.NewWriter(&b).WriteAll(rows); err != nil {
 		return fmt.Errorf("review: encode report csv: %w", err)
 	}
 	return write(w, "report csv", []byte(b.String()))
@@ -168,7 +170,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		mdRow(&b, "Email", "Role", "Granted", "Groups", "Created", "Justification", "Note")
 		mdRow(&b, "---", "---", "---", "---", "---", "---", "---")
 		for _, m := range t.Members {
-			mdRow(&b, mdEscape(m.Email), mdEscape(string(m.Role)), mdEscape(string(m.GrantedRole)), mdList(m.Groups), mdEscape(m.CreatedAt),
+			mdRow(&b, mdEscape(m.Email), mdEscape(string(m.Role)), mdEscape(string(m.GrantedRole)), mdList(groupCells(m)), mdEscape(m.CreatedAt),
 				mdEscape(m.Justification), mdEscape(m.Note))
 		}
 	}
@@ -233,4 +235,20 @@ func plural(n int, one, many string) string {
 		return fmt.Sprintf("%d %s", n, one)
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// groupCells are a member's granting groups, each shown with its nesting
+// path when it reaches them through nested groups.
+func groupCells(m MemberReport) []string {
+	out := make([]string, len(m.Groups))
+	for i, g := range m.Groups {
+		out[i] = g
+		for _, p := range m.Via {
+			if strings.HasPrefix(p, g+PathArrow) {
+				out[i] = p
+				break
+			}
+		}
+	}
+	return out
 }

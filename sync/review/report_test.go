@@ -2,7 +2,9 @@ package review
 
 import (
 	"bytes"
+	"encoding/csv"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -148,3 +150,25 @@ var errDiskFull = errors.New("disk full")
 type failWriter struct{}
 
 func (failWriter) Write([]byte) (int, error) { return 0, errDiskFull }
+
+// TestReportCSVFilters checks that the CSV reads back with every row as
+// wide as the header, so that a spreadsheet filter on a column works.
+func TestReportCSVFilters(t *testing.T) {
+	f := newFixture()
+	var buf bytes.Buffer
+	if err := BuildReport(ReportInput{Mapping: f.mapping, Reads: f.reads, Org: f.org, People: f.people, Now: now}).WriteCSV(&buf); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll() // refuses rows of another width
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, r := range rows[1:] {
+		kinds[r[0]]++
+	}
+	want := map[string]int{KindMember: 14, KindTeamError: 3, KindAdmin: 2, KindInvitation: 3}
+	if !reflect.DeepEqual(kinds, want) {
+		t.Errorf("rows by kind %v, want %v", kinds, want)
+	}
+}
