@@ -338,7 +338,7 @@ func (x *Explanation) summarise(in ExplainInput) string {
 	switch n := len(x.Changes); {
 	case n > 0:
 		s += fmt.Sprintf(" The next apply makes %s for them.", plural(n, "change", "changes"))
-	case len(x.Held) == 0 && in.Member != nil:
+	case len(x.Held) == 0 && in.Member != nil && in.Plan != nil:
 		s += " Buildkite matches."
 	}
 	if len(x.Held) > 0 {

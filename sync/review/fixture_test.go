@@ -47,7 +47,7 @@ func newFixture() fixture {
 			MissingUsers:      config.MissingReport,
 			MaxRemovals:       config.DefaultMaxRemovals,
 			MaxRemovalPercent: config.DefaultMaxRemovalPercent,
-			ProtectedUsers:    []string{"ci-bot@acme.com"},
+			ProtectedUsers:    []string{"ci-bot@corp.acme.com"},
 			EmailDomains:      map[string]string{"corp.acme.com": "acme.com"},
 		},
 		Teams: []config.Team{

@@ -164,10 +164,11 @@ func BuildReport(in ReportInput) *Report {
 		if in.Mapping.Buildkite.Organization != "" {
 			r.Organization = in.Mapping.Buildkite.Organization
 		}
-		// Protected users are matched as mapping.yaml writes them.
-		protected = make(map[string]bool, len(in.Mapping.Sync.ProtectedUsers))
+		// A protected user is matched as written and as rewritten by
+		// sync.email_domains, as the planner matches them.
+		protected = make(map[string]bool, 2*len(in.Mapping.Sync.ProtectedUsers))
 		for _, u := range in.Mapping.Sync.ProtectedUsers {
-			protected[u] = true
+			protected[u], protected[CanonicalEmail(in.Mapping, u)] = true, true
 		}
 	}
 	selected := func(slug string) bool { return len(in.Teams) == 0 || slices.Contains(in.Teams, slug) }
