@@ -156,29 +156,7 @@ func (s *source) members(ctx context.Context, ref providers.GroupRef) ([]provide
 // listUsers reads every page of a group's users, handing each to each.
 func (s *source) listUsers(ctx context.Context, groupID string, each func([]*oktasdk.User) error) (int, error) {
 	users, resp, err := s.client.Group.ListGroupUsers(ctx, groupID, query.NewQueryParams(query.WithLimit(pageSize)))
-	if err != nil {
-		return 1, pageError(1, clean(resp, err))
-	}
-	if err := each(users); err != nil {
-		return 1, err
-	}
-	pages := 1
-	seen := map[string]bool{}
-	for resp.HasNextPage() {
-		if seen[resp.NextPage] {
-			return pages, fmt.Errorf("pagination loops: page %d repeats an earlier next link", pages+1)
-		}
-		seen[resp.NextPage] = true
-		var page []*oktasdk.User
-		pages++
-		if resp, err = resp.Next(ctx, &page); err != nil {
-			return pages, pageError(pages, clean(resp, err))
-		}
-		if err := each(page); err != nil {
-			return pages, err
-		}
-	}
-	return pages, nil
+	return eachPage(ctx, users, resp, err, each)
 }
 
 // pageError says which page failed, unless err is Okta's own final
