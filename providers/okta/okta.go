@@ -1,7 +1,9 @@
 // Package okta is teamsync's Okta source: it resolves a group named in
 // mapping.yaml (by ID or exact name) and reads all of its members through
 // the Okta SDK, returning them as providers.Member values; its Prepare
-// resolves a run's group names many to a search first. A read that is not
+// resolves a run's group names many to a search first, and its
+// LookupPeople finds people by email, many to a user search, for
+// offboarding and explain. A read that is not
 // whole and well formed is an error, never a shorter list (see
 // docs/semantics.md). Under the SDK, requests go through the edge every
 // API shares (internal/httpx: timeouts, retries, the breaker, redaction);
@@ -46,9 +48,10 @@ var _ providers.Provider = (*source)(nil)
 
 // New returns the Okta source for cfg. It validates cfg and builds the SDK
 // client without any network I/O; credentials are first used by Members or
-// Prepare. The source also implements providers.Preparer; build one per run,
-// since the group names Prepare resolves are kept for the source's life,
-// and so is the edge's verdict that Okta stopped answering.
+// Prepare. The source also implements providers.Preparer and
+// providers.PersonLookup; build one per run, since the group names Prepare
+// resolves are kept for the source's life, and so is the edge's verdict
+// that Okta stopped answering.
 //
 // Every SDK option is set explicitly, so ~/.okta/okta.yaml and OKTA_CLIENT_*
 // / OKTA_TESTING_* environment variables, which the SDK reads first, have
