@@ -47,7 +47,7 @@ func TestLookupPeople(t *testing.T) {
 	e := newEnv(t, st, googlesim.Options{})
 	e.sim.Inject(googlesim.Fault{Path: usersPath + "denied@acme.com", Status: http.StatusForbidden, Reason: "forbidden"})
 	asked := []string{"active@acme.com", "a.alias@acme.com", "sus@acme.com", "s.alias@acme.com",
-		"arch@acme.com", "both@acme.com", "nobody@acme.com", "denied@acme.com", "active@acme.com"}
+		"arch@acme.com", "both@acme.com", "nobody@acme.com", "denied@acme.com", "active@acme.com", ""}
 	got := lookup(t, e, nil).LookupPeople(context.Background(), asked)
 	out := map[string]string{}
 	for k, p := range got {
@@ -62,6 +62,7 @@ func TestLookupPeople(t *testing.T) {
 		"both@acme.com":    "found SUSPENDED gone",
 		"nobody@acme.com":  `not found "" false`,
 		"denied@acme.com":  "err",
+		"":                 "err",
 	}
 	if !maps.Equal(out, want) {
 		t.Errorf("got  %v\nwant %v", out, want)

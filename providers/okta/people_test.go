@@ -63,26 +63,28 @@ func TestLookupPeople(t *testing.T) {
 			{Email: "both@acme.com", Status: "DEPROVISIONED"},
 			{Email: "Both@acme.com", Login: "both.old@corp.acme.com", Status: "SUSPENDED"},
 			{Email: `q"uote@acme.com`},
+			{Email: `back\slash"@acme.com`},
 			// Matched only by a quote breaking out of its string.
 			{Email: "victim@acme.com"},
 		},
 	}
 	e := newEnv(t, st, oktasim.Options{})
 	asked := []string{"active@acme.com", "mixed@acme.com", "gone@acme.com", "sus@acme.com", "staged@acme.com",
-		"prov@acme.com", "locked@acme.com", "two@acme.com", "both@acme.com", `q"uote@acme.com`,
+		"prov@acme.com", "locked@acme.com", "two@acme.com", "both@acme.com", `q"uote@acme.com`, `back\slash"@acme.com`,
 		`x" or profile.email eq "victim@acme.com`, "nobody@acme.com", "active@acme.com"}
 	got := lookup(t, e, e.config()).LookupPeople(context.Background(), asked)
 	want := map[string]string{
-		"active@acme.com": "found ACTIVE",
-		"mixed@acme.com":  "found ACTIVE",
-		"gone@acme.com":   "found DEPROVISIONED gone",
-		"sus@acme.com":    "found SUSPENDED gone",
-		"staged@acme.com": "found STAGED",
-		"prov@acme.com":   "found PROVISIONED",
-		"locked@acme.com": "found LOCKED_OUT",
-		"two@acme.com":    "found PASSWORD_EXPIRED",
-		"both@acme.com":   "found SUSPENDED gone",
-		`q"uote@acme.com`: "found ACTIVE",
+		"active@acme.com":      "found ACTIVE",
+		"mixed@acme.com":       "found ACTIVE",
+		"gone@acme.com":        "found DEPROVISIONED gone",
+		"sus@acme.com":         "found SUSPENDED gone",
+		"staged@acme.com":      "found STAGED",
+		"prov@acme.com":        "found PROVISIONED",
+		"locked@acme.com":      "found LOCKED_OUT",
+		"two@acme.com":         "found PASSWORD_EXPIRED",
+		"both@acme.com":        "found SUSPENDED gone",
+		`q"uote@acme.com`:      "found ACTIVE",
+		`back\slash"@acme.com`: "found ACTIVE",
 		`x" or profile.email eq "victim@acme.com`: `not found "" false`,
 		"nobody@acme.com":                         `not found "" false`,
 	}
