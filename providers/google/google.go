@@ -2,9 +2,11 @@
 // the Admin SDK Directory API: the group by email, its members page by page
 // (and, with nesting, the members of nested groups), and, where a member row
 // does not settle the member's status, the user's suspended and archived
-// flags. It authenticates with a service-account key and domain-wide
-// delegation, or with Application Default Credentials, always asking for the
-// three read-only Directory scopes and nothing more.
+// flags; and, for offboarding and explain, what users.get says of people
+// looked up by email (LookupPeople). It authenticates with a
+// service-account key and domain-wide delegation, or with Application
+// Default Credentials, always asking for the three read-only Directory
+// scopes and nothing more.
 //
 // Every request, token requests included, goes through one httpx edge
 // transport, which owns timeouts, retries, redirects, the URL rule and
@@ -100,7 +102,8 @@ type source struct {
 
 var _ providers.Provider = (*source)(nil)
 
-// New returns a Provider for Google Workspace groups. ctx carries the token
+// New returns a Provider for Google Workspace groups, which also implements
+// providers.PersonLookup. ctx carries the token
 // fetches for the provider's lifetime (one run), so it must outlive every
 // Members call.
 func New(ctx context.Context, cfg Config) (providers.Provider, error) {

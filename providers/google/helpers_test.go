@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -137,4 +138,10 @@ func emails(ms []providers.Member) []string {
 		}
 	}
 	return out
+}
+
+// sameMember compares members field by field: Member holds a slice, so
+// it is not comparable with ==.
+func sameMember(a, b providers.Member) bool {
+	return a.Email == b.Email && a.Status == b.Status && a.Active == b.Active && slices.Equal(a.Via, b.Via)
 }

@@ -26,7 +26,9 @@ const (
 // Members returns the people in the group named by ref.Name (its email,
 // an alias or its id). Only USER rows are people; with Config.Nested the
 // members of nested groups count too, each nested group read once however
-// often it recurs. A person is Active when their row says ACTIVE, or, for a
+// often it recurs, and a member reached only through nested groups has
+// Via set to the shortest chain of them (walk.via says how ties break).
+// A person is Active when their row says ACTIVE, or, for a
 // row whose status is missing or UNKNOWN, when users.get finds them neither
 // suspended nor archived. Any call that still fails after the edge's
 // retries fails the whole read, and so does an answer or a row teamsync
@@ -61,13 +63,14 @@ func (s *source) members(ctx context.Context, ref providers.GroupRef) ([]provide
 	if err != nil {
 		return nil, fmt.Errorf("google: get group %q: %w", name, describe(err))
 	}
-	w := walk{s: s, visited: map[string]bool{}}
-	w.mark(g.Id, g.Email)
-	w.mark("", name)
-	if err := w.run(ctx, groupJob{key: firstNonEmpty(g.Email, g.Id, name), email: firstNonEmpty(g.Email, name)}); err != nil {
+	root := groupName(g.Id, firstNonEmpty(g.Email, name))
+	w := walk{s: s, visited: map[string]string{}, root: root, children: map[string][]string{}}
+	w.mark(g.Id, g.Email, root)
+	w.mark("", name, root)
+	if err := w.run(ctx, groupJob{key: firstNonEmpty(g.Email, g.Id, name), email: firstNonEmpty(g.Email, name), name: root}); err != nil {
 		return nil, fmt.Errorf("google: list members of group %q: %w", name, err)
 	}
-	members, err := s.resolve(ctx, w.users)
+	members, err := s.resolve(ctx, w.users, w.via())
 	if err != nil {
 		return nil, fmt.Errorf("google: list members of group %q: %w", name, err)
 	}
@@ -93,30 +96,51 @@ func (s *source) members(ctx context.Context, ref providers.GroupRef) ([]provide
 // walk fails the read instead. The cost is one listing per group in the
 // tree: for 2,000 people in ten nested groups, 11 pages either way.
 type walk struct {
-	s       *source
-	visited map[string]bool // group ids and lower-case emails
-	users   []*admin.Member
+	s *source
+	// visited maps the ids and lower-case emails of the groups met so far
+	// to their names (groupName).
+	visited map[string]string
+	// root is the name of the group read; children lists, by group name,
+	// the names of the groups each lists directly (those met before
+	// included), for via.
+	root     string
+	children map[string][]string
+	users    []userRow
 	// nested counts nested groups read; skippedGroups counts GROUP rows
 	// left out because nesting is off.
 	nested, skippedGroups int
 }
 
-func (w *walk) mark(id, email string) {
+// userRow is a USER row and the name of the group that listed it.
+type userRow struct {
+	m     *admin.Member
+	group string
+}
+
+func (w *walk) mark(id, email, name string) {
 	if id != "" {
-		w.visited[id] = true
+		w.visited[id] = name
 	}
 	if email != "" {
-		w.visited[strings.ToLower(email)] = true
+		w.visited[strings.ToLower(email)] = name
 	}
 }
 
-func (w *walk) seen(id, email string) bool {
-	return (id != "" && w.visited[id]) || (email != "" && w.visited[strings.ToLower(email)])
+// seen returns the name of the group with this id or email, if met.
+func (w *walk) seen(id, email string) (string, bool) {
+	if n, ok := w.visited[id]; ok && id != "" {
+		return n, true
+	}
+	if n, ok := w.visited[strings.ToLower(email)]; ok && email != "" {
+		return n, true
+	}
+	return "", false
 }
 
 type groupJob struct {
 	key    string // what members.list is called with: email, else id
 	email  string // for errors and logs
+	name   string // groupName, for Via
 	nested bool
 }
 
@@ -142,18 +166,22 @@ func (w *walk) run(ctx context.Context, root groupJob) error {
 					// and the planner would remove whoever it is.
 					return fmt.Errorf("a member (user id %q) has no email address; teamsync cannot match it to a Buildkite user", m.Id)
 				}
-				w.users = append(w.users, m)
+				w.users = append(w.users, userRow{m: m, group: job.name})
 			case typeGroup:
 				if !w.s.nested {
 					w.skippedGroups++
 					return nil
 				}
-				if w.seen(m.Id, m.Email) {
+				if name, ok := w.seen(m.Id, m.Email); ok {
+					// Read already (or queued): another way in, for via.
+					w.children[job.name] = append(w.children[job.name], name)
 					return nil
 				}
-				w.mark(m.Id, m.Email)
+				name := groupName(m.Id, m.Email)
+				w.mark(m.Id, m.Email, name)
+				w.children[job.name] = append(w.children[job.name], name)
 				w.nested++
-				queue = append(queue, groupJob{key: firstNonEmpty(m.Email, m.Id), email: firstNonEmpty(m.Email, m.Id), nested: true})
+				queue = append(queue, groupJob{key: firstNonEmpty(m.Email, m.Id), email: firstNonEmpty(m.Email, m.Id), name: name, nested: true})
 			case typeCustomer:
 				// Everyone in the domain is a member. Listing every user is
 				// not what a team mapping means, and leaving them out would
@@ -216,13 +244,15 @@ func (s *source) listPages(ctx context.Context, key string, visit func(*admin.Me
 }
 
 // resolve turns USER rows into members: one per person, sorted, with
-// status confirmed through users.get where the row does not settle it.
-// Emails are normalised here (model.NormalizeEmail), where Google's data
-// enters teamsync; nothing downstream normalises them again.
-func (s *source) resolve(ctx context.Context, rows []*admin.Member) ([]providers.Member, error) {
+// status confirmed through users.get where the row does not settle it, and
+// Via as via says for each email. Emails are normalised here
+// (model.NormalizeEmail), where Google's data enters teamsync; nothing
+// downstream normalises them again.
+func (s *source) resolve(ctx context.Context, rows []userRow, via map[string][]string) ([]providers.Member, error) {
 	best := map[string]*admin.Member{}
 	var order []string
-	for _, m := range rows {
+	for _, r := range rows {
+		m := r.m
 		key := model.NormalizeEmail(m.Email) // never empty: the walk refuses such rows
 		prev, ok := best[key]
 		if !ok {
@@ -240,7 +270,7 @@ func (s *source) resolve(ctx context.Context, rows []*admin.Member) ([]providers
 	out := make([]providers.Member, 0, len(order))
 	for _, email := range order {
 		m := best[email]
-		pm := providers.Member{Email: email, Status: m.Status, Active: m.Status == statusActive}
+		pm := providers.Member{Email: email, Status: m.Status, Active: m.Status == statusActive, Via: via[email]}
 		if needsLookup(m.Status) {
 			st, err := s.userStatus(ctx, email)
 			if err != nil {

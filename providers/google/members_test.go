@@ -153,7 +153,7 @@ func TestMembersOnlyPeopleAndStatus(t *testing.T) {
 		{Email: "unsure-sus@acme.com", Status: "SUSPENDED"},
 		{Email: "unsure@acme.com", Status: "ACTIVE", Active: true},
 	}
-	if !slices.Equal(got, want) {
+	if !slices.EqualFunc(got, want, sameMember) {
 		t.Errorf("members =\n%v\nwant\n%v", got, want)
 	}
 	// Only the six rows without a status, or with UNKNOWN, are confirmed.

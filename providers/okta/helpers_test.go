@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -157,4 +158,10 @@ func usersPath(t testing.TB, e *env, group string) string {
 		t.Fatalf("no group %q in the simulator", group)
 	}
 	return "/api/v1/groups/" + id + "/users"
+}
+
+// sameMember compares members field by field: Member holds a slice, so
+// it is not comparable with ==.
+func sameMember(a, b providers.Member) bool {
+	return a.Email == b.Email && a.Status == b.Status && a.Active == b.Active && slices.Equal(a.Via, b.Via)
 }

@@ -1,7 +1,9 @@
 // Package okta is teamsync's Okta source: it resolves a group named in
 // mapping.yaml (by ID or exact name) and reads all of its members through
 // the Okta SDK, returning them as providers.Member values; its Prepare
-// resolves a run's group names many to a search first. A read that is not
+// resolves a run's group names many to a search first, and its
+// LookupPeople finds people by email, many to a user search, for
+// offboarding and explain. A read that is not
 // whole and well formed is an error, never a shorter list (see
 // docs/semantics.md). Under the SDK, requests go through the edge every
 // API shares (internal/httpx: timeouts, retries, the breaker, redaction);
@@ -46,9 +48,10 @@ var _ providers.Provider = (*source)(nil)
 
 // New returns the Okta source for cfg. It validates cfg and builds the SDK
 // client without any network I/O; credentials are first used by Members or
-// Prepare. The source also implements providers.Preparer; build one per run,
-// since the group names Prepare resolves are kept for the source's life,
-// and so is the edge's verdict that Okta stopped answering.
+// Prepare. The source also implements providers.Preparer and
+// providers.PersonLookup; build one per run, since the group names Prepare
+// resolves are kept for the source's life, and so is the edge's verdict
+// that Okta stopped answering.
 //
 // Every SDK option is set explicitly, so ~/.okta/okta.yaml and OKTA_CLIENT_*
 // / OKTA_TESTING_* environment variables, which the SDK reads first, have
@@ -156,29 +159,7 @@ func (s *source) members(ctx context.Context, ref providers.GroupRef) ([]provide
 // listUsers reads every page of a group's users, handing each to each.
 func (s *source) listUsers(ctx context.Context, groupID string, each func([]*oktasdk.User) error) (int, error) {
 	users, resp, err := s.client.Group.ListGroupUsers(ctx, groupID, query.NewQueryParams(query.WithLimit(pageSize)))
-	if err != nil {
-		return 1, pageError(1, clean(resp, err))
-	}
-	if err := each(users); err != nil {
-		return 1, err
-	}
-	pages := 1
-	seen := map[string]bool{}
-	for resp.HasNextPage() {
-		if seen[resp.NextPage] {
-			return pages, fmt.Errorf("pagination loops: page %d repeats an earlier next link", pages+1)
-		}
-		seen[resp.NextPage] = true
-		var page []*oktasdk.User
-		pages++
-		if resp, err = resp.Next(ctx, &page); err != nil {
-			return pages, pageError(pages, clean(resp, err))
-		}
-		if err := each(page); err != nil {
-			return pages, err
-		}
-	}
-	return pages, nil
+	return eachPage(ctx, users, resp, err, each)
 }
 
 // pageError says which page failed, unless err is Okta's own final

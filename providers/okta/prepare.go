@@ -128,17 +128,22 @@ func (s *source) namesToPrepare(refs []providers.GroupRef) []string {
 	return names
 }
 
-// nameBatches splits names into batches of at most batchNames names whose
-// search value stays within batchQueryBytes once URL-encoded.
-func nameBatches(names []string) [][]string {
+// nameBatches splits names into batches for batchSearch.
+func nameBatches(names []string) [][]string { return searchBatches(names, nameClause) }
+
+// searchBatches splits values into batches of at most batchNames values
+// whose search expression, their clauses joined by " or ", stays within
+// batchQueryBytes once URL-encoded. A value whose clause alone is longer
+// goes alone.
+func searchBatches(values []string, clause func(string) string) [][]string {
 	var (
 		out  [][]string
 		cur  []string
 		size int
 	)
 	sep := len(url.QueryEscape(" or "))
-	for _, name := range names {
-		n := len(url.QueryEscape(nameClause(name)))
+	for _, v := range values {
+		n := len(url.QueryEscape(clause(v)))
 		if len(cur) > 0 && (len(cur) == batchNames || size+sep+n > batchQueryBytes) {
 			out = append(out, cur)
 			cur, size = nil, 0
@@ -146,7 +151,7 @@ func nameBatches(names []string) [][]string {
 		if len(cur) > 0 {
 			size += sep
 		}
-		cur = append(cur, name)
+		cur = append(cur, v)
 		size += n
 	}
 	if len(cur) > 0 {
@@ -156,10 +161,13 @@ func nameBatches(names []string) [][]string {
 }
 
 // batchSearch is the search expression for groups with any of names.
-func batchSearch(names []string) string {
-	clauses := make([]string, len(names))
-	for i, name := range names {
-		clauses[i] = nameClause(name)
+func batchSearch(names []string) string { return orSearch(names, nameClause) }
+
+// orSearch joins the clauses of values with " or ".
+func orSearch(values []string, clause func(string) string) string {
+	clauses := make([]string, len(values))
+	for i, v := range values {
+		clauses[i] = clause(v)
 	}
 	return strings.Join(clauses, " or ")
 }

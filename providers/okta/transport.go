@@ -178,11 +178,11 @@ func checkShape(req *http.Request, body []byte) error {
 	return nil
 }
 
-// isListing reports whether req lists groups or a group's members, whose
-// answers are JSON arrays.
+// isListing reports whether req lists groups, a group's members or the
+// org's users, whose answers are JSON arrays.
 func isListing(req *http.Request) bool {
 	switch b := bucketOf(req.URL.Path); b {
-	case "/api/v1/groups", "/api/v1/groups/{id}/users":
+	case "/api/v1/groups", "/api/v1/groups/{id}/users", "/api/v1/users":
 		return req.Method == http.MethodGet
 	}
 	return false

@@ -20,9 +20,10 @@ const (
 
 func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/groups", s.api(s.listGroups))
-	mux.HandleFunc("GET /api/v1/groups/{id}", s.api(s.getGroup))
-	mux.HandleFunc("GET /api/v1/groups/{id}/users", s.api(s.listGroupUsers))
+	mux.HandleFunc("GET /api/v1/groups", s.api(scopeGroups, s.listGroups))
+	mux.HandleFunc("GET /api/v1/groups/{id}", s.api(scopeGroups, s.getGroup))
+	mux.HandleFunc("GET /api/v1/groups/{id}/users", s.api(scopeGroups, s.listGroupUsers))
+	mux.HandleFunc("GET /api/v1/users", s.api(scopeUsers, s.listUsers))
 	mux.HandleFunc("POST /oauth2/v1/token", s.token)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeOktaError(w, http.StatusNotFound, "E0000022",
@@ -31,11 +32,18 @@ func (s *Server) routes() *http.ServeMux {
 	return mux
 }
 
-// api wraps a management API handler with the Authorization check.
-func (s *Server) api(next http.HandlerFunc) http.HandlerFunc {
+// The OAuth scopes the API's reads need.
+const (
+	scopeGroups = "okta.groups.read"
+	scopeUsers  = "okta.users.read"
+)
+
+// api wraps a management API handler with the Authorization check; a
+// bearer token must carry scope.
+func (s *Server) api(scope string, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		reqID := w.Header().Get("X-Okta-Request-Id")
-		switch s.authorize(r.Header.Get("Authorization")) {
+		switch s.authorize(r.Header.Get("Authorization"), scope) {
 		case http.StatusUnauthorized:
 			writeError(w, http.StatusUnauthorized, reqID)
 		case http.StatusForbidden:
@@ -46,9 +54,9 @@ func (s *Server) api(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// authorize returns 0 when the header is acceptable, else the status to
-// refuse it with.
-func (s *Server) authorize(header string) int {
+// authorize returns 0 when the header is acceptable for a request needing
+// scope, else the status to refuse it with.
+func (s *Server) authorize(header, scope string) int {
 	if s.opts.Token == "" && s.opts.ClientID == "" {
 		return 0
 	}
@@ -65,7 +73,7 @@ func (s *Server) authorize(header string) int {
 		if !ok || !s.opts.Now().Before(tok.expires) {
 			return http.StatusUnauthorized
 		}
-		if !slices.Contains(tok.scopes, "okta.groups.read") {
+		if !slices.Contains(tok.scopes, scope) {
 			return http.StatusForbidden
 		}
 		return 0
@@ -87,7 +95,7 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
 		search bool
 	}{{"search", true}, {"filter", false}} {
 		if expr := qv.Get(p.name); expr != "" {
-			pred, err := parseExpr(expr, p.search)
+			pred, err := parseExpr(expr, groupSchema(p.search))
 			if err != nil {
 				writeOktaError(w, http.StatusBadRequest, "E0000031", "Invalid search criteria: "+err.Error(), reqID)
 				return

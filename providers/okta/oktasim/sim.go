@@ -1,6 +1,7 @@
 // Package oktasim is an in-memory Okta that speaks the parts of the
 // management API teamsync reads: groups (list with search, filter and
-// cursor paging; get by ID), group members, and the OAuth 2.0
+// cursor paging; get by ID), group members, users (list and search by
+// profile.email or profile.login), and the OAuth 2.0
 // client-credentials token endpoint with private_key_jwt. It sends Okta's
 // JSON shapes, separate Link headers, Okta error bodies and per-minute
 // X-Rate-Limit-* headers on an injectable clock, counts requests per path
@@ -54,7 +55,9 @@ type Server struct {
 	mux  *http.ServeMux
 
 	mu       sync.Mutex
-	groups   []*group // sorted by ID
+	created  time.Time // when the org's objects were created
+	groups   []*group  // sorted by ID
+	users    []simUser // users of State.Users, sorted by ID
 	requests map[string]int
 	total    int
 	faults   []Fault
@@ -93,6 +96,8 @@ func New(st State, opts Options) *Server {
 		tokens:   map[string]accessToken{},
 	}
 	created := opts.Now().UTC().Truncate(time.Second)
+	s.created = created
+	s.users = simUsers(st.Users)
 	seen := map[string]int{}
 	for _, g := range st.Groups {
 		id := g.ID

@@ -36,6 +36,11 @@ var groupIDPattern = regexp.MustCompile(`^00g[0-9A-Za-z]{17}$`)
 // State is the directory the simulator serves.
 type State struct {
 	Groups []Group `yaml:"groups"`
+	// Users are users of the org in no group, or listed here to be found
+	// by a user search whatever groups they are in. A user listed both
+	// here and in a group (same login) is one user, with this entry's
+	// email and status.
+	Users []User `yaml:"users,omitempty"`
 }
 
 // Group is one Okta group and its members.
@@ -104,6 +109,11 @@ func (st State) Validate() error {
 			if err := u.validate(); err != nil {
 				errs = append(errs, fmt.Errorf("%s.users[%d]: %w", where, j, err))
 			}
+		}
+	}
+	for i, u := range st.Users {
+		if err := u.validate(); err != nil {
+			errs = append(errs, fmt.Errorf("users[%d]: %w", i, err))
 		}
 	}
 	return errors.Join(errs...)
