@@ -17,7 +17,20 @@ const (
   organization(slug: $org) {
     members(first: $first, after: $after) {
       pageInfo { hasNextPage endCursor }
-      edges { node { id user { id email name bot } } }
+      edges { node { id role createdAt user { id email name bot } } }
+    }
+  }
+}`
+
+	// orgPeopleQuery pages every organization member, bots too, for
+	// ReadPeople; the first page ($viewer true) also names the token's
+	// user, whom offboarding spares.
+	orgPeopleQuery = `query OrgPeople($org: ID!, $first: Int!, $after: String, $viewer: Boolean!) {
+  viewer @include(if: $viewer) { user { id } }
+  organization(slug: $org) {
+    members(first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { id role createdAt user { id email name bot } } }
     }
   }
 }`
@@ -94,7 +107,7 @@ const (
 	// person (m0, m1, …), each asking for at most one match. See
 	// membersByEmailQuery.
 	membersByEmailHeader = "query MembersByEmail($org: ID!"
-	membersByEmailField  = ` { edges { node { id user { id email name bot } } } }`
+	membersByEmailField  = ` { edges { node { id role createdAt user { id email name bot } } } }`
 
 	teamCreateMutation = `mutation TeamCreate($input: TeamCreateInput!) {
   teamCreate(input: $input) { teamEdge { node { id slug } } }
@@ -160,6 +173,7 @@ func (op operation) label() string {
 // The fixed operations.
 var (
 	opOrgMembers       = operation{name: "OrgMembers", doc: orgMembersQuery}
+	opOrgPeople        = operation{name: "OrgPeople", doc: orgPeopleQuery}
 	opOrgInvitations   = operation{name: "OrgInvitations", doc: orgInvitationsQuery}
 	opTeamMembersPage  = operation{name: "TeamMembersPage", doc: teamMembersPageQuery}
 	opTeamCreate       = operation{name: "TeamCreate", doc: teamCreateMutation, mutation: true}
@@ -259,7 +273,7 @@ func membersByEmailQuery(n int) operation {
 func Operations() map[string]string {
 	out := make(map[string]string)
 	for _, op := range []operation{
-		opOrgMembers, opOrgInvitations, opTeamMembersPage, teamsBatchQuery(3), membersByEmailQuery(3),
+		opOrgMembers, opOrgPeople, opOrgInvitations, opTeamMembersPage, teamsBatchQuery(3), membersByEmailQuery(3),
 		teamFingerprintsQuery(3), opAuditEvents,
 		opTeamCreate, opTeamMemberCreate, opTeamMemberUpdate, opTeamMemberDelete, opInvitationCreate,
 		opTeamBySlug, opTeamMembership, opTeamMember, opAccess,

@@ -32,7 +32,7 @@ func schemas(t *testing.T) []namedSchema {
 func TestOperationsValidateAgainstSchema(t *testing.T) {
 	ops := buildkite.Operations()
 	want := []string{
-		"OrgMembers", "OrgInvitations", "TeamsBatch", "TeamMembersPage", "MembersByEmail",
+		"OrgMembers", "OrgPeople", "OrgInvitations", "TeamsBatch", "TeamMembersPage", "MembersByEmail",
 		"TeamFingerprints", "AuditEvents", "TeamCreate", "TeamMemberCreate", "TeamMemberUpdate", "TeamMemberDelete",
 		"OrganizationInvitationCreate", "TeamBySlug", "TeamMembership", "TeamMember", "TokenAccess",
 	}
