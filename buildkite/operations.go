@@ -129,6 +129,14 @@ const (
   organizationInvitationCreate(input: $input) { invitationEdges { node { id email } } }
 }`
 
+	orgMemberDeleteMutation = `mutation OrganizationMemberDelete($input: OrganizationMemberDeleteInput!) {
+  organizationMemberDelete(input: $input) { deletedOrganizationMemberID }
+}`
+
+	invitationRevokeMutation = `mutation OrganizationInvitationRevoke($input: OrganizationInvitationRevokeInput!) {
+  organizationInvitationRevoke(input: $input) { organizationInvitation { id state } }
+}`
+
 	// The reads that settle a write whose answer was lost (see settle):
 	// a team by slug after teamCreate, a team's members by the team's ID
 	// after teamMemberCreate, one membership by ID after teamMemberUpdate
@@ -151,6 +159,16 @@ const (
 
 	teamMemberQuery = `query TeamMember($id: ID!) {
   node(id: $id) { ... on TeamMember { id role } }
+}`
+
+	// orgMemberQuery settles organizationMemberDelete, invitationQuery
+	// organizationInvitationRevoke: each reads the one object by its ID.
+	orgMemberQuery = `query OrganizationMember($id: ID!) {
+  node(id: $id) { ... on OrganizationMember { id } }
+}`
+
+	invitationQuery = `query OrganizationInvitation($id: ID!) {
+  node(id: $id) { ... on OrganizationInvitation { id state } }
 }`
 )
 
@@ -181,9 +199,13 @@ var (
 	opTeamMemberUpdate = operation{name: "TeamMemberUpdate", doc: teamMemberUpdateMutation, mutation: true}
 	opTeamMemberDelete = operation{name: "TeamMemberDelete", doc: teamMemberDeleteMutation, mutation: true}
 	opInvitationCreate = operation{name: "OrganizationInvitationCreate", doc: invitationCreateMutation, mutation: true}
+	opOrgMemberDelete  = operation{name: "OrganizationMemberDelete", doc: orgMemberDeleteMutation, mutation: true}
+	opInvitationRevoke = operation{name: "OrganizationInvitationRevoke", doc: invitationRevokeMutation, mutation: true}
 	opTeamBySlug       = operation{name: "TeamBySlug", doc: teamBySlugQuery}
 	opTeamMembership   = operation{name: "TeamMembership", doc: teamMembershipQuery}
 	opTeamMember       = operation{name: "TeamMember", doc: teamMemberQuery}
+	opOrgMember        = operation{name: "OrganizationMember", doc: orgMemberQuery}
+	opInvitation       = operation{name: "OrganizationInvitation", doc: invitationQuery}
 	opAuditEvents      = operation{name: "AuditEvents", doc: auditEventsQuery}
 )
 
@@ -276,7 +298,8 @@ func Operations() map[string]string {
 		opOrgMembers, opOrgPeople, opOrgInvitations, opTeamMembersPage, teamsBatchQuery(3), membersByEmailQuery(3),
 		teamFingerprintsQuery(3), opAuditEvents,
 		opTeamCreate, opTeamMemberCreate, opTeamMemberUpdate, opTeamMemberDelete, opInvitationCreate,
-		opTeamBySlug, opTeamMembership, opTeamMember, opAccess,
+		opOrgMemberDelete, opInvitationRevoke,
+		opTeamBySlug, opTeamMembership, opTeamMember, opOrgMember, opInvitation, opAccess,
 	} {
 		out[op.name] = op.doc
 	}

@@ -34,7 +34,8 @@ func TestOperationsValidateAgainstSchema(t *testing.T) {
 	want := []string{
 		"OrgMembers", "OrgPeople", "OrgInvitations", "TeamsBatch", "TeamMembersPage", "MembersByEmail",
 		"TeamFingerprints", "AuditEvents", "TeamCreate", "TeamMemberCreate", "TeamMemberUpdate", "TeamMemberDelete",
-		"OrganizationInvitationCreate", "TeamBySlug", "TeamMembership", "TeamMember", "TokenAccess",
+		"OrganizationInvitationCreate", "OrganizationMemberDelete", "OrganizationInvitationRevoke",
+		"TeamBySlug", "TeamMembership", "TeamMember", "OrganizationMember", "OrganizationInvitation", "TokenAccess",
 	}
 	if len(ops) != len(want) {
 		t.Errorf("Operations() has %d entries, want %d", len(ops), len(want))
