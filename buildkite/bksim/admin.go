@@ -26,7 +26,7 @@ func (s *Server) AddMember(m Member) error {
 	mr := s.st.addMember(m)
 	mr.createdAt = s.st.audit(EventMemberCreated, nil, mr)
 	if !m.CreatedAt.IsZero() {
-		mr.createdAt = m.CreatedAt
+		mr.createdAt = m.CreatedAt.UTC()
 	}
 	return nil
 }

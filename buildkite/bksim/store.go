@@ -180,8 +180,8 @@ func newStore(st State, now func() time.Time) *store {
 	for i, m := range st.Members {
 		mr := s.addMember(m)
 		mr.seededAt = m.CreatedAt
-		mr.createdAt = m.CreatedAt
-		if mr.createdAt.IsZero() {
+		mr.createdAt = m.CreatedAt.UTC()
+		if m.CreatedAt.IsZero() {
 			mr.createdAt = SeedMemberEpoch.Add(time.Duration(i) * time.Minute)
 		}
 	}
