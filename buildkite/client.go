@@ -1,8 +1,10 @@
 // Package buildkite is teamsync's Buildkite GraphQL client. It reads the
 // state the planner diffs against (the managed teams with all their
 // members, pending invitations) into a model.Org, looks up the
-// organization membership of the people a run will place, and makes
-// the writes that apply a plan.
+// organization membership of the people a run will place, reads every
+// organization member when offboarding or an access review needs them
+// (model.People), and makes the writes that apply a plan, offboarding's
+// removals from the organization and revoked invitations among them.
 //
 // Every request goes through the edge transport of internal/httpx, which
 // owns timeouts, retries, redirects, redaction and the breaker. This

@@ -267,7 +267,8 @@ func lookupBatchSize() (int, error) {
 // write waits to fit in the windows before it is sent.
 var writeCost = sync.OnceValue(func() int {
 	most := 1
-	for _, op := range []operation{opTeamCreate, opTeamMemberCreate, opTeamMemberUpdate, opTeamMemberDelete, opInvitationCreate} {
+	for _, op := range []operation{opTeamCreate, opTeamMemberCreate, opTeamMemberUpdate, opTeamMemberDelete, opInvitationCreate,
+		opOrgMemberDelete, opInvitationRevoke} {
 		if n, err := estimateComplexity(op.doc, nil); err == nil {
 			most = max(most, n)
 		}

@@ -42,6 +42,8 @@ func TestEstimateComplexity(t *testing.T) {
 		{"fragment spread", `query { organization(slug: "a") { ...F } } fragment F on Organization { members(first: 3) { edges { node { user { id } } } } }`, nil, 1 + 1 + 1 + 3 + 3},
 		{"scalars only", `{ viewer { id } }`, nil, 1},
 		{"OrgMembers page of 500", orgMembersQuery, map[string]any{"first": 500}, 1004},
+		// The viewer (2) is counted on every page, as if included.
+		{"OrgPeople page of 500", orgPeopleQuery, map[string]any{"first": 500, "viewer": true}, 2 + 1004},
 		{"team follow-up page of 500", teamMembersPageQuery, map[string]any{"first": 500}, 1004},
 		{"TeamsBatch 3 teams x 10", teamsBatchQuery(3).doc, map[string]any{"f0": 10, "f1": 10, "f2": 10}, 3 * (4 + 2*10)},
 		{"TeamFingerprints 3 teams", teamFingerprintsQuery(3).doc, nil, 3 * 5},

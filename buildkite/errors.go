@@ -62,29 +62,37 @@ func (e *opError) Unwrap() []error {
 
 // unsettledError is a write whose answer was lost (a timeout, a dropped
 // connection, a 5xx, a malformed answer) and that the client then checked
-// by reading. Either the check showed that the write did not take effect,
-// or the check failed too and the outcome is unknown; only then does it
-// unwrap to the write's failure, so httpx.MayHaveRun still says the write
-// may have run.
+// by reading. Either the check showed that the write did not take effect
+// (and, with gone, that its object is gone, which it unwraps to), or the
+// check failed too and the outcome is unknown; only then does it unwrap
+// to the write's failure, so httpx.MayHaveRun still says the write may
+// have run.
 type unsettledError struct {
 	op       string
 	err      error // the write's failure
 	checkErr error // nil: the check showed the write did not happen
+	gone     error // the check's reason it did not, wrapping model.ErrNotFound
 }
 
 func (e *unsettledError) Error() string {
 	failed := (&opError{op: e.op, err: e.err}).Error()
-	if e.checkErr != nil {
+	switch {
+	case e.checkErr != nil:
 		return fmt.Sprintf("%s; outcome unknown: reading whether it took effect failed too: %v", failed, e.checkErr)
+	case e.gone != nil:
+		return fmt.Sprintf("%s; reading back shows it did not take effect: %v", failed, e.gone)
 	}
 	return failed + "; reading back shows it did not take effect"
 }
 
 func (e *unsettledError) Unwrap() []error {
-	if e.checkErr == nil {
-		return nil
+	switch {
+	case e.checkErr != nil:
+		return []error{e.err, e.checkErr}
+	case e.gone != nil:
+		return []error{e.gone}
 	}
-	return []error{e.err, e.checkErr}
+	return nil
 }
 
 // notFoundNoun matches Buildkite's "No <thing> found" phrasing.

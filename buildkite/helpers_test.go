@@ -23,7 +23,7 @@ type reply struct {
 }
 
 // okBody is a successful OrgMembers page with one member.
-const okBody = `{"data":{"organization":{"id":"org-1","members":{"pageInfo":{"hasNextPage":false,"endCursor":null},"edges":[{"node":{"id":"om-1","user":{"id":"u-1","email":"A@x.com","name":"A","bot":false}}}]}}}}`
+const okBody = `{"data":{"organization":{"id":"org-1","members":{"pageInfo":{"hasNextPage":false,"endCursor":null},"edges":[{"node":{"id":"om-1","role":"MEMBER","createdAt":"2025-01-01T00:00:00.000Z","user":{"id":"u-1","email":"A@x.com","name":"A","bot":false}}}]}}}}`
 
 // scripted answers requests with its replies in order, repeating the last,
 // and records what it was sent.

@@ -17,7 +17,8 @@ import (
 const LookupListThreshold = 500
 
 // LookupMembers returns the organization members among emails, by
-// email, bots skipped. People who are not members are simply absent.
+// email, bots skipped, with their organization role and when they joined.
+// People who are not members are simply absent.
 // The emails must already be normalised (model.NormalizeEmail) and
 // non-blank, as the planner's are; repeats count once. The members
 // returned carry emails normalised the same way.
@@ -55,12 +56,9 @@ func (c *Client) LookupMembers(ctx context.Context, emails []string) (map[string
 	return found, nil
 }
 
-// memberEdge is one organization member as both member queries read it.
+// memberEdge is one organization member as the member queries read it.
 type memberEdge struct {
-	Node *struct {
-		ID   string    `json:"id"`
-		User *userNode `json:"user"`
-	} `json:"node"`
+	Node *memberNode `json:"node"`
 }
 
 // checkMembers refuses organization members that do not have the shape
@@ -77,6 +75,10 @@ func checkMembers(edges []memberEdge) error {
 			return malformed("a member without a node")
 		case n.ID == "":
 			return malformed("a member without an ID")
+		case !validOrgRole(n.Role):
+			return malformed("a member without a known organization role")
+		case !validTime(n.CreatedAt):
+			return malformed("a member whose createdAt is not a date and time")
 		case n.User != nil && (n.User.ID == "" || strings.TrimSpace(n.User.Email) == ""):
 			return malformed("a member whose user has no ID or email")
 		}
@@ -140,7 +142,7 @@ func (c *Client) membersByEmailBatch(ctx context.Context, emails []string, found
 			if u == nil || u.Bot || model.NormalizeEmail(u.Email) != email {
 				continue
 			}
-			found[email] = model.Member{ID: e.Node.ID, UserID: u.ID, Email: email, Name: u.Name}
+			found[email] = e.Node.member()
 			break
 		}
 	}
@@ -191,7 +193,7 @@ func (c *Client) listMembers(ctx context.Context) (map[string]model.Member, erro
 					slog.String("email", key), slog.String("kept_user", prev.UserID), slog.String("skipped_user", u.ID))
 				continue
 			}
-			members[key] = model.Member{ID: e.Node.ID, UserID: u.ID, Email: key, Name: u.Name}
+			members[key] = e.Node.member()
 		}
 		if after, err = o.Members.PageInfo.next(after); err != nil {
 			return nil, fmt.Errorf("list members (page %d): %w", page, err)

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/teamsync/teamsync/buildkite/bksim"
 	"github.com/teamsync/teamsync/sync/model"
@@ -40,8 +41,9 @@ func TestLookupMembers(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("LookupMembers =\n%+v\nwant\n%+v", got, want)
 	}
-	if bob := got["bob@acme.com"]; bob.Email != "bob@acme.com" || bob.Name != "Bob" || bob.ID == "" || bob.UserID == "" {
-		t.Errorf("bob = %+v, want his normalised email (Bob@Acme.COM in Buildkite), his name and both IDs", bob)
+	if bob := got["bob@acme.com"]; bob.Email != "bob@acme.com" || bob.Name != "Bob" || bob.ID == "" || bob.UserID == "" ||
+		bob.Role != model.OrgRoleMember || !bob.CreatedAt.Equal(bksim.SeedMemberEpoch.Add(time.Minute)) {
+		t.Errorf("bob = %+v, want his normalised email (Bob@Acme.COM in Buildkite), his name, both IDs, his role and when he joined", bob)
 	}
 	// Six distinct emails fit one query.
 	if st := srv.Stats(); st.Requests != 1 || st.Rejected != 0 || st.Mutations != 0 {
@@ -159,8 +161,8 @@ func TestLookupMembersFailures(t *testing.T) {
 // replies for shapes the simulator does not produce.
 func TestLookupMembersAnswers(t *testing.T) {
 	const (
-		alice = `{"edges":[{"node":{"id":"om-1","user":{"id":"u-1","email":"Alice@acme.com","name":"Alice","bot":false}}}]}`
-		other = `{"edges":[{"node":{"id":"om-9","user":{"id":"u-9","email":"someone@acme.com","name":"Someone","bot":false}}}]}`
+		alice = `{"edges":[{"node":{"id":"om-1","role":"ADMIN","createdAt":"2025-01-02T03:04:05.678Z","user":{"id":"u-1","email":"Alice@acme.com","name":"Alice","bot":false}}}]}`
+		other = `{"edges":[{"node":{"id":"om-9","role":"MEMBER","createdAt":"2025-01-01T00:00:00.000Z","user":{"id":"u-9","email":"someone@acme.com","name":"Someone","bot":false}}}]}`
 		none  = `{"edges":[]}`
 	)
 	tests := []struct {
@@ -171,7 +173,8 @@ func TestLookupMembersAnswers(t *testing.T) {
 	}{
 		{name: "found and not found",
 			body: `{"data":{"organization":{"m0":` + alice + `,"m1":` + none + `}}}`,
-			want: map[string]model.Member{"alice@acme.com": {ID: "om-1", UserID: "u-1", Email: "alice@acme.com", Name: "Alice"}}},
+			want: map[string]model.Member{"alice@acme.com": {ID: "om-1", UserID: "u-1", Email: "alice@acme.com", Name: "Alice",
+				Role: model.OrgRoleAdmin, CreatedAt: time.Date(2025, 1, 2, 3, 4, 5, 678e6, time.UTC)}}},
 		// A server that ignored the filter answers with some other member.
 		{name: "another user is no match",
 			body: `{"data":{"organization":{"m0":` + other + `,"m1":` + other + `}}}`,
@@ -186,8 +189,14 @@ func TestLookupMembersAnswers(t *testing.T) {
 			body:    `{"data":{"organization":{"m0":` + alice + `,"m1":{"edges":null}}}}`,
 			wantErr: "buildkite: look up organization members: batch 1 of 1: m1: malformed answer: members are not a connection"},
 		{name: "a member without an email fails all",
-			body:    `{"data":{"organization":{"m0":` + alice + `,"m1":{"edges":[{"node":{"id":"om-2","user":{"id":"u-2","email":""}}}]}}}}`,
+			body:    `{"data":{"organization":{"m0":` + alice + `,"m1":{"edges":[{"node":{"id":"om-2","role":"MEMBER","createdAt":"2025-01-01T00:00:00.000Z","user":{"id":"u-2","email":""}}}]}}}}`,
 			wantErr: "buildkite: look up organization members: batch 1 of 1: m1: malformed answer: a member whose user has no ID or email"},
+		{name: "a role teamsync does not know fails all",
+			body:    `{"data":{"organization":{"m0":` + alice + `,"m1":{"edges":[{"node":{"id":"om-2","role":"OWNER","createdAt":"2025-01-01T00:00:00.000Z","user":{"id":"u-2","email":"bob@acme.com"}}}]}}}}`,
+			wantErr: "buildkite: look up organization members: batch 1 of 1: m1: malformed answer: a member without a known organization role"},
+		{name: "a member without createdAt fails all",
+			body:    `{"data":{"organization":{"m0":` + alice + `,"m1":{"edges":[{"node":{"id":"om-2","role":"MEMBER","user":{"id":"u-2","email":"bob@acme.com"}}}]}}}}`,
+			wantErr: "buildkite: look up organization members: batch 1 of 1: m1: malformed answer: a member whose createdAt is not a date and time"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -212,16 +221,17 @@ func TestLookupMembersListDuplicates(t *testing.T) {
 	// The simulator refuses duplicate emails in a seed, so this answer is
 	// scripted: two users whose emails differ only in case.
 	body := `{"data":{"organization":{"members":{"pageInfo":{"hasNextPage":false,"endCursor":null},"edges":[
-	  {"node":{"id":"om-1","user":{"id":"u-1","email":"Pat@acme.com","name":"Pat One","bot":false}}},
-	  {"node":{"id":"om-2","user":{"id":"u-2","email":"pat@ACME.com","name":"Pat Two","bot":false}}},
-	  {"node":{"id":"om-3","user":{"id":"u-3","email":"bot@buildkite.com","name":"Bot","bot":true}}}]}}}}`
+	  {"node":{"id":"om-1","role":"MEMBER","createdAt":"2025-01-01T00:00:00.000Z","user":{"id":"u-1","email":"Pat@acme.com","name":"Pat One","bot":false}}},
+	  {"node":{"id":"om-2","role":"MEMBER","createdAt":"2025-01-01T00:00:00.000Z","user":{"id":"u-2","email":"pat@ACME.com","name":"Pat Two","bot":false}}},
+	  {"node":{"id":"om-3","role":"MEMBER","createdAt":"2025-01-01T00:00:00.000Z","user":{"id":"u-3","email":"bot@buildkite.com","name":"Bot","bot":true}}}]}}}}`
 	s, ts := startScripted(t, reply{body: body})
 	tc := newTestClient(t, ts.URL, nil)
 	got, err := tc.LookupMembers(context.Background(), lookupEmails(LookupListThreshold+1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]model.Member{"pat@acme.com": {ID: "om-1", UserID: "u-1", Email: "pat@acme.com", Name: "Pat One"}}
+	want := map[string]model.Member{"pat@acme.com": {ID: "om-1", UserID: "u-1", Email: "pat@acme.com", Name: "Pat One",
+		Role: model.OrgRoleMember, CreatedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("members = %+v, want %+v", got, want)
 	}

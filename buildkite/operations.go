@@ -17,7 +17,20 @@ const (
   organization(slug: $org) {
     members(first: $first, after: $after) {
       pageInfo { hasNextPage endCursor }
-      edges { node { id user { id email name bot } } }
+      edges { node { id role createdAt user { id email name bot } } }
+    }
+  }
+}`
+
+	// orgPeopleQuery pages every organization member, bots too, for
+	// ReadPeople; the first page ($viewer true) also names the token's
+	// user, whom offboarding spares.
+	orgPeopleQuery = `query OrgPeople($org: ID!, $first: Int!, $after: String, $viewer: Boolean!) {
+  viewer @include(if: $viewer) { user { id } }
+  organization(slug: $org) {
+    members(first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { id role createdAt user { id email name bot } } }
     }
   }
 }`
@@ -94,7 +107,7 @@ const (
 	// person (m0, m1, …), each asking for at most one match. See
 	// membersByEmailQuery.
 	membersByEmailHeader = "query MembersByEmail($org: ID!"
-	membersByEmailField  = ` { edges { node { id user { id email name bot } } } }`
+	membersByEmailField  = ` { edges { node { id role createdAt user { id email name bot } } } }`
 
 	teamCreateMutation = `mutation TeamCreate($input: TeamCreateInput!) {
   teamCreate(input: $input) { teamEdge { node { id slug } } }
@@ -114,6 +127,14 @@ const (
 
 	invitationCreateMutation = `mutation OrganizationInvitationCreate($input: OrganizationInvitationCreateInput!) {
   organizationInvitationCreate(input: $input) { invitationEdges { node { id email } } }
+}`
+
+	orgMemberDeleteMutation = `mutation OrganizationMemberDelete($input: OrganizationMemberDeleteInput!) {
+  organizationMemberDelete(input: $input) { deletedOrganizationMemberID }
+}`
+
+	invitationRevokeMutation = `mutation OrganizationInvitationRevoke($input: OrganizationInvitationRevokeInput!) {
+  organizationInvitationRevoke(input: $input) { organizationInvitation { id state } }
 }`
 
 	// The reads that settle a write whose answer was lost (see settle):
@@ -139,6 +160,16 @@ const (
 	teamMemberQuery = `query TeamMember($id: ID!) {
   node(id: $id) { ... on TeamMember { id role } }
 }`
+
+	// orgMemberQuery settles organizationMemberDelete, invitationQuery
+	// organizationInvitationRevoke: each reads the one object by its ID.
+	orgMemberQuery = `query OrganizationMember($id: ID!) {
+  node(id: $id) { ... on OrganizationMember { id } }
+}`
+
+	invitationQuery = `query OrganizationInvitation($id: ID!) {
+  node(id: $id) { ... on OrganizationInvitation { id state } }
+}`
 )
 
 // operation is one document with what the transport needs to know of it.
@@ -160,6 +191,7 @@ func (op operation) label() string {
 // The fixed operations.
 var (
 	opOrgMembers       = operation{name: "OrgMembers", doc: orgMembersQuery}
+	opOrgPeople        = operation{name: "OrgPeople", doc: orgPeopleQuery}
 	opOrgInvitations   = operation{name: "OrgInvitations", doc: orgInvitationsQuery}
 	opTeamMembersPage  = operation{name: "TeamMembersPage", doc: teamMembersPageQuery}
 	opTeamCreate       = operation{name: "TeamCreate", doc: teamCreateMutation, mutation: true}
@@ -167,9 +199,13 @@ var (
 	opTeamMemberUpdate = operation{name: "TeamMemberUpdate", doc: teamMemberUpdateMutation, mutation: true}
 	opTeamMemberDelete = operation{name: "TeamMemberDelete", doc: teamMemberDeleteMutation, mutation: true}
 	opInvitationCreate = operation{name: "OrganizationInvitationCreate", doc: invitationCreateMutation, mutation: true}
+	opOrgMemberDelete  = operation{name: "OrganizationMemberDelete", doc: orgMemberDeleteMutation, mutation: true}
+	opInvitationRevoke = operation{name: "OrganizationInvitationRevoke", doc: invitationRevokeMutation, mutation: true}
 	opTeamBySlug       = operation{name: "TeamBySlug", doc: teamBySlugQuery}
 	opTeamMembership   = operation{name: "TeamMembership", doc: teamMembershipQuery}
 	opTeamMember       = operation{name: "TeamMember", doc: teamMemberQuery}
+	opOrgMember        = operation{name: "OrganizationMember", doc: orgMemberQuery}
+	opInvitation       = operation{name: "OrganizationInvitation", doc: invitationQuery}
 	opAuditEvents      = operation{name: "AuditEvents", doc: auditEventsQuery}
 )
 
@@ -259,10 +295,11 @@ func membersByEmailQuery(n int) operation {
 func Operations() map[string]string {
 	out := make(map[string]string)
 	for _, op := range []operation{
-		opOrgMembers, opOrgInvitations, opTeamMembersPage, teamsBatchQuery(3), membersByEmailQuery(3),
+		opOrgMembers, opOrgPeople, opOrgInvitations, opTeamMembersPage, teamsBatchQuery(3), membersByEmailQuery(3),
 		teamFingerprintsQuery(3), opAuditEvents,
 		opTeamCreate, opTeamMemberCreate, opTeamMemberUpdate, opTeamMemberDelete, opInvitationCreate,
-		opTeamBySlug, opTeamMembership, opTeamMember, opAccess,
+		opOrgMemberDelete, opInvitationRevoke,
+		opTeamBySlug, opTeamMembership, opTeamMember, opOrgMember, opInvitation, opAccess,
 	} {
 		out[op.name] = op.doc
 	}

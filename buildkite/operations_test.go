@@ -32,9 +32,10 @@ func schemas(t *testing.T) []namedSchema {
 func TestOperationsValidateAgainstSchema(t *testing.T) {
 	ops := buildkite.Operations()
 	want := []string{
-		"OrgMembers", "OrgInvitations", "TeamsBatch", "TeamMembersPage", "MembersByEmail",
+		"OrgMembers", "OrgPeople", "OrgInvitations", "TeamsBatch", "TeamMembersPage", "MembersByEmail",
 		"TeamFingerprints", "AuditEvents", "TeamCreate", "TeamMemberCreate", "TeamMemberUpdate", "TeamMemberDelete",
-		"OrganizationInvitationCreate", "TeamBySlug", "TeamMembership", "TeamMember", "TokenAccess",
+		"OrganizationInvitationCreate", "OrganizationMemberDelete", "OrganizationInvitationRevoke",
+		"TeamBySlug", "TeamMembership", "TeamMember", "OrganizationMember", "OrganizationInvitation", "TokenAccess",
 	}
 	if len(ops) != len(want) {
 		t.Errorf("Operations() has %d entries, want %d", len(ops), len(want))

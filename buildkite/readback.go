@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/teamsync/teamsync/sync/model"
 )
@@ -145,4 +146,57 @@ func present(raw json.RawMessage, name string, v any) (bool, error) {
 func gone(err error) bool {
 	var ge *GraphQLError
 	return errors.As(err, &ge) && errors.Is(classify(ge.Message), model.ErrNotFound)
+}
+
+// isOrgMember reports whether the organization member with that ID is
+// still there.
+func (c *Client) isOrgMember(ctx context.Context, id string) (bool, error) {
+	var resp struct {
+		Node json.RawMessage `json:"node"`
+	}
+	if _, err := c.run(ctx, opOrgMember, map[string]any{"id": id}, &resp); err != nil {
+		if gone(err) {
+			return false, nil
+		}
+		return false, fmt.Errorf("read organization member: %w", err)
+	}
+	var m struct {
+		ID string `json:"id"`
+	}
+	found, err := present(resp.Node, "node", &m)
+	switch {
+	case err != nil:
+		return false, fmt.Errorf("read organization member: %w", err)
+	case found && m.ID != id:
+		return false, fmt.Errorf("read organization member: %w", malformed("the node is not that member"))
+	}
+	return found, nil
+}
+
+// invitationState returns the state of an invitation by its ID (PENDING,
+// ACCEPTED, REVOKED or EXPIRED), or "" if there is no such invitation.
+func (c *Client) invitationState(ctx context.Context, id string) (string, error) {
+	var resp struct {
+		Node json.RawMessage `json:"node"`
+	}
+	if _, err := c.run(ctx, opInvitation, map[string]any{"id": id}, &resp); err != nil {
+		if gone(err) {
+			return "", nil
+		}
+		return "", fmt.Errorf("read invitation: %w", err)
+	}
+	var inv struct {
+		ID    string `json:"id"`
+		State string `json:"state"`
+	}
+	found, err := present(resp.Node, "node", &inv)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("read invitation: %w", err)
+	case !found:
+		return "", nil
+	case inv.ID != id || !slices.Contains([]string{"PENDING", "ACCEPTED", "REVOKED", "EXPIRED"}, inv.State):
+		return "", fmt.Errorf("read invitation: %w", malformed("the node is not that invitation with a known state"))
+	}
+	return inv.State, nil
 }

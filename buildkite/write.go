@@ -190,8 +190,11 @@ func (c *Client) write(ctx context.Context, op operation, input map[string]any, 
 // settle decides a write whose failure (err) leaves open whether it took
 // effect, by reading what is there now: nil if it did, else an error that
 // says it did not, or that the outcome is unknown because the read failed
-// as well. A write that did take effect is logged, since its own answer
-// never said so.
+// as well. check may also answer an error wrapping model.ErrNotFound: the
+// read shows the write did not take effect and never will, its object
+// being gone, and the error says so and wraps model.ErrNotFound, as the
+// write's own "not found" would have. A write that did take effect is
+// logged, since its own answer never said so.
 func (c *Client) settle(ctx context.Context, op string, err error, check func(context.Context) (bool, error)) error {
 	// The write's own context may be what ended it: the read-back gets
 	// time of its own, so a write cut short is still looked at.
@@ -199,6 +202,8 @@ func (c *Client) settle(ctx context.Context, op string, err error, check func(co
 	defer cancel()
 	done, cerr := check(rctx)
 	switch {
+	case errors.Is(cerr, model.ErrNotFound):
+		return &unsettledError{op: op, err: err, gone: cerr}
 	case cerr != nil:
 		return &unsettledError{op: op, err: err, checkErr: cerr}
 	case !done:

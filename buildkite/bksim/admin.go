@@ -9,7 +9,8 @@ import (
 
 // AddMember adds a person to the organization outside the API, as when
 // someone signs up or is provisioned through SSO between two runs. The
-// audit log gets ORGANIZATION_MEMBER_CREATED with no actor.
+// audit log gets ORGANIZATION_MEMBER_CREATED with no actor; the member
+// joined then, unless m.CreatedAt says otherwise.
 func (s *Server) AddMember(m Member) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -22,7 +23,11 @@ func (s *Server) AddMember(m Member) error {
 	if s.st.memberByEmail(m.Email) != nil {
 		return fmt.Errorf("bksim: add member: %q is already a member", m.Email)
 	}
-	s.st.audit(EventMemberCreated, nil, s.st.addMember(m))
+	mr := s.st.addMember(m)
+	mr.createdAt = s.st.audit(EventMemberCreated, nil, mr)
+	if !m.CreatedAt.IsZero() {
+		mr.createdAt = m.CreatedAt.UTC()
+	}
 	return nil
 }
 
@@ -69,7 +74,7 @@ func (s *Server) SetInvitationState(email, state string) error {
 	m := s.st.memberByEmail(inv.email)
 	if m == nil {
 		m = s.st.addMember(Member{Email: strings.TrimSpace(inv.email), Role: inv.role})
-		s.st.audit(EventMemberCreated, m.user, m)
+		m.createdAt = s.st.audit(EventMemberCreated, m.user, m)
 	}
 	s.st.audit(EventInvitationAccepted, m.user, inv)
 	for _, it := range inv.teams {

@@ -89,8 +89,9 @@ func (s *Server) AuditEvents() []AuditEvent {
 	return out
 }
 
-// audit writes one event about subject, made by actor (nil: Buildkite).
-func (s *store) audit(typ string, actor *userRec, subject object) {
+// audit writes one event about subject, made by actor (nil: Buildkite),
+// and returns when it happened.
+func (s *store) audit(typ string, actor *userRec, subject object) time.Time {
 	ev := &auditRec{uuid: s.newUUID(), typ: typ, at: s.stamp(), actor: actor, subjectID: idOf(subject)}
 	ev.seq = s.seq
 	switch o := subject.(type) {
@@ -105,6 +106,7 @@ func (s *store) audit(typ string, actor *userRec, subject object) {
 	}
 	s.events = append(s.events, ev)
 	s.index(ev)
+	return ev.at
 }
 
 // tokenUser is the user the API token belongs to: the viewer.

@@ -45,7 +45,11 @@
 //     organizationInvitationCreate auditEventsView } as Permission
 //     { allowed }: all allowed but Options.Denied (and auditEventsView
 //     with Options.NoAuditLog). Writes are not refused for it.
-//   - OrganizationMember { id uuid role user organization teams(first after order) }
+//   - OrganizationMember { id uuid createdAt role user organization teams(first after order) };
+//     createdAt is a seeded member's Member.CreatedAt, else SeedMemberEpoch
+//     plus a minute per member before them in the seed (not the clock, so
+//     it reads the same on every run), and for a member who joins later
+//     the time of their ORGANIZATION_MEMBER_CREATED event.
 //   - User { id uuid email name bot machineUser(always false) }; name is the
 //     email's local part when the seed gives none.
 //   - Team { id uuid slug name description privacy isDefaultTeam
@@ -87,6 +91,12 @@
 //   - teamMemberDelete(input: {id}) → { deletedTeamMemberID team }
 //   - organizationInvitationCreate(input: {organizationID, emails, role, teams: [{id, role}]})
 //     → { invitationEdges { node } organization }; all or nothing.
+//   - organizationMemberDelete(input: {id}) → { deletedOrganizationMemberID
+//     organization user }: the member leaves the organization and every team,
+//     as with RemoveMember. Only an organization admin may (the token's user).
+//   - organizationInvitationRevoke(input: {id}) → { organizationInvitation
+//     organizationInvitationEdge organization }: a pending invitation only.
+//     Only an organization admin may.
 //
 // Every payload also answers clientMutationId.
 //
@@ -120,6 +130,12 @@
 //	x@y has already been invited (a pending invitation already exists)      organizationInvitationCreate
 //	Your organization has reached its limit of 20 pending invitations       organizationInvitationCreate
 //	"x" is not a valid email address                   organizationInvitationCreate
+//	No OrganizationMember found with ID "…"            organizationMemberDelete
+//	No OrganizationInvitation found with ID "…"        organizationInvitationRevoke
+//	This invitation has already been revoked           organizationInvitationRevoke (also "… accepted")
+//	This invitation has expired                        organizationInvitationRevoke
+//	Only organization administrators can remove members from the organization   organizationMemberDelete
+//	Only organization administrators can revoke invitations                     organizationInvitationRevoke
 //
 // # Limits
 //
@@ -146,9 +162,9 @@
 //
 // Several token users (there is one token, the viewer's); the
 // "different costs for specific fields" Buildkite reserves; last/before
-// pagination; organization members joining or leaving through the API
-// (organizationMemberUpdate/Delete), team update and delete, invitation
-// revoke and resend, SSO, pipelines, suites, registries and every other part
+// pagination; organization members joining or changing role through the
+// API (organizationMemberUpdate), team update and delete, invitation
+// resend, SSO, pipelines, suites, registries and every other part
 // of the schema; token scopes and portals (any valid token is an admin).
 // Tests change the organization outside the API with Server methods such as
 // AddMember, SetInvitationState and ByHand.

@@ -25,6 +25,10 @@ func (ex *execution) mutationField(field string, args map[string]any) (any, erro
 		return ex.teamMemberDelete(in)
 	case "organizationInvitationCreate":
 		return ex.invitationCreate(in)
+	case "organizationInvitationRevoke":
+		return ex.invitationRevoke(in)
+	case "organizationMemberDelete":
+		return ex.memberDelete(in)
 	}
 	return nil, errNotImplemented("Mutation", field)
 }

@@ -39,7 +39,8 @@ func checkArgs(typ, field string, args map[string]any) error {
 	case "OrganizationInvitation.teams":
 		allowed = []string{"first"}
 	case "Mutation.teamCreate", "Mutation.teamMemberCreate", "Mutation.teamMemberUpdate",
-		"Mutation.teamMemberDelete", "Mutation.organizationInvitationCreate":
+		"Mutation.teamMemberDelete", "Mutation.organizationInvitationCreate",
+		"Mutation.organizationInvitationRevoke", "Mutation.organizationMemberDelete":
 		allowed = []string{"input"}
 	default:
 		// Not a field with modelled arguments: resolve reports it if the
@@ -187,6 +188,8 @@ func (ex *execution) memberField(m *memberRec, field string, args map[string]any
 		return m.uuid, nil
 	case "role":
 		return strings.ToUpper(m.role), nil
+	case "createdAt":
+		return formatDateTime(m.createdAt), nil
 	case "user":
 		return m.user, nil
 	case "organization":

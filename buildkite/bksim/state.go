@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // State is a whole organization, used as seed (YAML/JSON files in testdata)
@@ -26,7 +27,18 @@ type Member struct {
 	Role string `yaml:"role,omitempty" json:"role,omitempty"`
 	// Bot marks an official Buildkite-managed bot user (User.bot).
 	Bot bool `yaml:"bot,omitempty" json:"bot,omitempty"`
+	// CreatedAt is when they joined the organization
+	// (OrganizationMember.createdAt). When zero, a seeded member joined
+	// SeedMemberEpoch plus a minute per member before them in the seed,
+	// whatever the server's clock, so that what is read of them is the
+	// same on every run; the snapshot keeps it zero. A member who joins
+	// later joined when their ORGANIZATION_MEMBER_CREATED event says.
+	CreatedAt time.Time `yaml:"created_at,omitempty" json:"created_at,omitzero"`
 }
+
+// SeedMemberEpoch is when the first seeded member without a CreatedAt
+// joined the organization.
+var SeedMemberEpoch = time.Date(2025, time.January, 1, 0, 0, 0, 0, time.UTC)
 
 // Team is a team with its memberships.
 type Team struct {

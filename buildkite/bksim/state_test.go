@@ -4,8 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/teamsync/teamsync/buildkite/bksim"
+	"github.com/teamsync/teamsync/buildkite/bksim/bksimtest"
 )
 
 func TestLoadStateErrors(t *testing.T) {
@@ -101,6 +103,40 @@ func TestLoadStateJSONMatchesYAML(t *testing.T) {
 	y := mustLoad(t, "testdata/acme.yaml")
 	j := mustLoad(t, "testdata/acme.json")
 	assertState(t, j.Canonical(), y.Canonical())
+}
+
+// TestLoadStateCreatedAt: a seed may say when a member joined, in YAML
+// and JSON alike, and the server answers it in UTC.
+func TestLoadStateCreatedAt(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"seed.yaml": "organization: acme\nmembers:\n  - email: a@acme.com\n    created_at: 2023-05-06T09:08:09+02:00\nteams: []\n",
+		"seed.json": `{"organization":"acme","members":[{"email":"a@acme.com","created_at":"2023-05-06T09:08:09+02:00"}],"teams":[]}`,
+	}
+	for name, body := range files {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, name)
+			if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			st := mustLoad(t, path)
+			if want := time.Date(2023, 5, 6, 7, 8, 9, 0, time.UTC); len(st.Members) != 1 || !st.Members[0].CreatedAt.Equal(want) {
+				t.Fatalf("members %+v, want a@acme.com joined %s", st.Members, want)
+			}
+			_, hs := bksimtest.Start(t, st)
+			var d struct {
+				Organization struct {
+					Members struct {
+						Edges []struct{ Node struct{ CreatedAt string } }
+					}
+				}
+			}
+			gql(t, hs.URL, `{ organization(slug: "acme") { members(first: 1) { edges { node { createdAt } } } } }`, nil).decode(t, &d)
+			if e := d.Organization.Members.Edges; len(e) != 1 || e[0].Node.CreatedAt != "2023-05-06T07:08:09.000Z" {
+				t.Errorf("createdAt answered %+v, want 2023-05-06T07:08:09.000Z", e)
+			}
+		})
+	}
 }
 
 func TestNewRejectsBadSeeds(t *testing.T) {

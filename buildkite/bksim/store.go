@@ -43,6 +43,9 @@ type memberRec struct {
 	uuid, role string // role: admin|member
 	user       *userRec
 	seq        int
+	createdAt  time.Time
+	// seededAt is the CreatedAt the seed gave, which the snapshot keeps.
+	seededAt time.Time
 }
 
 type teamRec struct {
@@ -174,8 +177,13 @@ func newStore(st State, now func() time.Time) *store {
 	defer func() { s.seeding = false }()
 	s.org = &orgRec{uuid: s.newUUID(), slug: st.Organization, name: st.Organization}
 	s.index(s.org)
-	for _, m := range st.Members {
-		s.addMember(m)
+	for i, m := range st.Members {
+		mr := s.addMember(m)
+		mr.seededAt = m.CreatedAt
+		mr.createdAt = m.CreatedAt.UTC()
+		if m.CreatedAt.IsZero() {
+			mr.createdAt = SeedMemberEpoch.Add(time.Duration(i) * time.Minute)
+		}
 	}
 	for _, t := range st.Teams {
 		tr := s.addTeam(t.Slug, orDefault(t.Name, t.Slug), t.Description, orDefault(t.Privacy, PrivacySecret), false, RoleMember, nil)
@@ -193,6 +201,8 @@ func newStore(st State, now func() time.Time) *store {
 	return s
 }
 
+// addMember adds a member whose createdAt the caller sets: the seed's, or
+// the time of the event that records them joining.
 func (s *store) addMember(m Member) *memberRec {
 	u := &userRec{uuid: s.newUUID(), email: m.Email, name: m.Name, bot: m.Bot}
 	mr := &memberRec{uuid: s.newUUID(), role: orDefault(m.Role, RoleMember), user: u, seq: s.seq}
@@ -310,7 +320,7 @@ func (s *store) pendingCount() int {
 func (s *store) snapshot() State {
 	st := State{Organization: s.org.slug}
 	for _, m := range s.members {
-		st.Members = append(st.Members, Member{Email: m.user.email, Name: m.user.name, Role: m.role, Bot: m.user.bot})
+		st.Members = append(st.Members, Member{Email: m.user.email, Name: m.user.name, Role: m.role, Bot: m.user.bot, CreatedAt: m.seededAt})
 	}
 	for _, t := range s.teams {
 		tt := Team{Slug: t.slug, Name: t.name, Privacy: t.privacy, Description: t.description}

@@ -1,0 +1,277 @@
+package buildkite
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/teamsync/teamsync/buildkite/bksim"
+	"github.com/teamsync/teamsync/internal/httpx"
+	"github.com/teamsync/teamsync/sync/model"
+)
+
+// offboardSeed is peopleSeed with teams and invitations in every state.
+// The token's user is root, an admin.
+func offboardSeed() bksim.State {
+	st := peopleSeed()
+	st.Teams = []bksim.Team{
+		{Slug: "platform", Members: []bksim.TeamMember{{Email: "alice@acme.com"}, {Email: "eve@acme.com", Role: "maintainer"}, {Email: "dave@acme.com"}}},
+		{Slug: "ops", Members: []bksim.TeamMember{{Email: "eve@acme.com"}}},
+	}
+	st.Invitations = []bksim.Invitation{
+		{Email: "gina@acme.com", Teams: []bksim.TeamRole{{Team: "ops", Role: "member"}}},
+		{Email: "hank@acme.com", State: "expired"},
+		{Email: "ivy@acme.com", State: "revoked"},
+		{Email: "jill@acme.com", State: "accepted"},
+	}
+	return st
+}
+
+// invitationIDs reads the ID of every invitation, whatever its state, by
+// email: ReadInvitations gives only the pending ones.
+func invitationIDs(t *testing.T, tc *testClient) map[string]string {
+	t.Helper()
+	var out struct {
+		Organization struct {
+			Invitations struct {
+				Edges []struct{ Node struct{ ID, Email string } }
+			}
+		}
+	}
+	op := operation{name: "AllInvitations", doc: `query AllInvitations($org: ID!) { organization(slug: $org) { invitations(first: 10) { edges { node { id email } } } } }`}
+	if _, err := tc.run(context.Background(), op, map[string]any{"org": "acme"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	for _, e := range out.Organization.Invitations.Edges {
+		ids[e.Node.Email] = e.Node.ID
+	}
+	return ids
+}
+
+// lastEvent is the newest audit event, without its time.
+func lastEvent(srv *bksim.Server) bksim.AuditEvent {
+	ev := srv.AuditEvents()
+	e := ev[len(ev)-1]
+	e.OccurredAt = time.Time{}
+	return e
+}
+
+func TestRemoveOrgMember(t *testing.T) {
+	srv, ts := startSim(t, offboardSeed())
+	tc := simClient(t, ts.URL, 0, nil)
+	ctx := context.Background()
+	people, err := tc.ReadPeople(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := srv.State()
+	eve := people.Members["eve@acme.com"].ID
+	if err := tc.RemoveOrgMember(ctx, eve); err != nil {
+		t.Fatal(err)
+	}
+	// Eve is out of the organization and both her teams; nothing else moved.
+	want := before
+	want.Members = slices.DeleteFunc(slices.Clone(want.Members), func(m bksim.Member) bool { return m.Email == "eve@acme.com" })
+	want.Teams = []bksim.Team{
+		{Slug: "ops", Name: "ops", Privacy: "secret", Members: []bksim.TeamMember{}},
+		{Slug: "platform", Name: "platform", Privacy: "secret", Members: []bksim.TeamMember{{Email: "alice@acme.com", Role: "member"}, {Email: "dave@acme.com", Role: "member"}}},
+	}
+	assertSame(t, srv.State(), want)
+	if got, want := lastEvent(srv), (bksim.AuditEvent{Type: bksim.EventMemberDeleted, Actor: "Root@Acme.com", SubjectType: bksim.SubjectOrganizationMember, Subject: "eve@acme.com"}); got != want {
+		t.Errorf("audit event %+v, want %+v", got, want)
+	}
+
+	// Removing her again: she is gone.
+	err = tc.RemoveOrgMember(ctx, eve)
+	if want := `buildkite: organizationMemberDelete: graphql: No OrganizationMember found with ID "` + eve + `"`; !errors.Is(err, model.ErrNotFound) || errText(err) != want {
+		t.Errorf("second remove: %v\nwant %q wrapping ErrNotFound", err, want)
+	}
+	if st := srv.Stats(); st.Rejected != 0 || st.ByOperation["organizationMemberDelete"] != 2 {
+		t.Errorf("stats %+v: want no rejected operation and two removals sent", st)
+	}
+}
+
+func TestRevokeInvitation(t *testing.T) {
+	srv, ts := startSim(t, offboardSeed())
+	tc := simClient(t, ts.URL, 0, nil)
+	ctx := context.Background()
+	_, pending, err := tc.ReadInvitations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gina := pending["gina@acme.com"].ID
+	before := srv.State()
+	if err := tc.RevokeInvitation(ctx, gina); err != nil {
+		t.Fatal(err)
+	}
+	want := before
+	want.Invitations = slices.Clone(before.Invitations)
+	want.Invitations[0].State = bksim.InvitationRevoked
+	assertSame(t, srv.State(), want)
+	if got, want := lastEvent(srv), (bksim.AuditEvent{Type: bksim.EventInvitationRevoked, Actor: "Root@Acme.com", SubjectType: bksim.SubjectOrganizationInvitation, Subject: "gina@acme.com"}); got != want {
+		t.Errorf("audit event %+v, want %+v", got, want)
+	}
+
+	ids := invitationIDs(t, tc)
+	const prefix = "buildkite: organizationInvitationRevoke: graphql: "
+	tests := []struct {
+		name, id, want string
+	}{
+		{"revoked just now", gina, prefix + "This invitation has already been revoked; the invitation is revoked, no longer pending"},
+		{"revoked before", ids["ivy@acme.com"], prefix + "This invitation has already been revoked; the invitation is revoked, no longer pending"},
+		{"expired", ids["hank@acme.com"], prefix + "This invitation has expired; the invitation is expired, no longer pending"},
+		{"accepted", ids["jill@acme.com"], prefix + "This invitation has already been accepted; the invitation is accepted, no longer pending"},
+		{"no such invitation", "T3JnYW5pemF0aW9uSW52aXRhdGlvbi0tLTk5", prefix + `No OrganizationInvitation found with ID "T3JnYW5pemF0aW9uSW52aXRhdGlvbi0tLTk5"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tc.RevokeInvitation(ctx, tt.id)
+			if !errors.Is(err, model.ErrNotFound) || errText(err) != tt.want {
+				t.Errorf("RevokeInvitation = %v\nwant %q wrapping ErrNotFound", err, tt.want)
+			}
+		})
+	}
+	assertSame(t, srv.State(), want)
+	if st := srv.Stats(); st.Rejected != 0 {
+		t.Errorf("%d operations failed schema validation", st.Rejected)
+	}
+}
+
+// TestOrgWritesRefused: a token whose user is not an admin is refused;
+// the refusal is not taken for "already gone".
+func TestOrgWritesRefused(t *testing.T) {
+	seed := offboardSeed()
+	for i := range seed.Members {
+		seed.Members[i].Role = ""
+	}
+	srv, ts := startSim(t, seed)
+	tc := simClient(t, ts.URL, 0, nil)
+	ctx := context.Background()
+	people, err := tc.ReadPeople(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, pending, err := tc.ReadInvitations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := srv.State()
+	err = tc.RemoveOrgMember(ctx, people.Members["eve@acme.com"].ID)
+	if want := "buildkite: organizationMemberDelete: graphql: Only organization administrators can remove members from the organization"; errText(err) != want || errors.Is(err, model.ErrNotFound) {
+		t.Errorf("RemoveOrgMember = %v, want %q", err, want)
+	}
+	err = tc.RevokeInvitation(ctx, pending["gina@acme.com"].ID)
+	if want := "buildkite: organizationInvitationRevoke: graphql: Only organization administrators can revoke invitations"; errText(err) != want || errors.Is(err, model.ErrNotFound) {
+		t.Errorf("RevokeInvitation = %v, want %q", err, want)
+	}
+	assertSame(t, srv.State(), before)
+}
+
+// TestSettleOrgWrites: after a 502 each offboarding write is read back
+// and reported done, not done, gone (model.ErrNotFound) or unknown.
+func TestSettleOrgWrites(t *testing.T) {
+	writes := []struct {
+		name, field string
+		do          func(ctx context.Context, tc *testClient, id offboardTargets) error
+	}{
+		{"remove member", "organizationMemberDelete", func(ctx context.Context, tc *testClient, id offboardTargets) error {
+			return tc.RemoveOrgMember(ctx, id.member)
+		}},
+		{"revoke invitation", "organizationInvitationRevoke", func(ctx context.Context, tc *testClient, id offboardTargets) error {
+			return tc.RevokeInvitation(ctx, id.gina)
+		}},
+	}
+	outcomes := []struct {
+		name        string
+		ran         bool
+		readFails   bool
+		wantSuffix  string // of the error; "" means no error
+		wantMayHave bool
+	}{
+		{name: "it ran", ran: true},
+		{name: "it did not run", wantSuffix: "; reading back shows it did not take effect"},
+		{name: "it ran, the read-back fails", ran: true, readFails: true, wantSuffix: "Internal Server Error (gave up after 4 attempts)", wantMayHave: true},
+		{name: "it did not run, the read-back fails", readFails: true, wantSuffix: "Internal Server Error (gave up after 4 attempts)", wantMayHave: true},
+	}
+	for _, w := range writes {
+		for _, o := range outcomes {
+			t.Run(w.name+"/"+o.name, func(t *testing.T) {
+				srv, ts := startSim(t, offboardSeed())
+				tc := simClient(t, ts.URL, 0, nil)
+				id := offboardIDs(t, tc)
+				before := srv.State()
+				srv.Inject(bksim.Fault{Field: w.field, Status: 502, AfterExecute: o.ran})
+				if o.readFails {
+					srv.Inject(bksim.Fault{Field: "node", Status: 500, Times: 100})
+				}
+				srv.ResetStats()
+				err := w.do(context.Background(), tc, id)
+				noToken(t, err, tc)
+				got := errText(err)
+				switch {
+				case o.wantSuffix == "" && err != nil:
+					t.Errorf("error %q, want none", got)
+				case o.wantSuffix != "" && !strings.HasSuffix(got, o.wantSuffix):
+					t.Errorf("error %q\nwant it to end %q", got, o.wantSuffix)
+				case o.readFails && !strings.Contains(got, "; outcome unknown: reading whether it took effect failed too: "):
+					t.Errorf("error %q, want it to say the outcome is unknown", got)
+				}
+				if errors.Is(err, model.ErrNotFound) {
+					t.Errorf("error %q wraps ErrNotFound", got)
+				}
+				if httpx.MayHaveRun(err) != o.wantMayHave {
+					t.Errorf("httpx.MayHaveRun = %v, want %v", !o.wantMayHave, o.wantMayHave)
+				}
+				if changed := !sameState(before, srv.State()); changed != o.ran {
+					t.Errorf("the organization changed = %v, want %v", changed, o.ran)
+				}
+				if got := srv.Stats().ByOperation[w.field]; got != 1 {
+					t.Errorf("%s sent %d times, want 1", w.field, got)
+				}
+			})
+		}
+	}
+
+	// An invitation that is no longer pending when a lost revoke is read
+	// back: nothing to revoke, as "not found".
+	t.Run("revoke invitation/it did not run, the invitation has expired", func(t *testing.T) {
+		srv, ts := startSim(t, offboardSeed())
+		tc := simClient(t, ts.URL, 0, nil)
+		id := offboardIDs(t, tc)
+		srv.Inject(bksim.Fault{Field: "organizationInvitationRevoke", Status: 502})
+		err := tc.RevokeInvitation(context.Background(), id.hank)
+		want := "buildkite: organizationInvitationRevoke: HTTP 502: Bad Gateway; not sent again, since it may have run; reading back shows it did not take effect: the invitation is expired, no longer pending"
+		if !errors.Is(err, model.ErrNotFound) || httpx.MayHaveRun(err) || errText(err) != want {
+			t.Errorf("RevokeInvitation = %v\nwant %q wrapping ErrNotFound", err, want)
+		}
+	})
+}
+
+// offboardTargets are eve's OrganizationMember ID and the IDs of gina's
+// pending and hank's expired invitations.
+type offboardTargets struct{ member, gina, hank string }
+
+func offboardIDs(t *testing.T, tc *testClient) offboardTargets {
+	t.Helper()
+	people, err := tc.ReadPeople(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := invitationIDs(t, tc)
+	return offboardTargets{people.Members["eve@acme.com"].ID, ids["gina@acme.com"], ids["hank@acme.com"]}
+}
+
+// sameState compares two snapshots whole.
+func sameState(a, b bksim.State) bool { return reflect.DeepEqual(a, b) }
+
+func assertSame(t *testing.T, got, want bksim.State) {
+	t.Helper()
+	if !sameState(got, want) {
+		t.Fatalf("state\n got %+v\nwant %+v", got, want)
+	}
+}
