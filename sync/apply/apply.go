@@ -36,11 +36,14 @@ type Applier struct {
 }
 
 // phases is the order the applier runs actions in: a team must exist before
-// anyone is added to it or invited into it.
-func phases() [5]plan.Action {
+// anyone is added to it or invited into it, and offboarding comes last, so
+// that a departed person's team removals are recorded one by one before
+// the organization removal takes the rest.
+func phases() [7]plan.Action {
 	return [...]plan.Action{
 		plan.ActionCreateTeam, plan.ActionAddMember, plan.ActionUpdateRole,
 		plan.ActionRemoveMember, plan.ActionInvite,
+		plan.ActionRemoveOrgMember, plan.ActionRevokeInvitation,
 	}
 }
 
@@ -166,6 +169,18 @@ func (a *Applier) one(ctx context.Context, run *runState, c plan.Change) error {
 			assign = append(assign, model.TeamAssignment{TeamID: id, Role: tr.Role})
 		}
 		return done(a.Writer.Invite(ctx, run.org.ID, c.Email, assign), model.ErrAlreadyExists)
+	case plan.ActionRemoveOrgMember:
+		member, ok := run.org.Members[c.Email]
+		if !ok || member.ID == "" {
+			return fmt.Errorf("%s is not a member of the organization", c.Email)
+		}
+		return done(a.Writer.RemoveOrgMember(ctx, member.ID), model.ErrNotFound)
+	case plan.ActionRevokeInvitation:
+		inv, ok := run.org.Invitations[c.Email]
+		if !ok || inv.ID == "" {
+			return fmt.Errorf("%s has no pending invitation", c.Email)
+		}
+		return done(a.Writer.RevokeInvitation(ctx, inv.ID), model.ErrNotFound)
 	}
 	return fmt.Errorf("unknown action %q", c.Action)
 }

@@ -50,6 +50,12 @@ func (r *recorder) RemoveTeamMember(ctx context.Context, id string) error {
 func (r *recorder) Invite(ctx context.Context, orgID, email string, teams []model.TeamAssignment) error {
 	return r.do(ctx, fmt.Sprintf("invite %s %s %v", orgID, email, teams))
 }
+func (r *recorder) RemoveOrgMember(ctx context.Context, id string) error {
+	return r.do(ctx, "offboard "+id)
+}
+func (r *recorder) RevokeInvitation(ctx context.Context, id string) error {
+	return r.do(ctx, "revoke "+id)
+}
 
 func fixture() (*model.Org, *plan.Plan) {
 	org := &model.Org{
@@ -239,5 +245,37 @@ func TestApplyUnknownMember(t *testing.T) {
 	}
 	if !reflect.DeepEqual(errs, want) {
 		t.Fatalf("errors = %q", errs)
+	}
+}
+
+// TestApplyOffboarding runs offboarding's changes after every team change,
+// by the IDs of the snapshot, and takes "already gone" as done.
+func TestApplyOffboarding(t *testing.T) {
+	org, p := fixture()
+	org.Members["dave@acme.com"] = model.Member{ID: "OM-dave", UserID: "U-dave", Email: "dave@acme.com"}
+	org.Invitations = map[string]model.Invitation{"eve@acme.com": {ID: "INV-eve", Email: "eve@acme.com"}}
+	p.Changes = append([]plan.Change{
+		{Action: plan.ActionRevokeInvitation, Email: "eve@acme.com"},
+		{Action: plan.ActionRemoveOrgMember, Email: "dave@acme.com"},
+		{Action: plan.ActionRemoveOrgMember, Email: "ghost@acme.com"},
+		{Action: plan.ActionRevokeInvitation, Email: "nobody@acme.com"},
+	}, p.Changes...)
+	w := &recorder{fail: map[string]error{"revoke INV-eve": fmt.Errorf("buildkite: organizationInvitationRevoke: %w", model.ErrNotFound)}}
+	got := (&Applier{Writer: w}).Apply(context.Background(), org, p)
+	if n := len(w.calls); n != 8 || w.calls[6] != "offboard OM-dave" || w.calls[7] != "revoke INV-eve" {
+		t.Fatalf("calls:\n%s", strings.Join(w.calls, "\n"))
+	}
+	status := map[string]string{}
+	for _, c := range got.Changes[:4] {
+		status[string(c.Action)+" "+c.Email] = string(c.Status) + " " + c.Error
+	}
+	want := map[string]string{
+		"revoke_invitation eve@acme.com":    "applied ",
+		"remove_org_member dave@acme.com":   "applied ",
+		"remove_org_member ghost@acme.com":  "failed ghost@acme.com is not a member of the organization",
+		"revoke_invitation nobody@acme.com": "failed nobody@acme.com has no pending invitation",
+	}
+	if !reflect.DeepEqual(status, want) {
+		t.Fatalf("statuses:\n%v\nwant:\n%v", status, want)
 	}
 }

@@ -21,6 +21,11 @@ type Writer interface {
 	UpdateTeamMember(ctx context.Context, teamMemberID string, role model.Role) error
 	RemoveTeamMember(ctx context.Context, teamMemberID string) error
 	Invite(ctx context.Context, orgID, email string, teams []model.TeamAssignment) error
+	// RemoveOrgMember removes a member from the organization (and so from
+	// all its teams) by OrganizationMember ID.
+	RemoveOrgMember(ctx context.Context, memberID string) error
+	// RevokeInvitation revokes a pending invitation by its ID.
+	RevokeInvitation(ctx context.Context, invitationID string) error
 }
 
 // Pacer is what paces writes against a rate limit. Apply calls it before

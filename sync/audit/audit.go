@@ -88,7 +88,7 @@ func (l *Log) Enabled() bool {
 // changeRecord is the per-change line, its fields in the documented order
 // (time, run_id, trigger, action, team, email, role, from_role, groups,
 // status, error); Teams is added for invitations, which carry several
-// teams.
+// teams, and Reason for removals.
 type changeRecord struct {
 	Time     string           `json:"time"`
 	RunID    string           `json:"run_id"`
@@ -100,8 +100,11 @@ type changeRecord struct {
 	FromRole model.Role       `json:"from_role,omitempty"`
 	Teams    []model.TeamRole `json:"teams,omitempty"`
 	Groups   []string         `json:"groups,omitempty"`
-	Status   plan.Status      `json:"status,omitempty"`
-	Error    string           `json:"error,omitempty"`
+	// Reason says why a person was removed ("deprovisioned in okta",
+	// "grant users expired at …").
+	Reason string      `json:"reason,omitempty"`
+	Status plan.Status `json:"status,omitempty"`
+	Error  string      `json:"error,omitempty"`
 }
 
 // runRecord is the per-run summary line.
@@ -141,6 +144,7 @@ func (l *Log) Change(runID, trigger string, c plan.Change) error {
 			FromRole: c.FromRole,
 			Teams:    c.Teams,
 			Groups:   c.Groups,
+			Reason:   c.Reason,
 			Status:   c.Status,
 			Error:    c.Error,
 		}

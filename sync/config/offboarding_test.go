@@ -71,3 +71,27 @@ func TestParseOffboardingErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestSelectLeavesOffboardingOut: a run of some teams does not judge the
+// organization; a run of all of them does, on its own copy.
+func TestSelectLeavesOffboardingOut(t *testing.T) {
+	m, err := Parse("mapping.yaml", []byte(withTeams(
+		"buildkite:", "  organization: acme",
+		"okta:", "  org_url: https://acme.okta.com",
+		"offboarding:", "  source: okta", "  domains: [acme.com]")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	some, err := m.Select([]string{"platform"})
+	if err != nil || some.Offboarding != nil {
+		t.Fatalf("Select(platform).Offboarding = %+v, %v; want nil", some.Offboarding, err)
+	}
+	all, err := m.Select(nil)
+	if err != nil || all.Offboarding == nil || all.Offboarding == m.Offboarding {
+		t.Fatalf("Select().Offboarding = %p (mapping's %p), %v; want a copy", all.Offboarding, m.Offboarding, err)
+	}
+	all.Offboarding.Domains[0] = "changed.com"
+	if m.Offboarding.Domains[0] != "acme.com" {
+		t.Fatal("the copy shares its domains with the mapping")
+	}
+}

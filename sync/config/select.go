@@ -16,7 +16,9 @@ func (m *Mapping) Manages(slug string) bool {
 // Select returns a copy of the mapping limited to the teams with the given
 // slugs (for --team), in the mapping's order. No slugs selects every team.
 // A slug the mapping does not define is an error that lists the ones it
-// does. The copy shares nothing mutable with m.
+// does. The copy shares nothing mutable with m. A selection of teams
+// leaves offboarding out: it is organization-wide, and a run of some
+// teams (--team, an Okta hook's) does not judge the whole organization.
 func (m *Mapping) Select(slugs []string) (*Mapping, error) {
 	want := map[string]bool{}
 	for _, s := range slugs {
@@ -60,6 +62,14 @@ func (m *Mapping) Select(slugs []string) (*Mapping, error) {
 	if m.Google != nil {
 		g := *m.Google
 		c.Google = &g
+	}
+	// Offboarding is about the whole organization, not about teams: a run
+	// limited to some teams leaves it out.
+	c.Offboarding = nil
+	if m.Offboarding != nil && len(slugs) == 0 {
+		o := *m.Offboarding
+		o.Domains = slices.Clone(o.Domains)
+		c.Offboarding = &o
 	}
 	c.Sync.ProtectedUsers = slices.Clone(m.Sync.ProtectedUsers)
 	c.Sync.EmailDomains = maps.Clone(m.Sync.EmailDomains)

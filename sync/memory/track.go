@@ -18,12 +18,14 @@ import (
 // snapshot the run applies, whose IDs the writes use.
 func (m *Memory) Track(org *model.Org, w apply.Writer) apply.Writer {
 	t := &tracker{Writer: w, m: m,
-		teamByID:   make(map[string]string),
-		emailOf:    make(map[string]string),
-		membership: make(map[string]where),
+		teamByID:    make(map[string]string),
+		emailOf:     make(map[string]string),
+		membership:  make(map[string]where),
+		memberEmail: make(map[string]string),
 	}
 	for email, p := range org.Members {
 		t.emailOf[p.UserID] = email
+		t.memberEmail[p.ID] = email
 	}
 	for slug, team := range org.Teams {
 		t.teamByID[team.ID] = slug
@@ -41,6 +43,8 @@ type tracker struct {
 	teamByID   map[string]string // team ID → slug
 	emailOf    map[string]string // user ID → email
 	membership map[string]where  // TeamMember ID → where it is
+	// memberEmail is the email of each OrganizationMember ID.
+	memberEmail map[string]string
 }
 
 type where struct{ team, email string }
@@ -93,6 +97,39 @@ func (t *tracker) RemoveTeamMember(ctx context.Context, teamMemberID string) err
 
 func (t *tracker) Invite(ctx context.Context, orgID, email string, teams []model.TeamAssignment) error {
 	err := t.Writer.Invite(ctx, orgID, email, teams)
+	t.update(func(st *state) { st.invitationsDirty = true })
+	return err
+}
+
+// RemoveOrgMember takes the member out of every remembered team when the
+// removal succeeded, so that its own audit event changes nothing; a
+// removal whose outcome is not known leaves every team that held them to
+// be read again.
+func (t *tracker) RemoveOrgMember(ctx context.Context, memberID string) error {
+	err := t.Writer.RemoveOrgMember(ctx, memberID)
+	email := t.memberEmail[memberID]
+	t.update(func(st *state) {
+		for slug, team := range st.teams {
+			if _, ok := team.Members[email]; !ok || email == "" {
+				continue
+			}
+			if err != nil {
+				st.dirty[slug] = true
+				continue
+			}
+			delete(team.Members, email)
+		}
+		if err == nil && email != "" {
+			st.own[memberID] = true
+		}
+		st.invitationsDirty = true
+	})
+	return err
+}
+
+// RevokeInvitation leaves the invitations to be read again.
+func (t *tracker) RevokeInvitation(ctx context.Context, invitationID string) error {
+	err := t.Writer.RevokeInvitation(ctx, invitationID)
 	t.update(func(st *state) { st.invitationsDirty = true })
 	return err
 }

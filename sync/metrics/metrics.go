@@ -266,12 +266,14 @@ func (m *Metrics) Outcome(p *plan.Plan) {
 
 // guards are the values of the guard label, all present from the start.
 func guards() []string {
-	return []string{plan.GuardObserve, plan.GuardUnknownSource, plan.GuardEmptyGroup, plan.GuardMaxRemovalPercent, plan.GuardMaxRemovals}
+	return []string{plan.GuardObserve, plan.GuardUnknownSource, plan.GuardEmptyGroup, plan.GuardMaxRemovalPercent, plan.GuardMaxRemovals,
+		plan.GuardUnknownPerson, plan.GuardStillGranted}
 }
 
 // actions are the values of the action label, all present from the start.
 func actions() []plan.Action {
-	return []plan.Action{plan.ActionCreateTeam, plan.ActionAddMember, plan.ActionUpdateRole, plan.ActionRemoveMember, plan.ActionInvite}
+	return []plan.Action{plan.ActionCreateTeam, plan.ActionAddMember, plan.ActionUpdateRole, plan.ActionRemoveMember, plan.ActionInvite,
+		plan.ActionRemoveOrgMember, plan.ActionRevokeInvitation}
 }
 
 // DryRun records whether the daemon plans without writing.

@@ -310,8 +310,8 @@ func TestOutcomeByGuardAndAction(t *testing.T) {
 		{"held by observe, gone", testutil.ToFloat64(m.heldByGuard.WithLabelValues(plan.GuardObserve)), 0},
 		{"planned adds", testutil.ToFloat64(m.planned.WithLabelValues(string(plan.ActionAddMember))), 1},
 		{"planned invites, gone", testutil.ToFloat64(m.planned.WithLabelValues(string(plan.ActionInvite))), 0},
-		{"guard series", float64(testutil.CollectAndCount(m.heldByGuard)), 5},
-		{"action series", float64(testutil.CollectAndCount(m.planned)), 5},
+		{"guard series", float64(testutil.CollectAndCount(m.heldByGuard)), 7},
+		{"action series", float64(testutil.CollectAndCount(m.planned)), 7},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)

@@ -56,10 +56,11 @@ func judged(m *config.Mapping, people *model.People, invitations map[string]mode
 	return members, invitees
 }
 
-// spellings are the addresses the source may know a person by: their
-// Buildkite email, and each address sync.email_domains rewrites to it
-// (alice@corp.acme.com when corp.acme.com is rewritten to acme.com).
-func spellings(email string, domains map[string]string) []string {
+// Spellings are the addresses an identity source may know a person by:
+// their Buildkite email first, then each address sync.email_domains
+// rewrites to it (alice@corp.acme.com when corp.acme.com is rewritten to
+// acme.com), sorted.
+func Spellings(email string, domains map[string]string) []string {
 	out := []string{email}
 	at := strings.LastIndexByte(email, '@')
 	if at < 0 {
@@ -84,7 +85,7 @@ func LookupEmails(m *config.Mapping, people *model.People, invitations map[strin
 	members, invitees := judged(m, people, invitations)
 	var out []string
 	for _, email := range append(members, invitees...) {
-		out = append(out, spellings(email, m.Sync.EmailDomains)...)
+		out = append(out, Spellings(email, m.Sync.EmailDomains)...)
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
@@ -164,7 +165,7 @@ func offboard(m *config.Mapping, read *PeopleRead, invitations map[string]model.
 	out.population = len(members)
 	failed := map[string][]string{} // error → emails
 	draft := func(action Action, email string) {
-		v := judge(off.Source, spellings(email, m.Sync.EmailDomains), read.Lookups)
+		v := judge(off.Source, Spellings(email, m.Sync.EmailDomains), read.Lookups)
 		c := Change{Action: action, Email: email, Reason: v.reason}
 		switch {
 		case v.err != "":

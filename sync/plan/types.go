@@ -143,10 +143,10 @@ type Summary struct {
 	RemoveOrgMember  int `json:"remove_org_member,omitempty"`
 	RevokeInvitation int `json:"revoke_invitation,omitempty"`
 	Held             int `json:"held"`
-	Unplaced     int `json:"unplaced"`
-	Errors       int `json:"errors"`
-	Applied      int `json:"applied,omitempty"`
-	Failed       int `json:"failed,omitempty"`
+	Unplaced         int `json:"unplaced"`
+	Errors           int `json:"errors"`
+	Applied          int `json:"applied,omitempty"`
+	Failed           int `json:"failed,omitempty"`
 	// Skipped is shown only when some change was skipped, so that the
 	// apply output of a run that finished is what it always was.
 	Skipped int `json:"skipped,omitempty"`

@@ -27,6 +27,9 @@ type Buildkite interface {
 	// LookupMembers finds which of emails are organization members. A
 	// failure is an error, never an empty answer.
 	LookupMembers(ctx context.Context, emails []string) (map[string]model.Member, error)
+	// ReadPeople reads every organization member and the token's own
+	// user, for offboarding. A failure is an error, never a short list.
+	ReadPeople(ctx context.Context) (*model.People, error)
 	// Points is the complexity Buildkite has charged the client's
 	// requests so far: what the run spent of its rate-limit windows.
 	Points() int
@@ -145,6 +148,10 @@ type Runner struct {
 	// Partial marks a run of some of the managed teams (an Okta hook's),
 	// for the Memory.
 	Partial bool
+	// ReadPeople makes a run read every organization member even without
+	// offboarding (the access report lists the admins); Result.People
+	// holds them.
+	ReadPeople bool
 }
 
 // Result is the outcome of one run.
@@ -161,6 +168,12 @@ type Result struct {
 	// Points is the complexity Buildkite charged the run, reads and
 	// writes; 0 when the run failed before connecting.
 	Points int
+	// Reads are the group reads the plan was made from, by
+	// config.Group.Key(); nil when the run failed before.
+	Reads map[string]plan.GroupRead
+	// People is what was read of every organization member (offboarding,
+	// the access report); nil when not read.
+	People *plan.PeopleRead
 }
 
 // Plan reads everything and returns the plan. It never constructs a writer
@@ -226,8 +239,12 @@ func (r *Runner) plan(ctx context.Context, m *config.Mapping, opts plan.Options,
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("connect: %w", err)
 	}
-	reads, org, err := r.read(ctx, m, clients, res)
+	reads, org, people, err := r.read(ctx, m, clients, res)
+	res.Reads, res.People = reads, people
 	if err == nil {
+		if people != nil && people.People != nil {
+			withPeople(org, people.People)
+		}
 		err = r.place(ctx, m, reads, org, clients.Buildkite, opts.Now)
 	}
 	if err != nil {
@@ -235,6 +252,10 @@ func (r *Runner) plan(ctx context.Context, m *config.Mapping, opts plan.Options,
 			r.Memory.Forget("the last run's Buildkite read failed")
 		}
 		return nil, nil, clients, err
+	}
+	if m.Offboarding != nil {
+		people.Lookups = r.lookUp(ctx, m, clients, people.People, org.Invitations)
+		opts.People = people
 	}
 	return plan.Build(m, reads, org, opts), org, clients, nil
 }
@@ -263,10 +284,23 @@ func (r *Runner) readBuildkite(ctx context.Context, m *config.Mapping, bk Buildk
 // read fetches every distinct group once and the Buildkite snapshot, all at
 // the same time. A failed group read is recorded in its GroupRead (the
 // planner makes it "unknown"); a failed Buildkite read fails the run.
-func (r *Runner) read(ctx context.Context, m *config.Mapping, c *Clients, res *Result) (map[string]plan.GroupRead, *model.Org, error) {
+func (r *Runner) read(ctx context.Context, m *config.Mapping, c *Clients, res *Result) (map[string]plan.GroupRead, *model.Org, *plan.PeopleRead, error) {
 	var org *model.Org
 	var reads map[string]plan.GroupRead
+	var people *plan.PeopleRead
 	g, gctx := errgroup.WithContext(ctx)
+	if m.Offboarding != nil || r.ReadPeople {
+		// Offboarding's read is data too: when it fails, the plan says so
+		// and offboards nobody, and the teams are synced all the same.
+		g.Go(func() error {
+			p, err := c.Buildkite.ReadPeople(gctx)
+			if err != nil {
+				err = fmt.Errorf("read members of buildkite organization %q: %w", m.Buildkite.Organization, err)
+			}
+			people = &plan.PeopleRead{People: p, Err: err}
+			return nil
+		})
+	}
 	g.Go(func() error {
 		var err error
 		org, res.Read, err = r.readBuildkite(gctx, m, c.Buildkite)
@@ -283,9 +317,9 @@ func (r *Runner) read(ctx context.Context, m *config.Mapping, c *Clients, res *R
 		return rejected(m, refs, reads)
 	})
 	if err := g.Wait(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return reads, org, nil
+	return reads, org, people, nil
 }
 
 // readGroups reads every group of refs, at most r.concurrency() at once.

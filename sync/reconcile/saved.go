@@ -57,13 +57,16 @@ func (r *Runner) ApplySaved(ctx context.Context, m *config.Mapping, sp SavedPlan
 	return res, org, nil
 }
 
-// placeChanges looks up the people p adds or invites whom org does not
-// show yet, and adds those found to org.Members.
+// placeChanges looks up the people p adds, invites or removes from the
+// organization whom org does not show yet, and adds those found to
+// org.Members.
 func (r *Runner) placeChanges(ctx context.Context, m *config.Mapping, p *plan.Plan, org *model.Org, bk Buildkite) error {
 	var emails []string
 	seen := make(map[string]bool)
 	for _, c := range p.Changes {
-		if c.Action != plan.ActionAddMember && c.Action != plan.ActionInvite {
+		switch c.Action {
+		case plan.ActionAddMember, plan.ActionInvite, plan.ActionRemoveOrgMember:
+		default:
 			continue
 		}
 		if _, ok := org.Members[c.Email]; ok || seen[c.Email] {

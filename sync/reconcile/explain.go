@@ -1,0 +1,112 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/teamsync/teamsync/providers"
+	"github.com/teamsync/teamsync/sync/config"
+	"github.com/teamsync/teamsync/sync/model"
+	"github.com/teamsync/teamsync/sync/plan"
+)
+
+// Person is what explain reads of one person besides a run's plan.
+type Person struct {
+	// Member is their organization membership; nil when they are not a
+	// member.
+	Member *model.Member
+	// Invitation is their pending invitation; nil when none.
+	Invitation *model.Invitation
+	// Lookups are what each source the mapping configures says of them,
+	// by source name.
+	Lookups map[string]providers.Person
+}
+
+// Explain plans as Plan does, then reads what the plan does not show of
+// the person with this email (normalised, after sync.email_domains):
+// their organization membership and role, and what each configured
+// source says of them. Nothing is written.
+func (r *Runner) Explain(ctx context.Context, m *config.Mapping, opts plan.Options, email string) (*Result, *Person, error) {
+	start := time.Now()
+	opts = withNow(opts, start)
+	res := &Result{}
+	p, org, clients, err := r.plan(ctx, m, opts, res)
+	finish := func() {
+		res.Duration = time.Since(start)
+		if clients != nil {
+			res.Points = clients.Buildkite.Points()
+		}
+	}
+	if err != nil {
+		finish()
+		return res, nil, err
+	}
+	res.Plan, res.Org = p, org
+	who := &Person{Lookups: map[string]providers.Person{}}
+	mem, ok := org.Members[email]
+	if !ok || mem.Role == "" {
+		found, err := clients.Buildkite.LookupMembers(ctx, []string{email})
+		if err != nil {
+			finish()
+			return res, nil, fmt.Errorf("look up %s in buildkite organization %q: %w", email, m.Buildkite.Organization, err)
+		}
+		mem, ok = found[email]
+	}
+	if ok {
+		who.Member = &mem
+	}
+	if inv, ok := org.Invitations[email]; ok {
+		who.Invitation = &inv
+	}
+	for _, source := range configuredSources(m) {
+		who.Lookups[source] = lookUpOne(ctx, clients.Providers[source], email, m.Sync.EmailDomains)
+	}
+	finish()
+	return res, who, nil
+}
+
+// configuredSources are the identity sources the mapping has a section
+// for.
+func configuredSources(m *config.Mapping) []string {
+	var out []string
+	if m.Okta != nil {
+		out = append(out, providers.SourceOkta)
+	}
+	if m.Google != nil {
+		out = append(out, providers.SourceGoogle)
+	}
+	return out
+}
+
+// lookUpOne asks p about every spelling of email and gives the answer
+// that says most: an account the source counts, else one it says has
+// left, else a failure, else not found.
+func lookUpOne(ctx context.Context, p providers.Provider, email string, domains map[string]string) providers.Person {
+	emails := plan.Spellings(email, domains)
+	answers, err := lookupPeople(ctx, p, emails)
+	if err != nil {
+		return providers.Person{Err: err}
+	}
+	var gone, failed *providers.Person
+	for _, e := range emails {
+		a := answers[e]
+		switch {
+		case a.Err != nil:
+			if failed == nil {
+				failed = &a
+			}
+		case a.Found && !a.Gone:
+			return a
+		case a.Found && gone == nil:
+			gone = &a
+		}
+	}
+	switch {
+	case gone != nil:
+		return *gone
+	case failed != nil:
+		return *failed
+	}
+	return providers.Person{}
+}
