@@ -126,7 +126,7 @@ Results go to stdout, logs to stderr.`,
 	pf.StringVar(&g.configPath, "config", "", "mapping file (default $TEAMSYNC_CONFIG, else ./mapping.yaml)")
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
-	root.AddCommand(newPlanCmd(g), newApplyCmd(g), newValidateCmd(g), newServeCmd(g), newDemoCmd(g), newTriggerCmd(g), newVersionCmd(g))
+	root.AddCommand(newPlanCmd(g), newApplyCmd(g), newValidateCmd(g), newServeCmd(g), newDemoCmd(g), newTriggerCmd(g), newExplainCmd(g), newReportCmd(g), newVersionCmd(g))
 	return root
 }
 

@@ -21,6 +21,9 @@ type PeopleRead struct {
 	// Err is set when the members could not be read: nobody is offboarded
 	// in this run, and the plan reports it.
 	Err error
+	// Only, when set, limits offboarding to the person with this email
+	// (explain asks about one person, not the whole organization).
+	Only string
 }
 
 // SourceOffboarding is the source of the errors offboarding reports.
@@ -30,10 +33,22 @@ const SourceOffboarding = "offboarding"
 // members and (with revoke_invitations) invitees whose email is in
 // offboarding.domains, except bots, protected users, the token's own user
 // and, unless include_admins, admins. Nobody else is looked up or touched.
-func judged(m *config.Mapping, people *model.People, invitations map[string]model.Invitation) (members, invitees []string) {
+func judged(m *config.Mapping, people *model.People, invitations map[string]model.Invitation, only string) (members, invitees []string) {
 	off := m.Offboarding
 	if off == nil || people == nil {
 		return nil, nil
+	}
+	if only != "" {
+		one := &model.People{ViewerUserID: people.ViewerUserID, Members: map[string]model.Member{}}
+		if p, ok := people.Members[only]; ok {
+			one.Members[only] = p
+		}
+		people = one
+		inv, ok := invitations[only]
+		invitations = map[string]model.Invitation{}
+		if ok {
+			invitations[only] = inv
+		}
 	}
 	protected := protectedSet(m.Sync.ProtectedUsers, m.Sync.EmailDomains)
 	for _, email := range sortedKeys(people.Members) {
@@ -77,12 +92,13 @@ func Spellings(email string, domains map[string]string) []string {
 
 // LookupEmails lists, sorted and without repeats, the addresses to ask the
 // offboarding source about: every spelling of every person offboarding may
-// judge. It is empty without an offboarding section.
-func LookupEmails(m *config.Mapping, people *model.People, invitations map[string]model.Invitation) []string {
-	if m == nil {
+// judge among read's people (and read.Only). It is empty without an
+// offboarding section or people.
+func LookupEmails(m *config.Mapping, read *PeopleRead, invitations map[string]model.Invitation) []string {
+	if m == nil || read == nil {
 		return nil
 	}
-	members, invitees := judged(m, people, invitations)
+	members, invitees := judged(m, read.People, invitations, read.Only)
 	var out []string
 	for _, email := range append(members, invitees...) {
 		out = append(out, Spellings(email, m.Sync.EmailDomains)...)
@@ -161,7 +177,7 @@ func offboard(m *config.Mapping, read *PeopleRead, invitations map[string]model.
 		out.errors = append(out.errors, Error{Source: SourceOffboarding, Message: "could not read the organization's members, so nobody is offboarded: " + read.Err.Error()})
 		return out
 	}
-	members, invitees := judged(m, read.People, invitations)
+	members, invitees := judged(m, read.People, invitations, read.Only)
 	out.population = len(members)
 	failed := map[string][]string{} // error → emails
 	draft := func(action Action, email string) {

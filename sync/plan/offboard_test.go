@@ -67,8 +67,8 @@ func offboardScenario() (scenario, *model.People) {
 // TestLookupEmails asks the source about every spelling of everyone it may
 // judge, and about nobody else.
 func TestLookupEmails(t *testing.T) {
-	s, people := offboardScenario()
-	got := LookupEmails(s.m, people, s.org.Invitations)
+	s, _ := offboardScenario()
+	got := LookupEmails(s.m, s.opts.People, s.org.Invitations)
 	var want []string
 	for e := range s.opts.People.Lookups {
 		want = append(want, e)
@@ -78,7 +78,7 @@ func TestLookupEmails(t *testing.T) {
 		t.Fatalf("LookupEmails:\n got %v\nwant %v", got, want)
 	}
 	s.m.Offboarding = nil
-	if got := LookupEmails(s.m, people, s.org.Invitations); got != nil {
+	if got := LookupEmails(s.m, s.opts.People, s.org.Invitations); got != nil {
 		t.Fatalf("without offboarding LookupEmails = %v, want none", got)
 	}
 }
@@ -199,5 +199,19 @@ func TestOffboardReadFailure(t *testing.T) {
 	want := []Error{{Source: SourceOffboarding, Message: "could not read the organization's members, so nobody is offboarded: buildkite: HTTP 502"}}
 	if !reflect.DeepEqual(p.Errors, want) {
 		t.Fatalf("errors = %+v, want %+v", p.Errors, want)
+	}
+}
+
+// TestOffboardOnly judges one person (explain) and asks about no one else.
+func TestOffboardOnly(t *testing.T) {
+	s, _ := offboardScenario()
+	s.opts.People.Only = "gone@acme.com"
+	if got, want := LookupEmails(s.m, s.opts.People, s.org.Invitations), []string{"gone@acme.com", "gone@corp.acme.com"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("LookupEmails = %v, want %v", got, want)
+	}
+	s.opts.People.Lookups = map[string]providers.Person{"gone@acme.com": s.opts.People.Lookups["gone@acme.com"], "gone@corp.acme.com": {}}
+	p := s.build()
+	if len(p.Changes) != 1 || p.Changes[0].Email != "gone@acme.com" || len(p.Held) != 0 || len(p.Errors) != 0 {
+		t.Fatalf("plan = %+v, want only gone@acme.com removed", p)
 	}
 }

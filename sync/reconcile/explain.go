@@ -31,7 +31,9 @@ func (r *Runner) Explain(ctx context.Context, m *config.Mapping, opts plan.Optio
 	start := time.Now()
 	opts = withNow(opts, start)
 	res := &Result{}
-	p, org, clients, err := r.plan(ctx, m, opts, res)
+	one := *r
+	one.judgeOnly = email
+	p, org, clients, err := one.plan(ctx, m, opts, res)
 	finish := func() {
 		res.Duration = time.Since(start)
 		if clients != nil {

@@ -26,8 +26,8 @@ func withPeople(org *model.Org, people *model.People) {
 // lookUp asks the offboarding source about everyone offboarding may judge
 // (plan.LookupEmails). Every failure, a missing source included, is an
 // answer with Err: the planner then holds the person, never removes them.
-func (r *Runner) lookUp(ctx context.Context, m *config.Mapping, c *Clients, people *model.People, invitations map[string]model.Invitation) map[string]providers.Person {
-	emails := plan.LookupEmails(m, people, invitations)
+func (r *Runner) lookUp(ctx context.Context, m *config.Mapping, c *Clients, read *plan.PeopleRead, invitations map[string]model.Invitation) map[string]providers.Person {
+	emails := plan.LookupEmails(m, read, invitations)
 	if len(emails) == 0 {
 		return nil
 	}

@@ -152,6 +152,10 @@ type Runner struct {
 	// offboarding (the access report lists the admins); Result.People
 	// holds them.
 	ReadPeople bool
+
+	// judgeOnly limits offboarding to one person (Explain sets it on its
+	// own copy of the Runner).
+	judgeOnly string
 }
 
 // Result is the outcome of one run.
@@ -254,7 +258,8 @@ func (r *Runner) plan(ctx context.Context, m *config.Mapping, opts plan.Options,
 		return nil, nil, clients, err
 	}
 	if m.Offboarding != nil {
-		people.Lookups = r.lookUp(ctx, m, clients, people.People, org.Invitations)
+		people.Only = r.judgeOnly
+		people.Lookups = r.lookUp(ctx, m, clients, people, org.Invitations)
 		opts.People = people
 	}
 	return plan.Build(m, reads, org, opts), org, clients, nil
