@@ -14,6 +14,7 @@ const accessQuery = `query TokenAccess($org: ID!) {
       teamAdmin { allowed }
       teamCreate { allowed }
       organizationInvitationCreate { allowed }
+      organizationMemberUpdate { allowed }
       auditEventsView { allowed }
     }
   }
@@ -27,9 +28,12 @@ type Access struct {
 	// User is the email of the token's user; "" when the token has none.
 	User string
 	// TeamAdmin allows the membership writes; TeamCreate teamCreate;
-	// InvitationCreate organizationInvitationCreate; AuditEventsView lets
-	// serve find changed teams from the audit log.
-	TeamAdmin, TeamCreate, InvitationCreate, AuditEventsView bool
+	// InvitationCreate organizationInvitationCreate; MemberUpdate
+	// (organizationMemberUpdate) is the organization-level permission of
+	// an administrator over members, which offboarding's
+	// organizationMemberDelete needs; AuditEventsView lets serve find
+	// changed teams from the audit log.
+	TeamAdmin, TeamCreate, InvitationCreate, MemberUpdate, AuditEventsView bool
 }
 
 type permission struct {
@@ -50,6 +54,7 @@ func (c *Client) Access(ctx context.Context) (*Access, error) {
 				TeamAdmin        *permission `json:"teamAdmin"`
 				TeamCreate       *permission `json:"teamCreate"`
 				InvitationCreate *permission `json:"organizationInvitationCreate"`
+				MemberUpdate     *permission `json:"organizationMemberUpdate"`
 				AuditEventsView  *permission `json:"auditEventsView"`
 			} `json:"permissions"`
 		} `json:"organization"`
@@ -68,5 +73,6 @@ func (c *Client) Access(ctx context.Context) (*Access, error) {
 	allowed := func(p *permission) bool { return p != nil && p.Allowed }
 	a.TeamAdmin, a.TeamCreate = allowed(p.TeamAdmin), allowed(p.TeamCreate)
 	a.InvitationCreate, a.AuditEventsView = allowed(p.InvitationCreate), allowed(p.AuditEventsView)
+	a.MemberUpdate = allowed(p.MemberUpdate)
 	return a, nil
 }

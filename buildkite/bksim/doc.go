@@ -42,7 +42,7 @@
 //     occurredAtTo are inclusive. With Options.NoAuditLog the field
 //     answers null and the error AuditLogRefused at its path.
 //   - Organization.permissions { teamAdmin teamCreate
-//     organizationInvitationCreate auditEventsView } as Permission
+//     organizationInvitationCreate organizationMemberUpdate auditEventsView } as Permission
 //     { allowed }: all allowed but Options.Denied (and auditEventsView
 //     with Options.NoAuditLog). Writes are not refused for it.
 //   - OrganizationMember { id uuid createdAt role user organization teams(first after order) };

@@ -173,7 +173,7 @@ func (ex *execution) orgField(o *orgRec, field string, args map[string]any) (any
 // organization: everything but Options.Denied.
 func (ex *execution) orgPermissions() object {
 	fields := make(map[string]any)
-	for _, name := range []string{"auditEventsView", "organizationInvitationCreate", "teamAdmin", "teamCreate"} {
+	for _, name := range []string{"auditEventsView", "organizationInvitationCreate", "organizationMemberUpdate", "teamAdmin", "teamCreate"} {
 		allowed := !slices.Contains(ex.s.denied, name)
 		fields[name] = &record{typ: "Permission", fields: map[string]any{"allowed": allowed}}
 	}

@@ -28,7 +28,8 @@ func tokenName(s config.Secret) string {
 // checkAccess asks Buildkite what the token may do and returns an error
 // naming the token and what it lacks of what m needs: teamAdmin always,
 // teamCreate when a team may be created, organizationInvitationCreate when
-// missing people are invited. auditEventsView is information only.
+// missing people are invited, organizationMemberUpdate with offboarding.
+// auditEventsView is information only.
 func checkAccess(ctx context.Context, m *config.Mapping, bk accessReader) (*buildkite.Access, error) {
 	name := tokenName(m.Buildkite.Token)
 	a, err := bk.Access(ctx)
@@ -48,6 +49,9 @@ func checkAccess(ctx context.Context, m *config.Mapping, bk accessReader) (*buil
 	}
 	if m.Sync.MissingUsers == config.MissingInvite && !a.InvitationCreate {
 		missing = append(missing, "organizationInvitationCreate (sync.missing_users is invite)")
+	}
+	if m.Offboarding != nil && !a.MemberUpdate {
+		missing = append(missing, "organizationMemberUpdate (offboarding removes members from the organization)")
 	}
 	if len(missing) > 0 {
 		user := a.User
