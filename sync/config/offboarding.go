@@ -2,6 +2,7 @@ package config
 
 import (
 	"slices"
+	"time"
 
 	"github.com/teamsync/teamsync/providers"
 	"github.com/teamsync/teamsync/sync/model"
@@ -21,8 +22,16 @@ type Offboarding struct {
 	RevokeInvitations bool
 	// IncludeAdmins lets offboarding remove organization admins too.
 	IncludeAdmins bool
-	Line          int
+	// Every is how often serve judges the organization (every, default
+	// DefaultOffboardEvery): each time costs a read of every member and a
+	// lookup of everyone judged. plan and apply judge at every run.
+	Every time.Duration
+	Line  int
 }
+
+// DefaultOffboardEvery is how often serve offboards when offboarding.every
+// is left out.
+const DefaultOffboardEvery = 6 * time.Hour
 
 // Covers reports whether email (normalised) is in one of the domains.
 func (o *Offboarding) Covers(email string) bool {
@@ -83,6 +92,10 @@ func (d *decoder) offboarding(root object, m *Mapping) *Offboarding {
 	}
 	off.RevokeInvitations, _ = d.boolean(o, "revoke_invitations")
 	off.IncludeAdmins, _ = d.boolean(o, "include_admins")
+	off.Every = DefaultOffboardEvery
+	if t := d.duration(o, "every", `"6h" or "30m"`, 0, MaxFullReadEvery, "168h (a week)"); t > 0 {
+		off.Every = t
+	}
 	return off
 }
 

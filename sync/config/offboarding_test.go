@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // TestParseOffboarding reads a full offboarding section.
@@ -12,11 +13,11 @@ func TestParseOffboarding(t *testing.T) {
 		"buildkite:", "  organization: acme",
 		"okta:", "  org_url: https://acme.okta.com",
 		"offboarding:", "  source: okta", "  domains: [Acme.com, corp.acme.com]",
-		"  revoke_invitations: true", "  include_admins: true")))
+		"  revoke_invitations: true", "  include_admins: true", "  every: 30m")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &Offboarding{Source: "okta", Domains: []string{"acme.com", "corp.acme.com"}, RevokeInvitations: true, IncludeAdmins: true, Line: 5}
+	want := &Offboarding{Source: "okta", Domains: []string{"acme.com", "corp.acme.com"}, RevokeInvitations: true, IncludeAdmins: true, Every: 30 * time.Minute, Line: 5}
 	if !reflect.DeepEqual(m.Offboarding, want) {
 		t.Fatalf("offboarding = %+v, want %+v", m.Offboarding, want)
 	}

@@ -28,7 +28,7 @@ func knownKeys(section string) []string {
 	case "sync":
 		return []string{"schedule", "policy", "missing_users", "max_removals", "max_removal_percent", "protected_users", "email_domains", "audit_log", "full_read_every", "dry_run"}
 	case "offboarding":
-		return []string{"source", "domains", "revoke_invitations", "include_admins"}
+		return []string{"source", "domains", "revoke_invitations", "include_admins", "every"}
 	case "team":
 		return []string{"slug", "name", "create", "privacy", "policy", "groups"}
 	case "group":

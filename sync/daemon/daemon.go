@@ -109,9 +109,12 @@ type daemon struct {
 	audit     *audit.Log
 	auditPath string
 	lastOK    time.Time // end of the last full run without error
-	hook      hookState
-	lastPlan  *plan.Plan // of the last full run, for GET /plan
-	runs      runLog     // for GET /runs/{id}
+	// lastOffboard is the start of the last run that judged the whole
+	// organization (see offboarding).
+	lastOffboard time.Time
+	hook         hookState
+	lastPlan     *plan.Plan // of the last full run, for GET /plan
+	runs         runLog     // for GET /runs/{id}
 
 	// mem is what runs read of Buildkite, kept for the next run.
 	mem *memory.Memory

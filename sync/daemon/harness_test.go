@@ -425,6 +425,7 @@ type auditLine struct {
 	Role       string           `json:"role"`
 	FromRole   string           `json:"from_role"`
 	Groups     []string         `json:"groups"`
+	Reason     string           `json:"reason"`
 	Status     string           `json:"status"`
 	Error      string           `json:"error"`
 	Summary    *json.RawMessage `json:"summary"`

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/teamsync/teamsync/providers"
@@ -138,4 +139,37 @@ func (o observedProvider) Prepare(ctx context.Context, refs []providers.GroupRef
 	return nil
 }
 
-var _ providers.Preparer = observedProvider{}
+var (
+	_ providers.Preparer     = observedProvider{}
+	_ providers.PersonLookup = observedProvider{}
+)
+
+// LookupPeople passes offboarding's lookups on to the source, counting a
+// run in which any failed as one source error. A source that cannot look
+// people up answers each person with that error.
+func (o observedProvider) LookupPeople(ctx context.Context, emails []string) map[string]providers.Person {
+	l, ok := o.p.(providers.PersonLookup)
+	if !ok {
+		err := fmt.Errorf("the %s source cannot look people up", o.source)
+		out := make(map[string]providers.Person, len(emails))
+		for _, e := range emails {
+			out[e] = providers.Person{Err: err}
+		}
+		return out
+	}
+	out := l.LookupPeople(ctx, emails)
+	for _, p := range out {
+		if p.Err != nil && ctx.Err() == nil {
+			o.met.SourceError(o.source)
+			break
+		}
+	}
+	return out
+}
+
+// ReadPeople counts a failed read.
+func (b observedBuildkite) ReadPeople(ctx context.Context) (*model.People, error) {
+	people, err := b.Buildkite.ReadPeople(ctx)
+	b.failed(ctx, err)
+	return people, err
+}

@@ -88,6 +88,7 @@ func (d *daemon) run(ctx context.Context, id string, req runRequest) {
 		rec.With("dry_run", true)
 		log = rec.Logger()
 	}
+	m = d.offboarding(log, m, req.full, begin)
 	d.met.RunStarted()
 	log.Info("reconcile started")
 	runner := &reconcile.Runner{
@@ -104,6 +105,7 @@ func (d *daemon) run(ctx context.Context, id string, req runRequest) {
 		},
 	}
 	res, err := d.reconcile(ctx, runner, m)
+	d.offboarded(m, res, begin)
 	out := runOutcome{id: id, trigger: trigger, full: teams == nil, took: d.now().Sub(begin), err: err}
 	// A run cut short by shutdown is the daemon doing what it was asked:
 	// what it says about that is information, not an error or a warning.

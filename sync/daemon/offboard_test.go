@@ -1,0 +1,69 @@
+package daemon
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/teamsync/teamsync/buildkite/bksim"
+	"github.com/teamsync/teamsync/providers/okta/oktasim"
+)
+
+// orgMembers lists the simulated organization's members.
+func (h *harness) orgMembers() []string {
+	var out []string
+	for _, m := range h.bk.State().Members {
+		out = append(out, m.Email)
+	}
+	return out
+}
+
+// TestServeOffboardsOnItsOwnCadence: the first run judges the whole
+// organization and removes who has left; later scheduled runs do not,
+// until offboarding.every has passed, when the next run does.
+func TestServeOffboardsOnItsOwnCadence(t *testing.T) {
+	h := start(t, harnessOpts{
+		bk: bksim.State{Organization: "acme",
+			Members: []bksim.Member{{Email: "root@acme.com", Role: bksim.RoleAdmin}, {Email: "alice@acme.com"}, {Email: "gone@acme.com"}, {Email: "later@acme.com"}},
+			Teams:   []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}}},
+		},
+		okta: oktasim.State{Groups: []oktasim.Group{
+			oktaGroup("Web", "alice@acme.com"),
+			{Name: "Alumni", Users: []oktasim.User{{Email: "gone@acme.com", Status: "DEPROVISIONED"}, {Email: "later@acme.com"}, {Email: "root@acme.com"}}},
+		}},
+		noRun: true,
+	})
+	h.writeMapping(h.mappingFile("@every 1m", "  - slug: web\n    groups:\n      - okta: Web\n") +
+		"offboarding:\n  source: okta\n  domains: [acme.com]\n  every: 1h\n")
+	h.run(0)
+	h.waitRuns(1)
+	if got, want := h.orgMembers(), []string{"alice@acme.com", "later@acme.com", "root@acme.com"}; !slices.Equal(got, want) {
+		t.Fatalf("after the first run the organization is %v, want %v", got, want)
+	}
+
+	if err := h.okta.SetGroupUsers("Alumni", []oktasim.User{{Email: "later@acme.com", Status: "SUSPENDED"}, {Email: "root@acme.com"}}); err != nil {
+		t.Fatal(err)
+	}
+	h.tick(time.Minute)
+	h.waitRuns(2)
+	if got := h.orgMembers(); !slices.Contains(got, "later@acme.com") {
+		t.Fatalf("a scheduled run within offboarding.every removed later@acme.com: %v", got)
+	}
+
+	h.tick(time.Hour)
+	h.waitRuns(3)
+	if got, want := h.orgMembers(), []string{"alice@acme.com", "root@acme.com"}; !slices.Equal(got, want) {
+		t.Fatalf("once offboarding.every had passed the organization is %v, want %v", got, want)
+	}
+	var audited []string
+	for _, l := range h.changeLines("") {
+		audited = append(audited, l.Trigger+" "+l.Action+" "+l.Email+": "+l.Reason+" "+l.Status)
+	}
+	want := []string{
+		"startup remove_org_member gone@acme.com: deprovisioned in okta applied",
+		"cron remove_org_member later@acme.com: suspended in okta applied",
+	}
+	if !slices.Equal(audited, want) {
+		t.Fatalf("audit change lines:\n got %q\nwant %q", audited, want)
+	}
+}
