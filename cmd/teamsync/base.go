@@ -100,7 +100,8 @@ func (g *globals) planBase(cmd *cobra.Command, s *session, format string, old *c
 		return nil, false, err
 	}
 	s.log.Info("planned against the base mapping", "base", base, "teams_affected", len(affected))
-	if len(affected) > 0 {
+	if len(affected) > 0 || res.People != nil {
+		// Teams to plan, or offboarding judged because the change alters it.
 		return res, false, nil
 	}
 	s.logSummary(res)

@@ -3,10 +3,12 @@ package reconcile
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"time"
 
 	"github.com/teamsync/teamsync/sync/config"
+	"github.com/teamsync/teamsync/sync/model"
 	"github.com/teamsync/teamsync/sync/plan"
 )
 
@@ -42,7 +44,8 @@ func (r *Runner) PlanBase(ctx context.Context, m, base *config.Mapping, opts pla
 		return res, nil, err
 	}
 	affected = plan.Affected(base, m, reads, opts.Now)
-	if len(affected) == 0 {
+	offboards := offboardingChanged(base, m)
+	if len(affected) == 0 && !offboards {
 		res.Plan = &plan.Plan{Version: plan.Version, Organization: m.Buildkite.Organization}
 		return res, nil, nil
 	}
@@ -51,9 +54,19 @@ func (r *Runner) PlanBase(ctx context.Context, m, base *config.Mapping, opts pla
 		return res, affected, fmt.Errorf("read buildkite organization %q: %w", m.Buildkite.Organization, err)
 	}
 	res.Read.TeamsRead = len(affected)
-	now, err := m.Select(affected)
-	if err != nil {
-		return res, affected, err
+	now := &config.Mapping{Buildkite: m.Buildkite, Sync: m.Sync, Okta: m.Okta, Google: m.Google}
+	if len(affected) > 0 {
+		if now, err = m.Select(affected); err != nil {
+			return res, affected, err
+		}
+	}
+	wasOpts := opts
+	if offboards {
+		// The change alters who offboarding judges or how: both sides
+		// are judged against one read of the organization's members.
+		opts.People, wasOpts.People = r.judgeBoth(ctx, m, base, clients, org)
+		res.People = opts.People
+		now.Offboarding = m.Offboarding
 	}
 	if err := r.place(ctx, now, reads, org, clients.Buildkite, opts.Now); err != nil {
 		return res, affected, err
@@ -73,8 +86,55 @@ func (r *Runner) PlanBase(ctx context.Context, m, base *config.Mapping, opts pla
 			return res, affected, err
 		}
 	}
+	was.Offboarding = nil
+	if offboards {
+		was.Offboarding = base.Offboarding
+	}
 	p := plan.Build(now, reads, org, opts)
-	plan.Scope(p, plan.Build(was, reads, org, opts))
+	plan.Scope(p, plan.Build(was, reads, org, wasOpts))
 	res.Plan, res.Org = p, org
 	return res, affected, nil
+}
+
+// offboardingChanged reports whether the change from base to m alters
+// what offboarding does: its section, or the protected users and email
+// rewrites it judges by. How often serve offboards does not count.
+func offboardingChanged(base, m *config.Mapping) bool {
+	if base.Offboarding == nil && m.Offboarding == nil {
+		return false
+	}
+	type judging struct {
+		off       config.Offboarding
+		protected []string
+		domains   map[string]string
+	}
+	of := func(c *config.Mapping) judging {
+		j := judging{protected: c.Sync.ProtectedUsers, domains: c.Sync.EmailDomains}
+		if c.Offboarding != nil {
+			j.off = *c.Offboarding
+			j.off.Line, j.off.Every = 0, 0
+		}
+		return j
+	}
+	return !reflect.DeepEqual(of(base), of(m))
+}
+
+// judgeBoth reads every organization member once and looks people up for
+// each mapping that has offboarding, for a plan against a base mapping.
+// The members are added to org, as a run's are.
+func (r *Runner) judgeBoth(ctx context.Context, m, base *config.Mapping, c *Clients, org *model.Org) (now, was *plan.PeopleRead) {
+	people, err := c.Buildkite.ReadPeople(ctx)
+	if err != nil {
+		err = fmt.Errorf("read members of buildkite organization %q: %w", m.Buildkite.Organization, err)
+		return &plan.PeopleRead{Err: err}, &plan.PeopleRead{Err: err}
+	}
+	withPeople(org, people)
+	judge := func(mm *config.Mapping) *plan.PeopleRead {
+		read := &plan.PeopleRead{People: people}
+		if mm.Offboarding != nil {
+			read.Lookups = r.lookUp(ctx, mm, c, read, org.Invitations)
+		}
+		return read
+	}
+	return judge(m), judge(base)
 }
