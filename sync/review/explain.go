@@ -320,12 +320,12 @@ func (x *Explanation) summarise(in ExplainInput) string {
 		switch {
 		case len(x.Groups) == 0 && len(unknown) > 0:
 			return fmt.Sprintf("Unknown: no mapped group that was read lists %s%s, but %s could not be read.",
-				x.Email, notIn, strings.Join(unknown, ", "))
+				x.Email, notIn, strings.Join(unknown, ", ")) + x.stillIn()
 		case len(x.Groups) == 0:
-			return fmt.Sprintf("No access: no mapped group lists %s%s.", x.Email, notIn)
+			return fmt.Sprintf("No access: no mapped group lists %s%s.", x.Email, notIn) + x.stillIn()
 		}
 		return fmt.Sprintf("No access: the mapped groups that list %s grant nothing (%s)%s.%s",
-			x.Email, strings.Join(reasons, "; "), notIn, couldNot)
+			x.Email, strings.Join(reasons, "; "), notIn, couldNot) + x.stillIn()
 	}
 	parts := make([]string, len(x.Teams))
 	for i, t := range x.Teams {
@@ -359,4 +359,27 @@ func (x *Explanation) placement(in ExplainInput) string {
 		return "their invitation is held back"
 	}
 	return "teamsync does not invite them (sync.missing_users: report); invite them in Buildkite"
+}
+
+// stillIn says, of someone the mapping grants nothing, which managed teams
+// Buildkite still shows them in and whether the next apply changes that:
+// "no access" must not read as "has none".
+func (x *Explanation) stillIn() string {
+	if len(x.Buildkite.Teams) == 0 {
+		return ""
+	}
+	slugs := make([]string, len(x.Buildkite.Teams))
+	for i, t := range x.Buildkite.Teams {
+		slugs[i] = t.Team
+	}
+	s := fmt.Sprintf(" Buildkite still shows them in %s.", strings.Join(slugs, ", "))
+	switch {
+	case len(x.Changes) > 0:
+		s += fmt.Sprintf(" The next apply makes %s for them.", plural(len(x.Changes), "change", "changes"))
+	case len(x.Held) > 0:
+		s += fmt.Sprintf(" %s held back.", plural(len(x.Held), "change is", "changes are"))
+	default:
+		s += " No apply removes them (an additive or observe team, or a protected user)."
+	}
+	return s
 }
