@@ -8,7 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/teamsync/teamsync/buildkite/bksim"
+	"github.com/teamsync/teamsync/buildkite/bksim/bksimtest"
 )
 
 // teamRoles is team slug → email → role, as the simulator holds it now.
@@ -242,5 +245,60 @@ func rewriteJSON(t *testing.T, path string, edit func(map[string]any)) {
 	}
 	if err := os.WriteFile(path, raw, 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSavedPlanOffboards applies a saved plan of the offboarding scenario:
+// its organization changes name no team, and a departed person who is in
+// a managed team is known to the team read without the membership ID the
+// removal takes; both must still be applied, exactly as apply would.
+func TestSavedPlanOffboards(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "scenarios", "offboarding")
+	seed, err := bksim.LoadState(filepath.Join(dir, "buildkite.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, srv := bksimtest.Start(t, seed)
+	h := newHarness(t, dir, srv.URL, nil)
+	path, _ := savePlan(t, h)
+	out, code := h.run("apply", path, "--format", "json")
+	if code != exitOK {
+		t.Fatalf("apply FILE: exit %d\n%s\n%s", code, out, h.stderr.String())
+	}
+	want := []appliedChange{
+		{"remove_member", "dave@acme.com", "applied", ""},
+		{"remove_org_member", "dave@acme.com", "applied", ""},
+		{"remove_org_member", "nora@acme.com", "applied", ""},
+		{"remove_org_member", "sam@acme.com", "applied", ""},
+		{"revoke_invitation", "ivy@acme.com", "applied", ""},
+	}
+	if got := appliedChanges(t, out); !reflect.DeepEqual(got, want) {
+		t.Fatalf("apply FILE changes = %+v, want %+v", got, want)
+	}
+	final, err := yaml.Marshal(sim.State())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantState, err := os.ReadFile(filepath.Join(dir, "want-buildkite.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(final) != string(wantState) {
+		t.Fatalf("buildkite after apply FILE:\n%s\nwant, as after apply:\n%s", final, wantState)
+	}
+
+	// Applied again, the same file finds nothing left to do.
+	sim.ResetStats()
+	out, code = h.run("apply", path, "--format", "json")
+	if code != exitOK {
+		t.Fatalf("second apply FILE: exit %d\n%s", code, h.stderr.String())
+	}
+	for _, c := range appliedChanges(t, out) {
+		if c.Status != "skipped" {
+			t.Errorf("second apply FILE: %+v, want skipped", c)
+		}
+	}
+	if st := sim.Stats(); st.Mutations != 0 {
+		t.Fatalf("second apply FILE sent %d mutations (%v)", st.Mutations, st.ByOperation)
 	}
 }

@@ -58,6 +58,10 @@ type scenarioFault struct {
 	// Hang makes the whole API stop answering: every request is held
 	// until the client gives up (Group and Page are ignored).
 	Hang bool `yaml:"hang"`
+	// UsersSearch fails Okta's user search (GET /api/v1/users, how
+	// offboarding looks people up) instead of a group's page, on every
+	// attempt (Group and Page are ignored).
+	UsersSearch bool `yaml:"users_search"`
 }
 
 // hangIf wraps h so that every request is held, unanswered, until the
@@ -189,6 +193,10 @@ func startOkta(t testing.TB, dir string, faults []scenarioFault) string {
 	sim := oktasim.New(st, oktasim.Options{Token: scenarioOktaToken})
 	for _, f := range faults {
 		if f.Source != "okta" || f.Hang {
+			continue
+		}
+		if f.UsersSearch {
+			sim.Inject(oktasim.Fault{Path: "/api/v1/users", Nth: 1, Times: 100, Status: f.Status, Malformed: f.Malformed})
 			continue
 		}
 		id, ok := sim.GroupID(f.Group)

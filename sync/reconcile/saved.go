@@ -58,8 +58,9 @@ func (r *Runner) ApplySaved(ctx context.Context, m *config.Mapping, sp SavedPlan
 }
 
 // placeChanges looks up the people p adds, invites or removes from the
-// organization whom org does not show yet, and adds those found to
-// org.Members.
+// organization whom org does not show yet (or, for a removal from the
+// organization, shows without the membership's ID), and adds those found
+// to org.Members.
 func (r *Runner) placeChanges(ctx context.Context, m *config.Mapping, p *plan.Plan, org *model.Org, bk Buildkite) error {
 	var emails []string
 	seen := make(map[string]bool)
@@ -69,7 +70,9 @@ func (r *Runner) placeChanges(ctx context.Context, m *config.Mapping, p *plan.Pl
 		default:
 			continue
 		}
-		if _, ok := org.Members[c.Email]; ok || seen[c.Email] {
+		// Removing someone from the organization takes their
+		// membership's ID, which the team reads do not give.
+		if m, ok := org.Members[c.Email]; (ok && (m.ID != "" || c.Action != plan.ActionRemoveOrgMember)) || seen[c.Email] {
 			continue
 		}
 		seen[c.Email] = true

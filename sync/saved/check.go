@@ -91,8 +91,21 @@ func ChangedTeams(f *File, org *model.Org) []string {
 }
 
 func stale(c plan.Change, org *model.Org, created map[string]bool) string {
-	if c.Action == plan.ActionInvite {
+	switch c.Action {
+	case plan.ActionInvite:
 		return staleInvite(c, org, created)
+	case plan.ActionRemoveOrgMember:
+		// Offboarding's changes name no team: what they change is the
+		// organization's membership and invitations.
+		if _, ok := org.Members[c.Email]; !ok {
+			return fmt.Sprintf("%s is not a member of the organization any more", c.Email)
+		}
+		return ""
+	case plan.ActionRevokeInvitation:
+		if _, ok := org.Invitations[c.Email]; !ok {
+			return fmt.Sprintf("%s has no pending invitation any more", c.Email)
+		}
+		return ""
 	}
 	if err, failed := org.TeamErrors[c.Team]; failed {
 		return fmt.Sprintf("team %q could not be read again: %v", c.Team, err)

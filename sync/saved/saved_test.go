@@ -38,6 +38,10 @@ func TestStale(t *testing.T) {
 		{"create done", plan.Change{Action: plan.ActionCreateTeam, Team: "web"}, `team "web" exists now`},
 		{"invite pending", plan.Change{Action: plan.ActionInvite, Email: "i@acme.com"}, "i@acme.com has a pending invitation now"},
 		{"invite joined", plan.Change{Action: plan.ActionInvite, Email: "a@acme.com"}, "a@acme.com is a member of the organization now"},
+		{"org removal holds", plan.Change{Action: plan.ActionRemoveOrgMember, Email: "a@acme.com", Reason: "deprovisioned in okta"}, ""},
+		{"org removal done", plan.Change{Action: plan.ActionRemoveOrgMember, Email: "z@acme.com"}, "z@acme.com is not a member of the organization any more"},
+		{"revoke holds", plan.Change{Action: plan.ActionRevokeInvitation, Email: "i@acme.com"}, ""},
+		{"revoke done", plan.Change{Action: plan.ActionRevokeInvitation, Email: "j@acme.com"}, "j@acme.com has no pending invitation any more"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &File{Plan: plan.Plan{Version: 1, Organization: "acme", Changes: []plan.Change{tc.change}}}
