@@ -40,6 +40,9 @@ func TestTokenAccess(t *testing.T) {
 		{"no teamCreate nor invitations", "invite-and-create", []string{"teamCreate", "organizationInvitationCreate"}, "",
 			`may not, in Buildkite organization "acme": teamCreate (the mapping creates teams); organizationInvitationCreate (sync.missing_users is invite)` + "\n"},
 		{"audit log is information", "basic", []string{"auditEventsView"}, "", ""},
+		{"member removal needed only with offboarding", "basic", []string{"organizationMemberUpdate"}, "", ""},
+		{"offboarding without member removal", "offboarding", []string{"organizationMemberUpdate"}, "",
+			`may not, in Buildkite organization "acme": organizationMemberUpdate (offboarding removes members from the organization)` + "\n"},
 		{"rejected token", "basic", nil, "wrong-token", "teamsync: connect: BUILDKITE_API_TOKEN was rejected (HTTP 401)\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

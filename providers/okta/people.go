@@ -69,11 +69,19 @@ func (s *source) LookupPeople(ctx context.Context, emails []string) map[string]p
 		found, err := s.lookupBatch(ctx, batch)
 		if err != nil {
 			failed++
+			// One error for the whole batch, naming it by its first
+			// email: its people failed together, and the plan reports
+			// them together.
+			who := batch[0]
+			if len(batch) > 1 {
+				who = fmt.Sprintf("%d people (%s, …)", len(batch), batch[0])
+			}
+			err = fmt.Errorf("okta: look up %s: %w", who, err)
 		}
 		for _, e := range batch {
 			p := found[e]
 			if err != nil {
-				p = providers.Person{Err: fmt.Errorf("okta: look up %q: %w", e, err)}
+				p = providers.Person{Err: err}
 			}
 			p.Err = s.secrets.Error(p.Err)
 			out[e] = p

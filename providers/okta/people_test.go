@@ -174,8 +174,8 @@ func TestLookupPeopleFailedBatchFailsOnlyItsPeople(t *testing.T) {
 			t.Fatalf("%s (second batch): %+v, want an Err alone", em, p)
 		}
 		msg := p.Err.Error()
-		if !strings.HasPrefix(msg, fmt.Sprintf("okta: look up %q: batched user search: ", em)) || !strings.Contains(msg, "E0000011") {
-			t.Errorf("%s: error %q does not name the source, the email and Okta's code", em, msg)
+		if !strings.HasPrefix(msg, fmt.Sprintf("okta: look up %d people (%s, …): batched user search: ", 20, emails[20])) || !strings.Contains(msg, "E0000011") {
+			t.Errorf("%s: error %q does not name the source, the batch and Okta's code", em, msg)
 		}
 		if strings.Contains(msg, testToken) {
 			t.Errorf("%s: error leaks the token: %q", em, msg)

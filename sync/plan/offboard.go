@@ -187,7 +187,7 @@ func offboard(m *config.Mapping, read *PeopleRead, invitations map[string]model.
 		case v.err != "":
 			c.Reason = ""
 			c.Guard = GuardUnknownPerson
-			c.GuardReason = fmt.Sprintf("%s could not be looked up in %s, so nothing is taken from them until a lookup answers; fix the lookup (see errors), no setting overrides this", email, off.Source)
+			c.GuardReason = fmt.Sprintf("their lookup in %s failed, so nothing is taken from them until a lookup answers; fix the lookup (see errors), no setting overrides this", off.Source)
 			out.held = append(out.held, c)
 			if action == ActionRemoveOrgMember || !slices.Contains(failed[v.err], email) {
 				failed[v.err] = append(failed[v.err], email)
@@ -209,11 +209,9 @@ func offboard(m *config.Mapping, read *PeopleRead, invitations map[string]model.
 		draft(ActionRevokeInvitation, email)
 	}
 	for _, msg := range sortedKeys(failed) {
-		emails := failed[msg]
-		text := fmt.Sprintf("could not look up %s in %s: %s", emails[0], off.Source, msg)
-		if len(emails) > 1 {
-			text = fmt.Sprintf("could not look up %d people in %s (%s, …): %s", len(emails), off.Source, emails[0], msg)
-		}
+		// The source's error names whom it failed for; this says how many
+		// people it leaves unknown.
+		text := fmt.Sprintf("%s lookup failed for %s: %s", off.Source, plural(len(failed[msg]), "person", "people"), msg)
 		out.errors = append(out.errors, Error{Source: SourceOffboarding, Message: text})
 	}
 	return out

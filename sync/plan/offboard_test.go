@@ -107,12 +107,12 @@ func TestOffboard(t *testing.T) {
 	}
 	wantHeld := []string{
 		"still_granted remove_org_member granted@acme.com: granted@acme.com is deprovisioned in okta, but mapping.yaml still grants them 1 team (platform); remove or expire that grant to offboard them",
-		"unknown_person remove_org_member unknown@acme.com: unknown@acme.com could not be looked up in okta, so nothing is taken from them until a lookup answers; fix the lookup (see errors), no setting overrides this",
+		"unknown_person remove_org_member unknown@acme.com: their lookup in okta failed, so nothing is taken from them until a lookup answers; fix the lookup (see errors), no setting overrides this",
 	}
 	if !reflect.DeepEqual(held, wantHeld) {
 		t.Fatalf("held:\n got %q\nwant %q", held, wantHeld)
 	}
-	wantErr := []Error{{Source: SourceOffboarding, Message: "could not look up unknown@acme.com in okta: okta: HTTP 500"}}
+	wantErr := []Error{{Source: SourceOffboarding, Message: "okta lookup failed for 1 person: okta: HTTP 500"}}
 	if !reflect.DeepEqual(p.Errors, wantErr) {
 		t.Fatalf("errors = %+v, want %+v", p.Errors, wantErr)
 	}
