@@ -174,7 +174,7 @@ func TestLookupPeopleFailedBatchFailsOnlyItsPeople(t *testing.T) {
 			t.Fatalf("%s (second batch): %+v, want an Err alone", em, p)
 		}
 		msg := p.Err.Error()
-		if !strings.HasPrefix(msg, fmt.Sprintf("okta: look up %d people (%s, …): batched user search: ", 20, emails[20])) || !strings.Contains(msg, "E0000011") {
+		if !strings.HasPrefix(msg, fmt.Sprintf("okta: look up %d people (%s, …): batched user search: ", len(emails)-20, emails[20])) || !strings.Contains(msg, "E0000011") {
 			t.Errorf("%s: error %q does not name the source, the batch and Okta's code", em, msg)
 		}
 		if strings.Contains(msg, testToken) {
