@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/teamsync/teamsync/internal/textsafe"
 )
 
 // DetailsThreshold is the number of table rows above which the markdown
@@ -26,7 +28,7 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 }
 
 func renderMarkdown(b *strings.Builder, p *Plan) {
-	org := mdEscape(p.Organization)
+	org := textsafe.Markdown(p.Organization)
 	if p.empty() {
 		verb := "plan"
 		if p.AfterApply() {
@@ -59,12 +61,12 @@ func renderMarkdown(b *strings.Builder, p *Plan) {
 	if len(p.Held) > 0 {
 		rows := make([][]string, 0, len(p.Held))
 		for _, c := range p.Held {
-			rows = append(rows, append([]string{mdEscape(c.Guard)}, changeCells(c)...))
+			rows = append(rows, append([]string{textsafe.Markdown(c.Guard)}, changeCells(c)...))
 		}
 		var intro strings.Builder
 		for _, h := range holds(p.Held) {
 			if h.reason != "" {
-				fmt.Fprintf(&intro, "- **%s**: %s\n", mdEscape(h.guard), mdEscape(h.reason))
+				fmt.Fprintf(&intro, "- **%s**: %s\n", textsafe.Markdown(h.guard), textsafe.Markdown(h.reason))
 			}
 		}
 		mdSectionWith(b, "Held back by guards", intro.String(), "held changes",
@@ -73,14 +75,14 @@ func renderMarkdown(b *strings.Builder, p *Plan) {
 	if len(p.Unplaced) > 0 {
 		rows := make([][]string, 0, len(p.Unplaced))
 		for _, u := range p.Unplaced {
-			rows = append(rows, []string{mdEscape(u.Team), mdEscape(u.Email), mdEscape(u.Reason), mdList(u.Groups)})
+			rows = append(rows, []string{textsafe.Markdown(u.Team), textsafe.Markdown(u.Email), textsafe.Markdown(u.Reason), textsafe.MarkdownList(u.Groups)})
 		}
 		mdSection(b, "Unplaced", "unplaced people", []string{"Team", "Email", "Reason", "Via"}, rows)
 	}
 	if len(p.Errors) > 0 {
 		rows := make([][]string, 0, len(p.Errors))
 		for _, e := range p.Errors {
-			rows = append(rows, []string{mdEscape(e.Team), mdEscape(e.Source), mdEscape(e.Message)})
+			rows = append(rows, []string{textsafe.Markdown(e.Team), textsafe.Markdown(e.Source), textsafe.Markdown(e.Message)})
 		}
 		mdSection(b, "Errors", "errors", []string{"Team", "Source", "Message"}, rows)
 	}
@@ -105,35 +107,35 @@ func mdChanges(b *strings.Builder, title string, cs []Change, applied bool) {
 
 // changeCells are the Action, Team, Email, Role and Via cells of a change.
 func changeCells(c Change) []string {
-	team, role := mdEscape(c.Team), mdEscape(string(c.Role))
+	team, role := textsafe.Markdown(c.Team), textsafe.Markdown(string(c.Role))
 	switch c.Action {
 	case ActionUpdateRole:
-		role = mdEscape(string(c.FromRole)) + " → " + role
+		role = textsafe.Markdown(string(c.FromRole)) + " → " + role
 	case ActionInvite:
 		parts := make([]string, 0, len(c.Teams))
 		for _, tr := range c.Teams {
-			parts = append(parts, mdEscape(tr.Team)+" ("+mdEscape(string(tr.Role))+")")
+			parts = append(parts, textsafe.Markdown(tr.Team)+" ("+textsafe.Markdown(string(tr.Role))+")")
 		}
 		team = strings.Join(parts, ", ")
 	case ActionRemoveOrgMember, ActionRevokeInvitation:
 		team = "*organization*"
 	}
-	why := mdList(labelWords(c.Groups))
+	why := textsafe.MarkdownList(labelWords(c.Groups))
 	if c.Reason != "" {
-		why = mdEscape(c.Reason)
+		why = textsafe.Markdown(c.Reason)
 	}
-	return []string{verbOf(c.Action), team, mdEscape(c.Email), role, why}
+	return []string{verbOf(c.Action), team, textsafe.Markdown(c.Email), role, why}
 }
 
 // statusCell is the Status cell after apply.
 func statusCell(c Change) string {
 	switch c.Status {
 	case StatusFailed:
-		return "**failed**: " + mdEscape(c.Error)
+		return "**failed**: " + textsafe.Markdown(c.Error)
 	case StatusSkipped:
-		return "skipped: " + mdEscape(c.Error)
+		return "skipped: " + textsafe.Markdown(c.Error)
 	}
-	return mdEscape(string(c.Status))
+	return textsafe.Markdown(string(c.Status))
 }
 
 // mdSection writes a titled table, folded into <details> when long.
@@ -168,39 +170,4 @@ func mdSectionWith(b *strings.Builder, title, intro, noun string, head []string,
 
 func mdRow(b *strings.Builder, cells []string) {
 	b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
-}
-
-// mdList escapes and joins labels.
-func mdList(items []string) string {
-	out := make([]string, len(items))
-	for i, s := range items {
-		out[i] = mdEscape(s)
-	}
-	return strings.Join(out, ", ")
-}
-
-// mdEscape makes s safe inside a markdown table cell: the characters that
-// start emphasis, code, links, strike-through or a cell break are
-// backslash-escaped (with [ escaped, ( and ! cannot form a link), HTML is
-// neutralised, and line breaks become spaces.
-func mdEscape(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case '\n', '\r', '\t':
-			b.WriteByte(' ')
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '&':
-			b.WriteString("&amp;")
-		case '\\', '`', '*', '_', '[', ']', '|', '~':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

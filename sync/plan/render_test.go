@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/teamsync/teamsync/internal/textsafe"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -189,8 +191,8 @@ func TestMarkdownEscape(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
-			if got := mdEscape(tc.in); got != tc.want {
-				t.Errorf("mdEscape(%q) = %q, want %q", tc.in, got, tc.want)
+			if got := textsafe.Markdown(tc.in); got != tc.want {
+				t.Errorf("textsafe.Markdown(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/teamsync/teamsync/internal/textsafe"
 )
 
 // TextOptions tune the text view.
@@ -62,7 +64,7 @@ func (t *textView) render(p *Plan) {
 	if p.AfterApply() {
 		verb = "apply"
 	}
-	t.line(t.paint(ansiBold, fmt.Sprintf("teamsync %s for organization %s", verb, plain(p.Organization))))
+	t.line(t.paint(ansiBold, fmt.Sprintf("teamsync %s for organization %s", verb, textsafe.Plain(p.Organization))))
 
 	if p.scoped() {
 		for _, sc := range scopeSections {
@@ -81,7 +83,7 @@ func (t *textView) render(p *Plan) {
 		t.line("")
 		t.line(t.paint(ansiBold, "held back by guards (not applied)"))
 		for _, h := range holds(p.Held) {
-			t.line("  " + t.paint(ansiMagenta, plain(h.title())))
+			t.line("  " + t.paint(ansiMagenta, textsafe.Plain(h.title())))
 			for _, c := range h.changes {
 				t.change(c, true)
 			}
@@ -91,14 +93,14 @@ func (t *textView) render(p *Plan) {
 		t.line("")
 		t.line(t.paint(ansiBold, "unplaced"))
 		for _, u := range p.Unplaced {
-			t.line("  " + t.paint(ansiYellow, "?") + " " + plain(u.Email+" for "+u.Team+": "+u.Reason+via(u.Groups)))
+			t.line("  " + t.paint(ansiYellow, "?") + " " + textsafe.Plain(u.Email+" for "+u.Team+": "+u.Reason+via(u.Groups)))
 		}
 	}
 	if len(p.Errors) > 0 {
 		t.line("")
 		t.line(t.paint(ansiBold, "errors"))
 		for _, e := range p.Errors {
-			t.line("  " + t.paint(ansiRed, "!") + " " + plain(errorSubject(e)+e.Message))
+			t.line("  " + t.paint(ansiRed, "!") + " " + textsafe.Plain(errorSubject(e)+e.Message))
 		}
 	}
 	t.line("")
@@ -115,7 +117,7 @@ func (t *textView) changes(cs []Change) {
 		if h := sectionOf(c); h != header {
 			header = h
 			t.line("")
-			t.line(t.paint(ansiBold, plain(header)))
+			t.line(t.paint(ansiBold, textsafe.Plain(header)))
 		}
 		t.change(c, false)
 	}
@@ -151,12 +153,12 @@ func (t *textView) change(c Change, held bool) {
 	if held {
 		indent = "    "
 	}
-	s := indent + t.paint(colour, sign) + " " + fmt.Sprintf("%-7s", verbOf(c.Action)) + plain(describe(c, held))
+	s := indent + t.paint(colour, sign) + " " + fmt.Sprintf("%-7s", verbOf(c.Action)) + textsafe.Plain(describe(c, held))
 	switch {
 	case c.Status == StatusFailed:
-		s += "  " + t.paint(ansiRed, "[failed: "+plain(c.Error)+"]")
+		s += "  " + t.paint(ansiRed, "[failed: "+textsafe.Plain(c.Error)+"]")
 	case c.Status == StatusSkipped:
-		s += "  " + t.paint(ansiYellow, "[skipped: "+plain(c.Error)+"]")
+		s += "  " + t.paint(ansiYellow, "[skipped: "+textsafe.Plain(c.Error)+"]")
 	case c.Status != "":
 		s += "  [" + string(c.Status) + "]"
 	}
@@ -297,18 +299,6 @@ func errorSubject(e Error) string {
 		return ""
 	}
 	return s + ": "
-}
-
-// plain replaces control characters with spaces, so that a multi-line
-// error stays on its line and an email from an IdP cannot carry terminal
-// escape sequences.
-func plain(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return ' '
-		}
-		return r
-	}, s)
 }
 
 func (t *textView) paint(code, s string) string {

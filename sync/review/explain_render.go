@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/teamsync/teamsync/internal/textsafe"
 	"github.com/teamsync/teamsync/sync/plan"
 )
 
@@ -45,8 +46,8 @@ func (x *Explanation) WriteText(w io.Writer) error {
 		return errNilExplanation
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s in organization %s\n", plain(x.Email), plain(x.Organization))
-	b.WriteString(plain(x.Summary) + "\n")
+	fmt.Fprintf(&b, "%s in organization %s\n", textsafe.Plain(x.Email), textsafe.Plain(x.Organization))
+	b.WriteString(textsafe.Plain(x.Summary) + "\n")
 
 	section(&b, "Identity providers", len(x.Sources) == 0, "no source to look them up in is configured", func(tw io.Writer) {
 		for _, s := range x.Sources {
@@ -166,7 +167,7 @@ func row(w io.Writer, cells ...string) {
 		cells = cells[:len(cells)-1]
 	}
 	for i, c := range cells {
-		cells[i] = strings.ReplaceAll(plain(c), "\t", " ")
+		cells[i] = strings.ReplaceAll(textsafe.Plain(c), "\t", " ")
 	}
 	fmt.Fprintf(w, "  %s\n", strings.Join(cells, "\t"))
 }

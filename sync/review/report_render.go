@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/teamsync/teamsync/internal/textsafe"
 )
 
 // Report formats, as given to report --format.
@@ -128,7 +130,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		return errNilReport
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Access review: %s\n\n", mdEscape(r.Organization))
+	fmt.Fprintf(&b, "# Access review: %s\n\n", textsafe.Markdown(r.Organization))
 	members, unjust, unknown := 0, 0, 0
 	for _, t := range r.Teams {
 		members += len(t.Members)
@@ -149,13 +151,13 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		plural(len(r.Teams), "team", "teams"), plural(members, "membership", "memberships"),
 		unjust, unknown, admins, len(r.Invitations))
 	for _, t := range r.Teams {
-		fmt.Fprintf(&b, "\n## Team %s (%s)\n\n", mdEscape(t.Team), mdEscape(string(t.Policy)))
+		fmt.Fprintf(&b, "\n## Team %s (%s)\n\n", textsafe.Markdown(t.Team), textsafe.Markdown(string(t.Policy)))
 		if t.Status != TeamRead {
-			fmt.Fprintf(&b, "**%s**: %s\n", mdEscape(t.Status), mdEscape(t.Error))
+			fmt.Fprintf(&b, "**%s**: %s\n", textsafe.Markdown(t.Status), textsafe.Markdown(t.Error))
 			continue
 		}
 		for _, e := range t.FailedSources {
-			fmt.Fprintf(&b, "- **could not read %s**: %s\n", mdEscape(e.Source), mdEscape(e.Message))
+			fmt.Fprintf(&b, "- **could not read %s**: %s\n", textsafe.Markdown(e.Source), textsafe.Markdown(e.Message))
 		}
 		if len(t.FailedSources) > 0 {
 			b.WriteString("\nMembers no other group grants are **unknown**, not unjustified.\n\n")
@@ -170,8 +172,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		mdRow(&b, "Email", "Role", "Granted", "Groups", "Created", "Justification", "Note")
 		mdRow(&b, "---", "---", "---", "---", "---", "---", "---")
 		for _, m := range t.Members {
-			mdRow(&b, mdEscape(m.Email), mdEscape(string(m.Role)), mdEscape(string(m.GrantedRole)), mdList(groupCells(m)), mdEscape(m.CreatedAt),
-				mdEscape(m.Justification), mdEscape(m.Note))
+			mdRow(&b, textsafe.Markdown(m.Email), textsafe.Markdown(string(m.Role)), textsafe.Markdown(string(m.GrantedRole)), textsafe.MarkdownList(groupCells(m)), textsafe.Markdown(m.CreatedAt),
+				textsafe.Markdown(m.Justification), textsafe.Markdown(m.Note))
 		}
 	}
 	b.WriteString("\n## Unjustified members who stay\n\n")
@@ -181,8 +183,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		mdRow(&b, "Team", "Policy", "Email", "Role", "Granted", "Created", "Reason")
 		mdRow(&b, "---", "---", "---", "---", "---", "---", "---")
 		for _, x := range r.Unjustified {
-			mdRow(&b, mdEscape(x.Team), mdEscape(string(x.Policy)), mdEscape(x.Email), mdEscape(string(x.Role)),
-				mdEscape(string(x.GrantedRole)), mdEscape(x.CreatedAt), mdEscape(x.Reason))
+			mdRow(&b, textsafe.Markdown(x.Team), textsafe.Markdown(string(x.Policy)), textsafe.Markdown(x.Email), textsafe.Markdown(string(x.Role)),
+				textsafe.Markdown(string(x.GrantedRole)), textsafe.Markdown(x.CreatedAt), textsafe.Markdown(x.Reason))
 		}
 	}
 	b.WriteString("\n## Organization admins\n\n")
@@ -195,7 +197,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		mdRow(&b, "Email", "Name", "Created")
 		mdRow(&b, "---", "---", "---")
 		for _, a := range r.Admins {
-			mdRow(&b, mdEscape(a.Email), mdEscape(a.Name), mdEscape(a.CreatedAt))
+			mdRow(&b, textsafe.Markdown(a.Email), textsafe.Markdown(a.Name), textsafe.Markdown(a.CreatedAt))
 		}
 	}
 	b.WriteString("\n## Pending invitations\n\n")
@@ -207,9 +209,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		for _, inv := range r.Invitations {
 			parts := make([]string, 0, len(inv.Teams))
 			for _, tr := range inv.Teams {
-				parts = append(parts, mdEscape(tr.Team)+" ("+mdEscape(string(tr.Role))+")")
+				parts = append(parts, textsafe.Markdown(tr.Team)+" ("+textsafe.Markdown(string(tr.Role))+")")
 			}
-			mdRow(&b, mdEscape(inv.Email), strings.Join(parts, ", "))
+			mdRow(&b, textsafe.Markdown(inv.Email), strings.Join(parts, ", "))
 		}
 	}
 	return write(w, "report markdown", []byte(b.String()))
@@ -218,15 +220,6 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 // mdRow writes one table row of already escaped cells.
 func mdRow(b *strings.Builder, cells ...string) {
 	b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
-}
-
-// mdList escapes and joins labels.
-func mdList(items []string) string {
-	out := make([]string, len(items))
-	for i, s := range items {
-		out[i] = mdEscape(s)
-	}
-	return strings.Join(out, ", ")
 }
 
 // plural is "1 team" or "2 teams".
