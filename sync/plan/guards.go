@@ -131,9 +131,16 @@ func HoldMaxRemovalPercent(d *Draft) {
 // them than MaxRemovals: a run that wants to remove that many people needs a
 // human to say so (--allow-removals).
 func HoldMaxRemovals(d *Draft) {
+	d.holdOverMaxRemovals(func(c Change) bool { return c.Action == ActionRemoveMember }, "", "removal exceeds", "removals exceed", "")
+}
+
+// holdOverMaxRemovals holds every planned change that match counts when
+// there are more of them than MaxRemovals; the reason says how many, the
+// limit and how to let them through.
+func (d *Draft) holdOverMaxRemovals(match func(Change) bool, prefix, one, many, suffix string) {
 	n := 0
 	for _, c := range d.Changes {
-		if c.Action == ActionRemoveMember {
+		if match(c) {
 			n++
 		}
 	}
@@ -146,10 +153,9 @@ func HoldMaxRemovals(d *Draft) {
 	}
 	// The same words fit the CLI and serve, which has no flag of its own:
 	// either way one apply with the flag lets them through.
-	reason := fmt.Sprintf("%s %s %d; let them through once with teamsync apply --allow-removals %d, or raise sync.max_removals",
-		plural(n, "removal exceeds", "removals exceed"), limit, d.MaxRemovals, n)
-	d.hold(GuardMaxRemovals, func(c Change) bool { return c.Action == ActionRemoveMember },
-		func(Change) string { return reason })
+	reason := fmt.Sprintf("%s%s %s %d%s; let them through once with teamsync apply --allow-removals %d, or raise sync.max_removals",
+		prefix, plural(n, one, many), limit, d.MaxRemovals, suffix, n)
+	d.hold(GuardMaxRemovals, match, func(Change) string { return reason })
 }
 
 // lowers reports whether c takes something away: a removal or a downgrade.
@@ -228,20 +234,5 @@ func HoldOrgRemovalPercent(d *Draft) {
 // HoldOrgMaxRemovals holds every organization removal when there are more
 // of them than MaxRemovals, counted apart from team removals.
 func HoldOrgMaxRemovals(d *Draft) {
-	n := 0
-	for _, c := range d.Changes {
-		if orgRemoval(c) {
-			n++
-		}
-	}
-	if n <= d.MaxRemovals {
-		return
-	}
-	limit := "max_removals"
-	if d.AllowRemovals {
-		limit = "--allow-removals"
-	}
-	reason := fmt.Sprintf("offboarding: %s %s %d (counted apart from team removals); let them through once with teamsync apply --allow-removals %d, or raise sync.max_removals",
-		plural(n, "organization removal exceeds", "organization removals exceed"), limit, d.MaxRemovals, n)
-	d.hold(GuardMaxRemovals, orgRemoval, func(Change) string { return reason })
+	d.holdOverMaxRemovals(orgRemoval, "offboarding: ", "organization removal exceeds", "organization removals exceed", " (counted apart from team removals)")
 }
