@@ -112,9 +112,12 @@ type daemon struct {
 	// lastOffboard is the start of the last run that judged the whole
 	// organization (see offboarding).
 	lastOffboard time.Time
-	hook         hookState
-	lastPlan     *plan.Plan // of the last full run, for GET /plan
-	runs         runLog     // for GET /runs/{id}
+	// orgHeld are the organization changes the last judging run held,
+	// which the metrics keep counting until the next one.
+	orgHeld  []plan.Change
+	hook     hookState
+	lastPlan *plan.Plan // of the last full run, for GET /plan
+	runs     runLog     // for GET /runs/{id}
 
 	// mem is what runs read of Buildkite, kept for the next run.
 	mem *memory.Memory

@@ -2,9 +2,11 @@ package daemon
 
 import (
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/teamsync/teamsync/sync/config"
+	"github.com/teamsync/teamsync/sync/plan"
 	"github.com/teamsync/teamsync/sync/reconcile"
 )
 
@@ -37,7 +39,46 @@ func (d *daemon) offboarded(m *config.Mapping, res *reconcile.Result, at time.Ti
 	if m.Offboarding == nil || res == nil || res.Plan == nil || res.People == nil || res.People.Err != nil {
 		return
 	}
+	for _, p := range res.People.Lookups {
+		if p.Err != nil {
+			return
+		}
+	}
+	for _, c := range res.Plan.Held {
+		if c.Guard == plan.GuardUnknownPerson {
+			return
+		}
+	}
 	d.mu.Lock()
 	d.lastOffboard = at
 	d.mu.Unlock()
+}
+
+// withOrgHolds is the plan whose outcome the metrics count: a run that
+// did not judge the organization carries the organization changes held by
+// the last run that did, since they still wait for a person (a
+// still_granted hold stays until someone settles it), and the gauges must
+// not drop to 0 between judging runs. configured is whether the mapping
+// has offboarding at all; judged whether this run judged.
+func (d *daemon) withOrgHolds(p *plan.Plan, configured, judged bool) *plan.Plan {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	switch {
+	case !configured:
+		d.orgHeld = nil
+		return p
+	case judged:
+		d.orgHeld = nil
+		for _, c := range p.Held {
+			if c.Team == "" && (c.Action == plan.ActionRemoveOrgMember || c.Action == plan.ActionRevokeInvitation) {
+				d.orgHeld = append(d.orgHeld, c)
+			}
+		}
+		return p
+	case len(d.orgHeld) == 0:
+		return p
+	}
+	q := *p
+	q.Held = append(slices.Clone(p.Held), d.orgHeld...)
+	return &q
 }

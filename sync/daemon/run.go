@@ -88,6 +88,7 @@ func (d *daemon) run(ctx context.Context, id string, req runRequest) {
 		rec.With("dry_run", true)
 		log = rec.Logger()
 	}
+	configured := m.Offboarding != nil
 	m = d.offboarding(log, m, req.full, begin)
 	d.met.RunStarted()
 	log.Info("reconcile started")
@@ -106,7 +107,8 @@ func (d *daemon) run(ctx context.Context, id string, req runRequest) {
 	}
 	res, err := d.reconcile(ctx, runner, m)
 	d.offboarded(m, res, begin)
-	out := runOutcome{id: id, trigger: trigger, full: teams == nil, took: d.now().Sub(begin), err: err}
+	out := runOutcome{id: id, trigger: trigger, full: teams == nil, took: d.now().Sub(begin), err: err,
+		offboarding: configured, judged: m.Offboarding != nil}
 	// A run cut short by shutdown is the daemon doing what it was asked:
 	// what it says about that is information, not an error or a warning.
 	stopped := ctx.Err() != nil
@@ -149,10 +151,13 @@ type runOutcome struct {
 	err     error
 	full    bool // every team, not a hook's subset
 	skipped bool // nothing was run
-	plan    *plan.Plan
-	metric  string
-	audit   string
-	took    time.Duration
+	// offboarding is whether the mapping has offboarding, judged whether
+	// this run judged the organization.
+	offboarding, judged bool
+	plan                *plan.Plan
+	metric              string
+	audit               string
+	took                time.Duration
 }
 
 // metricResult is the metrics' word for a run's result: the audit log's,
@@ -193,7 +198,7 @@ func (d *daemon) finish(ctx context.Context, log *slog.Logger, out runOutcome) {
 		return
 	}
 	if out.full && out.plan != nil {
-		d.met.Outcome(out.plan)
+		d.met.Outcome(d.withOrgHolds(out.plan, out.offboarding, out.judged))
 		d.remember(out.plan)
 	}
 	if out.full && ok {

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/teamsync/teamsync/sync/config"
@@ -39,7 +40,7 @@ func Build(m *config.Mapping, reads map[string]GroupRead, org *model.Org, opts O
 	var errs []Error
 	var missing []placement
 	seen := map[string]bool{}
-	granted := map[string][]string{} // desired person → teams
+	g := grants{teams: map[string][]string{}}
 	for _, t := range m.Teams {
 		slug := normaliseSlug(t.Slug)
 		if seen[slug] {
@@ -50,7 +51,12 @@ func Build(m *config.Mapping, reads map[string]GroupRead, org *model.Org, opts O
 		src := desiredTeam(slug, t, reads, domains, opts.Now)
 		errs = append(errs, src.errors...)
 		for email := range src.desired {
-			granted[email] = append(granted[email], slug)
+			g.teams[email] = append(g.teams[email], slug)
+		}
+		for _, label := range src.failed {
+			if !slices.Contains(g.failed, label) {
+				g.failed = append(g.failed, label)
+			}
 		}
 		if msg, bad := snap.teamErrors[slug]; bad {
 			errs = append(errs, Error{Team: slug, Source: SourceBuildkite, Message: msg})
@@ -87,10 +93,11 @@ func Build(m *config.Mapping, reads map[string]GroupRead, org *model.Org, opts O
 	if org != nil {
 		invitations = org.Invitations
 	}
-	ob := offboard(m, opts.People, invitations, granted)
+	ob := offboard(m, opts.People, invitations, g)
 	d.Changes = append(d.Changes, ob.changes...)
 	d.Held = append(d.Held, ob.held...)
 	d.OrgMembers = ob.population
+	d.OrgPolicy = policyOf(config.Team{}, m.Sync)
 	errs = append(errs, ob.errors...)
 	RunGuards(d)
 

@@ -27,6 +27,9 @@ type Draft struct {
 	// OrgMembers is how many organization members offboarding judged:
 	// what max_removal_percent counts organization removals against.
 	OrgMembers int
+	// OrgPolicy is sync.policy, which governs offboarding's organization
+	// changes: observe holds them as it holds an observe team's.
+	OrgPolicy model.Policy
 }
 
 // TeamFacts is what the guards need to know about one team.
@@ -66,10 +69,17 @@ func RunGuards(d *Draft) {
 // observe plans but never writes.
 func HoldObserve(d *Draft) {
 	match := func(c Change) bool {
+		if orgRemoval(c) {
+			return d.OrgPolicy == model.PolicyObserve
+		}
 		return c.Team != "" && d.Teams[c.Team].Policy == model.PolicyObserve
 	}
 	n := d.countByTeam(match)
 	d.hold(GuardObserve, match, func(c Change) string {
+		if orgRemoval(c) {
+			return fmt.Sprintf("sync.policy is observe: offboarding plans %s and applies none; set sync.policy to authoritative or additive to apply them",
+				plural(n[""], "organization change", "organization changes"))
+		}
 		return observeReason(c.Team, n[c.Team])
 	})
 }

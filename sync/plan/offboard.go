@@ -24,10 +24,27 @@ type PeopleRead struct {
 	// Only, when set, limits offboarding to the person with this email
 	// (explain asks about one person, not the whole organization).
 	Only string
+	// Grants, when set, is who the whole mapping grants a team (Grants):
+	// a plan of some teams (plan --base) must not take a person its
+	// other teams still grant for gone.
+	Grants map[string][]string
 }
 
 // SourceOffboarding is the source of the errors offboarding reports.
 const SourceOffboarding = "offboarding"
+
+// viewerNotAdmin says why offboarding cannot write when the token's own
+// user is a member but not an administrator of the organization: only
+// administrators may remove members or revoke invitations. It is "" when
+// the token's user is an administrator or is not among the members read.
+func viewerNotAdmin(people *model.People) string {
+	for _, p := range people.Members {
+		if people.ViewerUserID != "" && p.UserID == people.ViewerUserID && p.Role != model.OrgRoleAdmin {
+			return fmt.Sprintf("the token's user (%s) is not an organization administrator, and only administrators may remove members or revoke invitations, so nobody is offboarded", p.Email)
+		}
+	}
+	return ""
+}
 
 // judged lists, sorted, the people offboarding may judge: organization
 // members and (with revoke_invitations) invitees whose email is in
@@ -50,11 +67,12 @@ func judged(m *config.Mapping, people *model.People, invitations map[string]mode
 			invitations[only] = inv
 		}
 	}
-	protected := protectedSet(m.Sync.ProtectedUsers, m.Sync.EmailDomains)
+	set := protectedSet(m.Sync.ProtectedUsers, m.Sync.EmailDomains)
+	protected := func(email string) bool { return set[email] || set[rewriteEmail(email, m.Sync.EmailDomains)] }
 	for _, email := range sortedKeys(people.Members) {
 		p := people.Members[email]
 		switch {
-		case !off.Covers(email), p.Bot, protected[email],
+		case !off.Covers(email), p.Bot, protected(email),
 			people.ViewerUserID != "" && p.UserID == people.ViewerUserID,
 			p.Role == model.OrgRoleAdmin && !off.IncludeAdmins:
 			continue
@@ -63,7 +81,7 @@ func judged(m *config.Mapping, people *model.People, invitations map[string]mode
 	}
 	if off.RevokeInvitations {
 		for _, email := range sortedKeys(invitations) {
-			if off.Covers(email) && !protected[email] {
+			if off.Covers(email) && !protected(email) {
 				invitees = append(invitees, email)
 			}
 		}
@@ -157,13 +175,21 @@ type offboarding struct {
 	population int
 }
 
+// grants is what the mapping grants, as offboarding needs to know it:
+// who the teams want, and which groups could not be read (whoever they
+// list is unknown, so may still be granted).
+type grants struct {
+	teams  map[string][]string // desired person → teams that want them
+	failed []string            // labels of groups whose read failed
+}
+
 // offboard drafts the organization-level changes: remove_org_member for a
 // judged member the source says has left, revoke_invitation for a judged
 // invitee who has left. A failed lookup holds the person (unknown_person);
 // so does a grant the mapping still gives them (still_granted), since the
 // mapping and the source then disagree and a human must settle it.
 // granted is every desired person with the teams that want them.
-func offboard(m *config.Mapping, read *PeopleRead, invitations map[string]model.Invitation, granted map[string][]string) offboarding {
+func offboard(m *config.Mapping, read *PeopleRead, invitations map[string]model.Invitation, g grants) offboarding {
 	var out offboarding
 	off := m.Offboarding
 	if off == nil {
@@ -177,8 +203,17 @@ func offboard(m *config.Mapping, read *PeopleRead, invitations map[string]model.
 		out.errors = append(out.errors, Error{Source: SourceOffboarding, Message: "could not read the organization's members, so nobody is offboarded: " + read.Err.Error()})
 		return out
 	}
+	if msg := viewerNotAdmin(read.People); msg != "" {
+		out.errors = append(out.errors, Error{Source: SourceOffboarding, Message: msg})
+		return out
+	}
+	granted := g.teams
+	if read.Grants != nil {
+		granted = read.Grants
+	}
 	members, invitees := judged(m, read.People, invitations, read.Only)
 	out.population = len(members)
+	counted := 0                    // judged people the source still counts
 	failed := map[string][]string{} // error → emails
 	draft := func(action Action, email string) {
 		v := judge(off.Source, Spellings(email, m.Sync.EmailDomains), read.Lookups)
@@ -193,6 +228,14 @@ func offboard(m *config.Mapping, read *PeopleRead, invitations map[string]model.
 				failed[v.err] = append(failed[v.err], email)
 			}
 		case !v.gone:
+			counted++
+		case len(g.failed) > 0:
+			// Whether a group that failed to read grants them is
+			// unknown: unknown is not empty.
+			c.Guard = GuardUnknownSource
+			c.GuardReason = fmt.Sprintf("%s could not be read, so whether mapping.yaml still grants them is unknown; nobody leaves the organization until every group reads (see errors)",
+				strings.Join(g.failed, ", "))
+			out.held = append(out.held, c)
 		case len(granted[email]) > 0:
 			c.Guard = GuardStillGranted
 			c.GuardReason = fmt.Sprintf("%s is %s, but mapping.yaml still grants them %s; remove or expire that grant to offboard them",
@@ -207,6 +250,18 @@ func offboard(m *config.Mapping, read *PeopleRead, invitations map[string]model.
 	}
 	for _, email := range invitees {
 		draft(ActionRevokeInvitation, email)
+	}
+	if counted == 0 && len(out.changes) > 0 && read.Only == "" {
+		// Not one judged person is still there by the source's account:
+		// a wrong okta.user_email, or a token that sees only some users,
+		// looks exactly like that, so nobody is removed on its word.
+		reason := fmt.Sprintf("%s counts none of the %s it judged as still here, which a wrong user attribute or a token that sees only some users also looks like; nobody is removed until it counts someone",
+			off.Source, plural(len(members)+len(invitees), "person", "people"))
+		for _, c := range out.changes {
+			c.Guard, c.GuardReason = GuardUnknownPerson, reason
+			out.held = append(out.held, c)
+		}
+		out.changes = nil
 	}
 	for _, msg := range sortedKeys(failed) {
 		// The source's error names whom it failed for; this says how many

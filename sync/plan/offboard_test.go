@@ -33,6 +33,7 @@ func offboardScenario() (scenario, *model.People) {
 	}
 	add("bot@acme.com", func(p *model.Member) { p.Bot = true })
 	add("admin@acme.com", func(p *model.Member) { p.Role = model.OrgRoleAdmin })
+	people.Members["token@acme.com"] = model.Member{ID: "om-token@acme.com", UserID: "u-token@acme.com", Email: "token@acme.com", Role: model.OrgRoleAdmin}
 	org := orgOf(nil, map[string]map[string]model.Role{"platform": {"active@acme.com": mem, "granted@acme.com": mem}})
 	org.Invitations["invited-gone@acme.com"] = model.Invitation{ID: "inv-1", Email: "invited-gone@acme.com"}
 	org.Invitations["invited-ok@acme.com"] = model.Invitation{ID: "inv-2", Email: "invited-ok@acme.com"}

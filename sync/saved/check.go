@@ -97,8 +97,16 @@ func stale(c plan.Change, org *model.Org, created map[string]bool) string {
 	case plan.ActionRemoveOrgMember:
 		// Offboarding's changes name no team: what they change is the
 		// organization's membership and invitations.
-		if _, ok := org.Members[c.Email]; !ok {
+		m, ok := org.Members[c.Email]
+		switch {
+		case !ok:
 			return fmt.Sprintf("%s is not a member of the organization any more", c.Email)
+		case m.Role == model.OrgRoleAdmin:
+			// No guard runs again, so an administrator is never removed
+			// on a saved plan's word: plan and apply judge them afresh.
+			return fmt.Sprintf("%s is an organization administrator, whom a saved plan never removes (apply judges administrators afresh)", c.Email)
+		case m.Bot:
+			return fmt.Sprintf("%s is a bot user", c.Email)
 		}
 		return ""
 	case plan.ActionRevokeInvitation:

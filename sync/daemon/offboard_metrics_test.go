@@ -1,0 +1,74 @@
+package daemon
+
+import (
+	"errors"
+	"github.com/teamsync/teamsync/buildkite/bksim"
+	"github.com/teamsync/teamsync/providers/okta/oktasim"
+	"testing"
+	"time"
+
+	"github.com/teamsync/teamsync/providers"
+	"github.com/teamsync/teamsync/sync/config"
+	"github.com/teamsync/teamsync/sync/model"
+	"github.com/teamsync/teamsync/sync/plan"
+	"github.com/teamsync/teamsync/sync/reconcile"
+)
+
+// a failed lookup waits offboarding.every: docs/semantics.md says
+// "A run whose member read or lookups failed is not counted, so the next
+// run judges again", and offboarded's own comment says "a run whose member
+// read and lookups went through". It checks only the member read: a run
+// whose Okta searches all failed (every judged person held
+// unknown_person) is recorded as having judged everyone, so a departed
+// person keeps their organization membership (and API tokens) for another
+// offboarding.every (6h by default, up to a week) after Okta recovers.
+func TestFailedLookupsCountAsOffboarded(t *testing.T) {
+	d := &daemon{}
+	m := &config.Mapping{Offboarding: &config.Offboarding{Source: "okta", Domains: []string{"acme.com"}, Every: 6 * time.Hour}}
+	fail := errors.New("okta: look up \"gone@acme.com\": batched user search: HTTP 503")
+	res := &reconcile.Result{
+		Plan: &plan.Plan{Held: []plan.Change{{Action: plan.ActionRemoveOrgMember, Email: "gone@acme.com", Guard: plan.GuardUnknownPerson}}},
+		People: &plan.PeopleRead{
+			People:  &model.People{ViewerUserID: "u-root", Members: map[string]model.Member{"gone@acme.com": {ID: "om-1", UserID: "u-1", Email: "gone@acme.com"}}},
+			Lookups: map[string]providers.Person{"gone@acme.com": {Err: fail}},
+		},
+	}
+	at := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	d.offboarded(m, res, at)
+	if !d.lastOffboard.IsZero() {
+		t.Errorf("a run whose lookups all failed was counted as having offboarded (lastOffboard %v): the next judging waits offboarding.every", d.lastOffboard)
+	}
+}
+
+// a hold a human must settle vanishes from /metrics: a
+// still_granted hold ("a person decides") is in the gauge only until the
+// next scheduled run, which leaves offboarding out and resets
+// teamsync_held_changes_by_guard{guard="still_granted"} to 0. With the
+// default cadence (schedule 15m, offboarding.every 6h) the gauge is 0 for
+// 23 runs out of 24, so an alert "held > 0 for 30m" never fires. Same for
+// unknown_person and for planned remove_org_member.
+func TestOffboardHoldVanishesFromMetrics(t *testing.T) {
+	h := start(t, harnessOpts{
+		bk: bksim.State{Organization: "acme",
+			Members: []bksim.Member{{Email: "root@acme.com", Role: bksim.RoleAdmin}, {Email: "alice@acme.com"}, {Email: "gone@acme.com"}},
+			Teams:   []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}, {Email: "gone@acme.com"}}}},
+		},
+		okta: oktasim.State{Groups: []oktasim.Group{
+			oktaGroup("Web", "alice@acme.com"),
+			{Name: "Alumni", Users: []oktasim.User{{Email: "gone@acme.com", Status: "DEPROVISIONED"}, {Email: "root@acme.com"}}},
+		}},
+		noRun: true,
+	})
+	h.writeMapping(h.mappingFile("@every 1m", "  - slug: web\n    groups:\n      - okta: Web\n  - slug: ops\n    create: true\n    groups:\n      - users: [gone@acme.com]\n") +
+		"offboarding:\n  source: okta\n  domains: [acme.com]\n  every: 1h\n")
+	h.run(0)
+	h.waitRuns(1)
+	if got := h.metric("teamsync_held_changes_by_guard", "guard", "still_granted"); got != 1 {
+		t.Fatalf("after the judging run still_granted = %v, want 1", got)
+	}
+	h.tick(time.Minute)
+	h.waitRuns(2)
+	if got := h.metric("teamsync_held_changes_by_guard", "guard", "still_granted"); got != 1 {
+		t.Errorf("one scheduled run later (offboarding not due) still_granted = %v: the hold is still there, unsettled", got)
+	}
+}
