@@ -2,12 +2,12 @@ package daemon
 
 import (
 	"errors"
-	"github.com/teamsync/teamsync/buildkite/bksim"
-	"github.com/teamsync/teamsync/providers/okta/oktasim"
 	"testing"
 	"time"
 
+	"github.com/teamsync/teamsync/buildkite/bksim"
 	"github.com/teamsync/teamsync/providers"
+	"github.com/teamsync/teamsync/providers/okta/oktasim"
 	"github.com/teamsync/teamsync/sync/config"
 	"github.com/teamsync/teamsync/sync/model"
 	"github.com/teamsync/teamsync/sync/plan"
