@@ -78,6 +78,24 @@ teams:
 	if code != 0 || string(out) != MsgNothingTouched+"\n" {
 		t.Fatalf("plan --base against itself: exit %d, output %q", code, out)
 	}
+
+	// Offboarding on both sides, but the base still grants dave a team:
+	// the change that drops that grant is what removes him.
+	granting := strings.Replace(string(rendered), "      - okta: Web\n", "      - okta: Web\n      - users: [dave@acme.com]\n", 1)
+	if err := os.WriteFile(base, []byte(granting), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, code = h.run("plan", "--base", base, "--format", "json")
+	if code != 0 {
+		t.Fatalf("plan --base exit %d\nstderr:\n%s", code, h.stderr.String())
+	}
+	p.Changes = nil
+	if err := json.Unmarshal(out, &p); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !reflect.DeepEqual(p.Changes, want) {
+		t.Fatalf("dropping dave's last grant: changes = %v, want %v", p.Changes, want)
+	}
 	if st := sim.Stats(); st.Mutations != 0 {
 		t.Fatalf("plan --base sent %d mutations", st.Mutations)
 	}

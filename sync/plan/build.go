@@ -1,7 +1,6 @@
 package plan
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/teamsync/teamsync/sync/config"
@@ -40,7 +39,7 @@ func Build(m *config.Mapping, reads map[string]GroupRead, org *model.Org, opts O
 	var errs []Error
 	var missing []placement
 	seen := map[string]bool{}
-	g := grants{teams: map[string][]string{}}
+	g := Granted{Teams: map[string][]string{}}
 	for _, t := range m.Teams {
 		slug := normaliseSlug(t.Slug)
 		if seen[slug] {
@@ -50,14 +49,7 @@ func Build(m *config.Mapping, reads map[string]GroupRead, org *model.Org, opts O
 		seen[slug] = true
 		src := desiredTeam(slug, t, reads, domains, opts.Now)
 		errs = append(errs, src.errors...)
-		for email := range src.desired {
-			g.teams[email] = append(g.teams[email], slug)
-		}
-		for _, label := range src.failed {
-			if !slices.Contains(g.failed, label) {
-				g.failed = append(g.failed, label)
-			}
-		}
+		g.add(slug, src)
 		if msg, bad := snap.teamErrors[slug]; bad {
 			errs = append(errs, Error{Team: slug, Source: SourceBuildkite, Message: msg})
 			continue

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/teamsync/teamsync/providers"
 	"github.com/teamsync/teamsync/sync/config"
@@ -21,13 +22,16 @@ type PeopleRead struct {
 	// Err is set when the members could not be read: nobody is offboarded
 	// in this run, and the plan reports it.
 	Err error
-	// Only, when set, limits offboarding to the person with this email
-	// (explain asks about one person, not the whole organization).
-	Only string
-	// Grants, when set, is who the whole mapping grants a team (Grants):
-	// a plan of some teams (plan --base) must not take a person its
-	// other teams still grant for gone.
-	Grants map[string][]string
+	// Only, when not nil, limits offboarding to the people with these
+	// emails (explain asks about one person; plan --base about those whose
+	// grants the change alters), not the whole organization. The
+	// organization-wide guard against a source that counts nobody does
+	// not apply then.
+	Only []string
+	// Grants, when set, is what the whole mapping grants (Grants): a plan
+	// of some teams (plan --base) must not take a person its other teams
+	// still grant, or may grant, for gone.
+	Grants *Granted
 }
 
 // SourceOffboarding is the source of the errors offboarding reports.
@@ -50,22 +54,23 @@ func viewerNotAdmin(people *model.People) string {
 // members and (with revoke_invitations) invitees whose email is in
 // offboarding.domains, except bots, protected users, the token's own user
 // and, unless include_admins, admins. Nobody else is looked up or touched.
-func judged(m *config.Mapping, people *model.People, invitations map[string]model.Invitation, only string) (members, invitees []string) {
+func judged(m *config.Mapping, people *model.People, invitations map[string]model.Invitation, only []string) (members, invitees []string) {
 	off := m.Offboarding
 	if off == nil || people == nil {
 		return nil, nil
 	}
-	if only != "" {
-		one := &model.People{ViewerUserID: people.ViewerUserID, Members: map[string]model.Member{}}
-		if p, ok := people.Members[only]; ok {
-			one.Members[only] = p
+	if only != nil {
+		some := &model.People{ViewerUserID: people.ViewerUserID, Members: map[string]model.Member{}}
+		kept := map[string]model.Invitation{}
+		for _, e := range only {
+			if p, ok := people.Members[e]; ok {
+				some.Members[e] = p
+			}
+			if inv, ok := invitations[e]; ok {
+				kept[e] = inv
+			}
 		}
-		people = one
-		inv, ok := invitations[only]
-		invitations = map[string]model.Invitation{}
-		if ok {
-			invitations[only] = inv
-		}
+		people, invitations = some, kept
 	}
 	set := protectedSet(m.Sync.ProtectedUsers, m.Sync.EmailDomains)
 	protected := func(email string) bool { return set[email] || set[rewriteEmail(email, m.Sync.EmailDomains)] }
@@ -175,12 +180,41 @@ type offboarding struct {
 	population int
 }
 
-// grants is what the mapping grants, as offboarding needs to know it:
-// who the teams want, and which groups could not be read (whoever they
-// list is unknown, so may still be granted).
-type grants struct {
-	teams  map[string][]string // desired person → teams that want them
-	failed []string            // labels of groups whose read failed
+// Granted is what a mapping grants, as offboarding needs to know it: who
+// its teams want, and which groups could not be read (whoever they list
+// is unknown, so may still be granted).
+type Granted struct {
+	// Teams are the teams that want each desired person, in mapping order.
+	Teams map[string][]string
+	// Failed are the labels of the groups whose read failed.
+	Failed []string
+}
+
+// Grants is what all of m's teams grant, from the group reads at now.
+func Grants(m *config.Mapping, reads map[string]GroupRead, now time.Time) Granted {
+	g := Granted{Teams: map[string][]string{}}
+	seen := map[string]bool{}
+	for _, t := range m.Teams {
+		slug := normaliseSlug(t.Slug)
+		if seen[slug] {
+			continue
+		}
+		seen[slug] = true
+		g.add(slug, desiredTeam(slug, t, reads, m.Sync.EmailDomains, now))
+	}
+	return g
+}
+
+// add records what one team's sources grant.
+func (g *Granted) add(slug string, src teamSources) {
+	for email := range src.desired {
+		g.Teams[email] = append(g.Teams[email], slug)
+	}
+	for _, label := range src.failed {
+		if !slices.Contains(g.Failed, label) {
+			g.Failed = append(g.Failed, label)
+		}
+	}
 }
 
 // offboard drafts the organization-level changes: remove_org_member for a
@@ -189,7 +223,7 @@ type grants struct {
 // so does a grant the mapping still gives them (still_granted), since the
 // mapping and the source then disagree and a human must settle it.
 // granted is every desired person with the teams that want them.
-func offboard(m *config.Mapping, read *PeopleRead, invitations map[string]model.Invitation, g grants) offboarding {
+func offboard(m *config.Mapping, read *PeopleRead, invitations map[string]model.Invitation, g Granted) offboarding {
 	var out offboarding
 	off := m.Offboarding
 	if off == nil {
@@ -207,10 +241,10 @@ func offboard(m *config.Mapping, read *PeopleRead, invitations map[string]model.
 		out.errors = append(out.errors, Error{Source: SourceOffboarding, Message: msg})
 		return out
 	}
-	granted := g.teams
 	if read.Grants != nil {
-		granted = read.Grants
+		g = *read.Grants
 	}
+	granted := g.Teams
 	members, invitees := judged(m, read.People, invitations, read.Only)
 	out.population = len(members)
 	counted := 0                    // judged people the source still counts
@@ -229,12 +263,12 @@ func offboard(m *config.Mapping, read *PeopleRead, invitations map[string]model.
 			}
 		case !v.gone:
 			counted++
-		case len(g.failed) > 0:
+		case len(g.Failed) > 0:
 			// Whether a group that failed to read grants them is
 			// unknown: unknown is not empty.
 			c.Guard = GuardUnknownSource
 			c.GuardReason = fmt.Sprintf("%s could not be read, so whether mapping.yaml still grants them is unknown; nobody leaves the organization until every group reads (see errors)",
-				strings.Join(g.failed, ", "))
+				strings.Join(g.Failed, ", "))
 			out.held = append(out.held, c)
 		case len(granted[email]) > 0:
 			c.Guard = GuardStillGranted
@@ -251,7 +285,7 @@ func offboard(m *config.Mapping, read *PeopleRead, invitations map[string]model.
 	for _, email := range invitees {
 		draft(ActionRevokeInvitation, email)
 	}
-	if counted == 0 && len(out.changes) > 0 && read.Only == "" {
+	if counted == 0 && len(out.changes) > 0 && read.Only == nil {
 		// Not one judged person is still there by the source's account:
 		// a wrong okta.user_email, or a token that sees only some users,
 		// looks exactly like that, so nobody is removed on its word.

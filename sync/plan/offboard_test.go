@@ -206,7 +206,7 @@ func TestOffboardReadFailure(t *testing.T) {
 // TestOffboardOnly judges one person (explain) and asks about no one else.
 func TestOffboardOnly(t *testing.T) {
 	s, _ := offboardScenario()
-	s.opts.People.Only = "gone@acme.com"
+	s.opts.People.Only = []string{"gone@acme.com"}
 	if got, want := LookupEmails(s.m, s.opts.People, s.org.Invitations), []string{"gone@acme.com", "gone@corp.acme.com"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("LookupEmails = %v, want %v", got, want)
 	}

@@ -44,7 +44,16 @@ func (r *Runner) PlanBase(ctx context.Context, m, base *config.Mapping, opts pla
 		return res, nil, err
 	}
 	affected = plan.Affected(base, m, reads, opts.Now)
+	grantsNow, grantsWas := plan.Grants(m, reads, opts.Now), plan.Grants(base, reads, opts.Now)
+	// Offboarding is judged for everyone when the change alters how it
+	// judges, else only for the people whose grants it alters: someone a
+	// change stops granting may leave the organization with it.
+	var only []string
 	offboards := offboardingChanged(base, m)
+	if !offboards && (m.Offboarding != nil || base.Offboarding != nil) {
+		only = flipped(grantsWas, grantsNow)
+		offboards = len(only) > 0
+	}
 	if len(affected) == 0 && !offboards {
 		res.Plan = &plan.Plan{Version: plan.Version, Organization: m.Buildkite.Organization}
 		return res, nil, nil
@@ -64,7 +73,8 @@ func (r *Runner) PlanBase(ctx context.Context, m, base *config.Mapping, opts pla
 	if offboards {
 		// The change alters who offboarding judges or how: both sides
 		// are judged against one read of the organization's members.
-		opts.People, wasOpts.People = r.judgeBoth(ctx, m, base, clients, org)
+		opts.People, wasOpts.People = r.judgeBoth(ctx, m, base, clients, org, only)
+		opts.People.Grants, wasOpts.People.Grants = &grantsNow, &grantsWas
 		res.People = opts.People
 		now.Offboarding = m.Offboarding
 	}
@@ -120,9 +130,10 @@ func offboardingChanged(base, m *config.Mapping) bool {
 }
 
 // judgeBoth reads every organization member once and looks people up for
-// each mapping that has offboarding, for a plan against a base mapping.
-// The members are added to org, as a run's are.
-func (r *Runner) judgeBoth(ctx context.Context, m, base *config.Mapping, c *Clients, org *model.Org) (now, was *plan.PeopleRead) {
+// each mapping that has offboarding, for a plan against a base mapping:
+// everyone judged, or (only not nil) only those people. The members are
+// added to org, as a run's are.
+func (r *Runner) judgeBoth(ctx context.Context, m, base *config.Mapping, c *Clients, org *model.Org, only []string) (now, was *plan.PeopleRead) {
 	people, err := c.Buildkite.ReadPeople(ctx)
 	if err != nil {
 		err = fmt.Errorf("read members of buildkite organization %q: %w", m.Buildkite.Organization, err)
@@ -130,11 +141,29 @@ func (r *Runner) judgeBoth(ctx context.Context, m, base *config.Mapping, c *Clie
 	}
 	withPeople(org, people)
 	judge := func(mm *config.Mapping) *plan.PeopleRead {
-		read := &plan.PeopleRead{People: people}
+		read := &plan.PeopleRead{People: people, Only: only}
 		if mm.Offboarding != nil {
 			read.Lookups = r.lookUp(ctx, mm, c, read, org.Invitations)
 		}
 		return read
 	}
 	return judge(m), judge(base)
+}
+
+// flipped lists, sorted, the people one of the two grant sets grants a
+// team and the other none: whom a change starts or stops granting.
+func flipped(was, now plan.Granted) []string {
+	var out []string
+	for e := range now.Teams {
+		if _, ok := was.Teams[e]; !ok {
+			out = append(out, e)
+		}
+	}
+	for e := range was.Teams {
+		if _, ok := now.Teams[e]; !ok {
+			out = append(out, e)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

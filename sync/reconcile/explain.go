@@ -32,7 +32,7 @@ func (r *Runner) Explain(ctx context.Context, m *config.Mapping, opts plan.Optio
 	opts = withNow(opts, start)
 	res := &Result{}
 	one := *r
-	one.judgeOnly = email
+	one.judgeOnly = []string{email}
 	p, org, clients, err := one.plan(ctx, m, opts, res)
 	finish := func() {
 		res.Duration = time.Since(start)

@@ -155,7 +155,7 @@ type Runner struct {
 
 	// judgeOnly limits offboarding to one person (Explain sets it on its
 	// own copy of the Runner).
-	judgeOnly string
+	judgeOnly []string
 }
 
 // Result is the outcome of one run.
