@@ -313,3 +313,29 @@ func TestRevokeAcceptedInvitationIsNotDone(t *testing.T) {
 		t.Errorf("revoking an accepted invitation wraps ErrNotFound, which the applier counts as applied: %v", err)
 	}
 }
+
+// TestAccessMemberUpdateOnlyForAdmin: Buildkite answers
+// organizationMemberUpdate allowed only for a token whose user is an
+// organization admin, and bksim does too, so the preflight access check
+// sees what the organization writes need instead of apply failing each
+// remove_org_member ("Only organization administrators can remove members
+// from the organization").
+func TestAccessMemberUpdateOnlyForAdmin(t *testing.T) {
+	for _, admin := range []bool{true, false} {
+		seed := offboardSeed()
+		if !admin {
+			for i := range seed.Members {
+				seed.Members[i].Role = ""
+			}
+		}
+		_, ts := startSim(t, seed)
+		tc := simClient(t, ts.URL, 0, nil)
+		a, err := tc.Access(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.MemberUpdate != admin {
+			t.Errorf("token user admin %v: Access says organizationMemberUpdate %v", admin, a.MemberUpdate)
+		}
+	}
+}
