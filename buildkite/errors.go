@@ -71,7 +71,7 @@ type unsettledError struct {
 	op       string
 	err      error // the write's failure
 	checkErr error // nil: the check showed the write did not happen
-	gone     error // the check's reason it did not, wrapping model.ErrNotFound
+	gone     error // the check's reason it did not and never will: wrapping model.ErrNotFound, or invitationAccepted
 }
 
 func (e *unsettledError) Error() string {

@@ -30,12 +30,15 @@ func (c *Client) RemoveOrgMember(ctx context.Context, memberID string) error {
 }
 
 // RevokeInvitation revokes a pending invitation (model.Invitation.ID).
-// An invitation that is not pending any more (revoked, accepted or
-// expired) or does not exist is an error wrapping model.ErrNotFound: there
-// is nothing left to revoke. Buildkite's words for such a refusal are not
-// documented, so a refusal is read back: the invitation's state decides.
-// If the answer is lost, the invitation is read back too: revoked means
-// done, pending means not done.
+// An invitation that is revoked or expired, or does not exist, is an error
+// wrapping model.ErrNotFound: there is nothing left to revoke. An
+// invitation that was accepted is an error that does not wrap it
+// (invitationAccepted): the person it was for is an organization member
+// now, which revoking cannot undo, so the revoke is not done. Buildkite's
+// words for such a refusal are not documented, so a refusal is read back:
+// the invitation's state decides. If the answer is lost, the invitation
+// is read back too: revoked means done, pending means not done, accepted
+// is the same failure as above.
 func (c *Client) RevokeInvitation(ctx context.Context, invitationID string) error {
 	var out struct {
 		OrganizationInvitationRevoke *struct{} `json:"organizationInvitationRevoke"`
@@ -51,21 +54,38 @@ func (c *Client) RevokeInvitation(ctx context.Context, invitationID string) erro
 				return true, nil
 			case state == "PENDING":
 				return false, nil
+			case state == "ACCEPTED":
+				return false, &invitationAccepted{}
 			}
 			return false, &invitationGone{state: state}
 		})
 	var oe *opError
 	var ge *GraphQLError
-	if !errors.As(err, &oe) || oe.kind != nil || !errors.As(oe.err, &ge) {
+	if !errors.As(err, &oe) || (oe.kind != nil && oe.kind != model.ErrNotFound) || !errors.As(oe.err, &ge) {
 		return err
 	}
 	// Refused in words classify does not know: if the invitation is no
 	// longer pending, that is why. A read that fails leaves the refusal
-	// as it was.
-	if state, rerr := c.invitationState(ctx, invitationID); rerr == nil && state != "PENDING" {
+	// as it was. A refusal classify reads as "not found" is read back
+	// too: an invitation accepted meanwhile must not count as done.
+	state, rerr := c.invitationState(ctx, invitationID)
+	switch {
+	case rerr != nil || state == "PENDING":
+	case state == "ACCEPTED":
+		return c.secrets.Error(&opError{op: oe.op, err: &refusedError{refusal: oe.err, reason: &invitationAccepted{}}})
+	case oe.kind == nil:
 		return c.secrets.Error(&opError{op: oe.op, kind: model.ErrNotFound, err: &refusedError{refusal: oe.err, reason: &invitationGone{state: state}}})
 	}
 	return err
+}
+
+// invitationAccepted is an invitation a revoke came too late for: the
+// person accepted it and is an organization member now. It does not wrap
+// model.ErrNotFound, which the applier counts as done: the revoke failed.
+type invitationAccepted struct{}
+
+func (e *invitationAccepted) Error() string {
+	return "the invitation was accepted: the person is an organization member now, which revoking cannot undo (the next run judges them as a member)"
 }
 
 // invitationGone is an invitation a revoke has nothing left to do with.

@@ -125,7 +125,6 @@ func TestRevokeInvitation(t *testing.T) {
 		{"revoked just now", gina, prefix + "This invitation has already been revoked; the invitation is revoked, no longer pending"},
 		{"revoked before", ids["ivy@acme.com"], prefix + "This invitation has already been revoked; the invitation is revoked, no longer pending"},
 		{"expired", ids["hank@acme.com"], prefix + "This invitation has expired; the invitation is expired, no longer pending"},
-		{"accepted", ids["jill@acme.com"], prefix + "This invitation has already been accepted; the invitation is accepted, no longer pending"},
 		{"no such invitation", "T3JnYW5pemF0aW9uSW52aXRhdGlvbi0tLTk5", prefix + `No OrganizationInvitation found with ID "T3JnYW5pemF0aW9uSW52aXRhdGlvbi0tLTk5"`},
 	}
 	for _, tt := range tests {
@@ -135,6 +134,13 @@ func TestRevokeInvitation(t *testing.T) {
 				t.Errorf("RevokeInvitation = %v\nwant %q wrapping ErrNotFound", err, tt.want)
 			}
 		})
+	}
+	// An invitation accepted before the revoke came is not "nothing left
+	// to do": the person is a member now, and the applier must not count
+	// the revoke as done (it counts ErrNotFound as done).
+	err = tc.RevokeInvitation(ctx, ids["jill@acme.com"])
+	if want := prefix + "This invitation has already been accepted; the invitation was accepted: the person is an organization member now, which revoking cannot undo (the next run judges them as a member)"; err == nil || errors.Is(err, model.ErrNotFound) || errText(err) != want {
+		t.Errorf("RevokeInvitation(accepted) = %v\nwant %q, not wrapping ErrNotFound", err, want)
 	}
 	assertSame(t, srv.State(), want)
 	if st := srv.Stats(); st.Rejected != 0 {
@@ -252,6 +258,20 @@ func TestSettleOrgWrites(t *testing.T) {
 	})
 }
 
+// TestSettleRevokeOfAcceptedInvitation: a revoke whose answer was lost,
+// read back as accepted, failed: it must not wrap ErrNotFound (done).
+func TestSettleRevokeOfAcceptedInvitation(t *testing.T) {
+	srv, ts := startSim(t, offboardSeed())
+	tc := simClient(t, ts.URL, 0, nil)
+	jill := invitationIDs(t, tc)["jill@acme.com"]
+	srv.Inject(bksim.Fault{Field: "organizationInvitationRevoke", Status: 502})
+	err := tc.RevokeInvitation(context.Background(), jill)
+	want := "buildkite: organizationInvitationRevoke: HTTP 502: Bad Gateway; not sent again, since it may have run; reading back shows it did not take effect: the invitation was accepted: the person is an organization member now, which revoking cannot undo (the next run judges them as a member)"
+	if err == nil || errors.Is(err, model.ErrNotFound) || httpx.MayHaveRun(err) || errText(err) != want {
+		t.Errorf("RevokeInvitation = %v\nwant %q, not wrapping ErrNotFound", err, want)
+	}
+}
+
 // offboardTargets are eve's OrganizationMember ID and the IDs of gina's
 // pending and hank's expired invitations.
 type offboardTargets struct{ member, gina, hank string }
@@ -273,5 +293,49 @@ func assertSame(t *testing.T, got, want bksim.State) {
 	t.Helper()
 	if !sameState(got, want) {
 		t.Fatalf("state\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// TestRevokeAcceptedInvitationIsNotDone: the invitation of a person who
+// has left was accepted between plan and apply, so they are now an
+// organization member. Revoked and expired are "nothing left to do";
+// accepted is not: RevokeInvitation must fail without wrapping
+// model.ErrNotFound, which the applier records as applied.
+func TestRevokeAcceptedInvitationIsNotDone(t *testing.T) {
+	_, ts := startSim(t, offboardSeed())
+	tc := simClient(t, ts.URL, 0, nil)
+	ids := invitationIDs(t, tc)
+	err := tc.RevokeInvitation(context.Background(), ids["jill@acme.com"])
+	if err == nil {
+		t.Fatal("revoking an accepted invitation succeeded")
+	}
+	if errors.Is(err, model.ErrNotFound) {
+		t.Errorf("revoking an accepted invitation wraps ErrNotFound, which the applier counts as applied: %v", err)
+	}
+}
+
+// TestAccessMemberUpdateOnlyForAdmin: Buildkite answers
+// organizationMemberUpdate allowed only for a token whose user is an
+// organization admin, and bksim does too, so the preflight access check
+// sees what the organization writes need instead of apply failing each
+// remove_org_member ("Only organization administrators can remove members
+// from the organization").
+func TestAccessMemberUpdateOnlyForAdmin(t *testing.T) {
+	for _, admin := range []bool{true, false} {
+		seed := offboardSeed()
+		if !admin {
+			for i := range seed.Members {
+				seed.Members[i].Role = ""
+			}
+		}
+		_, ts := startSim(t, seed)
+		tc := simClient(t, ts.URL, 0, nil)
+		a, err := tc.Access(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.MemberUpdate != admin {
+			t.Errorf("token user admin %v: Access says organizationMemberUpdate %v", admin, a.MemberUpdate)
+		}
 	}
 }

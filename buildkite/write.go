@@ -193,7 +193,9 @@ func (c *Client) write(ctx context.Context, op operation, input map[string]any, 
 // as well. check may also answer an error wrapping model.ErrNotFound: the
 // read shows the write did not take effect and never will, its object
 // being gone, and the error says so and wraps model.ErrNotFound, as the
-// write's own "not found" would have. A write that did take effect is
+// write's own "not found" would have. An invitationAccepted answer is
+// taken the same way, and the error wraps it instead: the write did not
+// take effect and never will, but the object is not gone. A write that did take effect is
 // logged, since its own answer never said so.
 func (c *Client) settle(ctx context.Context, op string, err error, check func(context.Context) (bool, error)) error {
 	// The write's own context may be what ended it: the read-back gets
@@ -201,8 +203,9 @@ func (c *Client) settle(ctx context.Context, op string, err error, check func(co
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readBackTimeout)
 	defer cancel()
 	done, cerr := check(rctx)
+	var accepted *invitationAccepted
 	switch {
-	case errors.Is(cerr, model.ErrNotFound):
+	case errors.Is(cerr, model.ErrNotFound), errors.As(cerr, &accepted):
 		return &unsettledError{op: op, err: err, gone: cerr}
 	case cerr != nil:
 		return &unsettledError{op: op, err: err, checkErr: cerr}

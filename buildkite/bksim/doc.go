@@ -44,7 +44,9 @@
 //   - Organization.permissions { teamAdmin teamCreate
 //     organizationInvitationCreate organizationMemberUpdate auditEventsView } as Permission
 //     { allowed }: all allowed but Options.Denied (and auditEventsView
-//     with Options.NoAuditLog). Writes are not refused for it.
+//     with Options.NoAuditLog), and organizationMemberUpdate only when the
+//     token's user is an organization admin, as Buildkite answers it.
+//     Writes are not refused for it, but for the admin-only ones below.
 //   - OrganizationMember { id uuid createdAt role user organization teams(first after order) };
 //     createdAt is a seeded member's Member.CreatedAt, else SeedMemberEpoch
 //     plus a minute per member before them in the seed (not the clock, so

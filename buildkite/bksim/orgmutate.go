@@ -9,14 +9,20 @@ import "fmt"
 // requireAdmin refuses a mutation when the token's user is not an
 // organization admin; what names what the mutation does.
 func (ex *execution) requireAdmin(what string) error {
-	u := ex.st.tokenUser()
-	if u == nil {
-		return fmt.Errorf("Only organization administrators can %s", what)
-	}
-	if m := ex.st.memberByEmail(u.email); m == nil || m.role != RoleAdmin {
+	if !ex.viewerIsAdmin() {
 		return fmt.Errorf("Only organization administrators can %s", what)
 	}
 	return nil
+}
+
+// viewerIsAdmin reports whether the token's user is an organization admin.
+func (ex *execution) viewerIsAdmin() bool {
+	u := ex.st.tokenUser()
+	if u == nil {
+		return false
+	}
+	m := ex.st.memberByEmail(u.email)
+	return m != nil && m.role == RoleAdmin
 }
 
 // memberDelete removes a member from the organization and from every team,

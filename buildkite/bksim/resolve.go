@@ -170,11 +170,17 @@ func (ex *execution) orgField(o *orgRec, field string, args map[string]any) (any
 }
 
 // orgPermissions answers what the token's user may do in the
-// organization: everything but Options.Denied.
+// organization: everything but Options.Denied, and
+// organizationMemberUpdate only when the token's user is an organization
+// admin, as Buildkite answers it (the same rule requireAdmin applies to
+// the writes on the organization's people).
 func (ex *execution) orgPermissions() object {
 	fields := make(map[string]any)
 	for _, name := range []string{"auditEventsView", "organizationInvitationCreate", "organizationMemberUpdate", "teamAdmin", "teamCreate"} {
 		allowed := !slices.Contains(ex.s.denied, name)
+		if name == "organizationMemberUpdate" && !ex.viewerIsAdmin() {
+			allowed = false
+		}
 		fields[name] = &record{typ: "Permission", fields: map[string]any{"allowed": allowed}}
 	}
 	return &record{typ: "OrganizationPermissions", fields: fields}

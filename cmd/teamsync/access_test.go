@@ -85,3 +85,28 @@ func TestTokenAccess(t *testing.T) {
 
 // bksimOptions are the simulator's options of a test that needs none.
 func bksimOptions() bksim.Options { return bksim.Options{} }
+
+// TestTokenAccessNonAdminWithOffboarding: Buildkite allows
+// organizationMemberUpdate only to an organization admin, and bksim
+// answers it so; a token whose user is no admin is named before any read,
+// instead of apply failing every remove_org_member one by one.
+func TestTokenAccessNonAdminWithOffboarding(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "scenarios", "offboarding")
+	seed, err := bksim.LoadState(filepath.Join(dir, "buildkite.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range seed.Members {
+		seed.Members[i].Role = ""
+	}
+	sim, srv := bksimtest.Start(t, seed)
+	h := newHarness(t, dir, srv.URL, nil)
+	out, code := h.run("plan")
+	want := `may not, in Buildkite organization "acme": organizationMemberUpdate (offboarding removes members from the organization)` + "\n"
+	if stderr := h.stderr.String(); code != exitError || len(out) != 0 || !strings.HasSuffix(stderr, want) {
+		t.Fatalf("plan: exit %d, stdout %q, stderr %q, want it to end %q", code, out, stderr, want)
+	}
+	if st := sim.Stats(); st.Queries > 1 || st.Mutations > 0 {
+		t.Fatalf("plan went on after the token check failed: %v", st.ByOperation)
+	}
+}

@@ -135,8 +135,15 @@ func (c *connector) client(api string) *http.Client {
 	return &http.Client{Transport: c.wrap(api, http.DefaultTransport)}
 }
 
-// uses reports whether any team of m reads from source.
+// uses reports whether m reads from source: a team names one of its
+// groups, or offboarding asks it who has left. The offboarding source is
+// connected even when no team names a group of it (Okta the source of
+// truth for people, Google holding the groups), else every judged person
+// would be held unknown_person at every run.
 func uses(m *config.Mapping, source string) bool {
+	if m.Offboarding != nil && m.Offboarding.Source == source {
+		return true
+	}
 	for _, t := range m.Teams {
 		for _, g := range t.Groups {
 			if g.Ref().Source == source {

@@ -29,7 +29,17 @@ sync.email_domains.
 Exit codes: 0 ok, 1 error.`,
 		Example: `  teamsync explain alice@acme.com
   teamsync explain alice@acme.com --format json | jq '.teams[].team'`,
-		Args: cobra.ExactArgs(1),
+		// Cobra's own wording ("accepts 1 arg(s), received 0") does not
+		// say what the argument is.
+		Args: func(cmd *cobra.Command, args []string) error {
+			switch len(args) {
+			case 0:
+				return usagef("explain needs one EMAIL: teamsync explain alice@acme.com")
+			case 1:
+				return nil
+			}
+			return usagef("explain takes one EMAIL, got %d arguments: %s", len(args), strings.Join(args, " "))
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch format {
 			case review.FormatText, review.FormatJSON:

@@ -66,6 +66,8 @@ func TestReviewCommandsRefuseBadInput(t *testing.T) {
 		{[]string{"report", "--format", "text"}, "teamsync: --format \"text\": want markdown, csv or json\nRun 'teamsync report --help' for usage.\n"},
 		{[]string{"explain", "alice@acme.com", "--format", "markdown"}, "teamsync: --format \"markdown\": want text or json\nRun 'teamsync explain --help' for usage.\n"},
 		{[]string{"explain", "alice"}, "teamsync: \"alice\" is not an email address\nRun 'teamsync explain --help' for usage.\n"},
+		{[]string{"explain"}, "teamsync: explain needs one EMAIL: teamsync explain alice@acme.com\nRun 'teamsync explain --help' for usage.\n"},
+		{[]string{"explain", "a@acme.com", "b@acme.com"}, "teamsync: explain takes one EMAIL, got 2 arguments: a@acme.com b@acme.com\nRun 'teamsync explain --help' for usage.\n"},
 		{[]string{"report", "--team", "nope"}, ""},
 	} {
 		_, code := h.run(c.args...)

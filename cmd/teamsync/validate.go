@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -78,7 +79,13 @@ func describe(m *config.Mapping) string {
 	for _, t := range m.Teams {
 		groups += len(t.Groups)
 	}
-	return plural(len(m.Teams), "team", "teams") + ", " + plural(groups, "group entry", "group entries")
+	s := plural(len(m.Teams), "team", "teams") + ", " + plural(groups, "group entry", "group entries")
+	// Offboarding removes people from the organization: a reviewer of the
+	// summary line should see that it is on, and who decides.
+	if o := m.Offboarding; o != nil {
+		s += ", offboarding by " + o.Source + " for " + strings.Join(o.Domains, ", ")
+	}
+	return s
 }
 
 // expiringWithin is how far ahead validate warns of an expires:.

@@ -77,3 +77,30 @@ teams:
 		t.Errorf("stderr:\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestValidateSummaryNamesOffboarding: the summary line says offboarding
+// is on, by which source and for which domains, since it removes people
+// from the organization itself.
+func TestValidateSummaryNamesOffboarding(t *testing.T) {
+	dir := t.TempDir()
+	mapping := `buildkite:
+  organization: acme
+okta:
+  org_url: https://acme.okta.com
+teams:
+  - slug: web
+    groups:
+      - users: [alice@acme.com]
+offboarding:
+  source: okta
+  domains: [acme.com, corp.acme.com]
+`
+	if err := os.WriteFile(filepath.Join(dir, "mapping.yaml"), []byte(mapping), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, dir, "http://127.0.0.1:1", nil)
+	out, code := h.run("validate")
+	if want := h.config + ": valid (1 team, 1 group entry, offboarding by okta for acme.com, corp.acme.com)\n"; code != 0 || string(out) != want {
+		t.Fatalf("exit %d, stdout %q, want %q; stderr %q", code, out, want, h.stderr.String())
+	}
+}

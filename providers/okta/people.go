@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	oktasdk "github.com/okta/okta-sdk-golang/v2/okta"
 	"github.com/okta/okta-sdk-golang/v2/okta/query"
@@ -47,7 +48,9 @@ var _ providers.PersonLookup = (*source)(nil)
 // missing or not one Okta documents (knownStatus) makes that person Err:
 // nothing says whether it means they are still here. A batch whose search
 // fails, or whose answer is malformed, makes each of its people Err, and
-// only them. Errors are redacted with the source's Secrets.
+// only them: malformed includes an account without the user_email
+// attribute as a non-empty string, or with one the batch did not ask for
+// (askedEmail), never read as "not found". Errors are redacted with the source's Secrets.
 func (s *source) LookupPeople(ctx context.Context, emails []string) map[string]providers.Person {
 	out := make(map[string]providers.Person, len(emails))
 	var distinct []string
@@ -116,9 +119,9 @@ func (s *source) lookupBatch(ctx context.Context, batch []string) (map[string]pr
 				continue // on two pages: the search's results moved mid-read
 			}
 			seen[u.Id] = true
-			e := model.NormalizeEmail(profileString(u.Profile, s.userEmail))
-			if _, asked := accounts[e]; !asked {
-				continue // another spelling Okta's matching let through
+			e, err := s.askedEmail(u, accounts)
+			if err != nil {
+				return fmt.Errorf("user %d of the search: %w", n, err)
 			}
 			if !knownStatus(u.Status) {
 				bad[e] = fmt.Errorf("account %s has status %q, which is not one Okta documents", u.Id, u.Status)
@@ -141,6 +144,43 @@ func (s *source) lookupBatch(ctx context.Context, batch []string) (map[string]pr
 		}
 	}
 	return out, nil
+}
+
+// askedEmail returns which email of the batch (a key of accounts) account
+// u answers. The search asked for accounts whose user_email attribute is
+// one of them, so every account it returns must carry that attribute as a
+// string, equal to one of them when case is ignored (Okta compares string
+// values case-insensitively). An account that does not (no profile, a
+// null profile, the attribute missing, null, empty or not a string, or
+// someone nobody asked for, as when the search parameter was dropped on
+// the way and Okta listed its first users) is a malformed answer, and
+// fails the whole batch: read as "not found", it would say the people
+// asked for have left.
+func (s *source) askedEmail(u *oktasdk.User, accounts map[string][]string) (string, error) {
+	if u.Profile == nil {
+		return "", fmt.Errorf("account %s has no profile", u.Id)
+	}
+	raw, ok := (*u.Profile)[s.userEmail]
+	if !ok || raw == nil {
+		return "", fmt.Errorf("account %s has no profile.%s", u.Id, s.userEmail)
+	}
+	v, ok := raw.(string)
+	if !ok {
+		return "", fmt.Errorf("account %s has a profile.%s that is not a string (%T)", u.Id, s.userEmail, raw)
+	}
+	e := model.NormalizeEmail(v)
+	if e == "" {
+		return "", fmt.Errorf("account %s has an empty profile.%s", u.Id, s.userEmail)
+	}
+	if _, asked := accounts[e]; asked {
+		return e, nil
+	}
+	for a := range accounts {
+		if strings.EqualFold(a, e) {
+			return a, nil // a case Okta folds and strings.ToLower does not
+		}
+	}
+	return "", fmt.Errorf("account %s has profile.%s %q, which the search did not ask for: the answer is not the search's", u.Id, s.userEmail, v)
 }
 
 // emailClause is the search comparison for accounts whose user_email

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/teamsync/teamsync/providers"
 	"github.com/teamsync/teamsync/sync/model"
 )
@@ -33,6 +35,9 @@ type Offboarding struct {
 // is left out.
 const DefaultOffboardEvery = 6 * time.Hour
 
+// MinOffboardEvery is the shortest offboarding.every.
+const MinOffboardEvery = time.Minute
+
 // Covers reports whether email (normalised) is in one of the domains.
 func (o *Offboarding) Covers(email string) bool {
 	if o == nil {
@@ -54,6 +59,13 @@ func lastAt(s string) int {
 // offboarding decodes the optional offboarding section; okta and google
 // must be decoded first, since the source must be configured.
 func (d *decoder) offboarding(root object, m *Mapping) *Offboarding {
+	// `offboarding:` with nothing under it (null, or {}) is a section
+	// begun and not finished: read as absent it would leave offboarding
+	// silently off, so it is an error.
+	if f, ok := root.fields["offboarding"]; ok && (isNull(f.value) || (deref(f.value).Kind == yaml.MappingNode && len(deref(f.value).Content) == 0)) {
+		d.add(f.key.Line, "", "offboarding is empty: give source and domains, or remove the section")
+		return nil
+	}
 	o, oAt := d.child(root, "offboarding", knownKeys("offboarding"))
 	if oAt.absent() || !oAt.ok {
 		return nil
@@ -94,7 +106,15 @@ func (d *decoder) offboarding(root object, m *Mapping) *Offboarding {
 	off.IncludeAdmins, _ = d.boolean(o, "include_admins")
 	off.Every = DefaultOffboardEvery
 	if t := d.duration(o, "every", `"6h" or "30m"`, 0, MaxFullReadEvery, "168h (a week)"); t > 0 {
-		off.Every = t
+		// Each judging reads every member and looks everyone up: more
+		// often than once a minute is a mistake (a unit left out), not a
+		// schedule.
+		if t < MinOffboardEvery {
+			v, vAt := d.str(o, "every")
+			d.add(vAt.line, o.path, "every must be at least 1m, got %q", v)
+		} else {
+			off.Every = t
+		}
 	}
 	return off
 }

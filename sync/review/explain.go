@@ -305,9 +305,12 @@ func (x *Explanation) summarise(in ExplainInput) string {
 		couldNot = " " + strings.Join(unknown, ", ") + " could not be read, so this may be incomplete."
 	}
 	if len(x.Teams) == 0 {
-		notIn := ""
+		// An organization member the mapping grants nothing still has
+		// what membership gives (and whatever teams Buildkite shows):
+		// the headline says the mapping is what grants nothing.
+		notIn, noAccess := "", "No access through the mapping"
 		if in.Member == nil {
-			notIn = ", and they are not in the Buildkite organization"
+			notIn, noAccess = ", and they are not in the Buildkite organization", "No access"
 		}
 		var reasons []string
 		for _, g := range x.Groups {
@@ -322,10 +325,10 @@ func (x *Explanation) summarise(in ExplainInput) string {
 			return fmt.Sprintf("Unknown: no mapped group that was read lists %s%s, but %s could not be read.",
 				x.Email, notIn, strings.Join(unknown, ", ")) + x.stillIn()
 		case len(x.Groups) == 0:
-			return fmt.Sprintf("No access: no mapped group lists %s%s.", x.Email, notIn) + x.stillIn()
+			return fmt.Sprintf("%s: no mapped group lists %s%s.", noAccess, x.Email, notIn) + x.stillIn()
 		}
-		return fmt.Sprintf("No access: the mapped groups that list %s grant nothing (%s)%s.%s",
-			x.Email, strings.Join(reasons, "; "), notIn, couldNot) + x.stillIn()
+		return fmt.Sprintf("%s: the mapped groups that list %s grant nothing (%s)%s.%s",
+			noAccess, x.Email, strings.Join(reasons, "; "), notIn, couldNot) + x.stillIn()
 	}
 	parts := make([]string, len(x.Teams))
 	for i, t := range x.Teams {
@@ -365,20 +368,27 @@ func (x *Explanation) placement(in ExplainInput) string {
 // Buildkite still shows them in and whether the next apply changes that:
 // "no access" must not read as "has none".
 func (x *Explanation) stillIn() string {
-	if len(x.Buildkite.Teams) == 0 {
+	var s string
+	switch {
+	case len(x.Buildkite.Teams) > 0:
+		slugs := make([]string, len(x.Buildkite.Teams))
+		for i, t := range x.Buildkite.Teams {
+			slugs[i] = t.Team
+		}
+		s = fmt.Sprintf(" Buildkite still shows them in %s.", strings.Join(slugs, ", "))
+	case x.Buildkite.Member:
+		// In no managed team, but still what organization membership
+		// gives: that is access too.
+		s = " Buildkite still shows them as an organization member."
+	default:
 		return ""
 	}
-	slugs := make([]string, len(x.Buildkite.Teams))
-	for i, t := range x.Buildkite.Teams {
-		slugs[i] = t.Team
-	}
-	s := fmt.Sprintf(" Buildkite still shows them in %s.", strings.Join(slugs, ", "))
 	switch {
 	case len(x.Changes) > 0:
 		s += fmt.Sprintf(" The next apply makes %s for them.", plural(len(x.Changes), "change", "changes"))
 	case len(x.Held) > 0:
 		s += fmt.Sprintf(" %s held back.", plural(len(x.Held), "change is", "changes are"))
-	default:
+	case len(x.Buildkite.Teams) > 0:
 		s += " No apply removes them (an additive or observe team, or a protected user)."
 	}
 	return s

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -138,6 +139,11 @@ func (x *Explanation) WriteText(w io.Writer) error {
 			}
 		})
 	}
+	if slices.ContainsFunc(x.Changes, isOrgChange) || slices.ContainsFunc(x.Held, isOrgChange) {
+		// explain judges one person: the budgets over the whole
+		// organization are not evaluated here, and may hold this too.
+		b.WriteString("\n" + orgBudgetNote + "\n")
+	}
 	if len(x.Unplaced) > 0 {
 		section(&b, "Cannot be placed", false, "", func(tw io.Writer) {
 			for _, u := range x.Unplaced {
@@ -192,6 +198,16 @@ func teamRoles(inv *InvitationReport) string {
 	return strings.Join(parts, ", ")
 }
 
+// orgBudgetNote follows an explanation with an organization-level change:
+// explain looks at one person, and cannot say whether the organization's
+// removal budgets hold it.
+const orgBudgetNote = "Organization removals are also subject to sync.max_removals and max_removal_percent over the whole organization, which explain does not evaluate: run plan to see whether they hold this one."
+
+// isOrgChange reports whether c is an organization-level change.
+func isOrgChange(c plan.Change) bool {
+	return c.Action == plan.ActionRemoveOrgMember || c.Action == plan.ActionRevokeInvitation
+}
+
 // changeWords says what a plan entry does to the person.
 func changeWords(c plan.Change) string {
 	var s string
@@ -208,6 +224,10 @@ func changeWords(c plan.Change) string {
 			parts[i] = t.Team + " as " + string(t.Role)
 		}
 		s = "invite to " + strings.Join(parts, ", ")
+	case plan.ActionRemoveOrgMember:
+		s = "remove from the organization"
+	case plan.ActionRevokeInvitation:
+		s = "revoke invitation"
 	default:
 		s = strings.TrimSpace(c.Team + " " + string(c.Role))
 	}

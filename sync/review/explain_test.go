@@ -112,7 +112,9 @@ func TestExplainFacts(t *testing.T) {
 		t.Errorf("ken: %q, unknown groups %+v", ken.Summary, ken.UnknownGroups)
 	}
 	dan := explainFor(f, "dan@acme.com", nil)
-	if !strings.HasPrefix(dan.Summary, "No access: the mapped groups that list dan@acme.com grant nothing (SUSPENDED in okta:Platform Engineers)") {
+	// dan is an organization member: the mapping grants nothing, which is
+	// not "no access".
+	if !strings.HasPrefix(dan.Summary, "No access through the mapping: the mapped groups that list dan@acme.com grant nothing (SUSPENDED in okta:Platform Engineers)") {
 		t.Errorf("dan: %q", dan.Summary)
 	}
 }
@@ -131,6 +133,33 @@ func TestExplainOrgLevel(t *testing.T) {
 	}
 	if got, want := strings.Join(actions, ", "), "remove_member platform, remove_org_member "; got != want {
 		t.Errorf("dan's changes: %q, want %q", got, want)
+	}
+	// In words, and with the note that explain does not evaluate the
+	// organization's removal budgets.
+	x.Changes[1].Reason = "deprovisioned in okta"
+	x.Held = append(x.Held, plan.Change{Action: plan.ActionRevokeInvitation, Email: "dan@acme.com", Reason: "deprovisioned in okta", Guard: "max_removals", GuardReason: "over budget"})
+	var b bytes.Buffer
+	if err := x.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	text := b.String()
+	for _, want := range []string{
+		"  remove_org_member   remove from the organization: deprovisioned in okta\n",
+		"  revoke_invitation   revoke invitation: deprovisioned in okta   max_removals: over budget\n",
+		"\n" + orgBudgetNote + "\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("explanation lacks %q:\n%s", want, text)
+		}
+	}
+	// Without an organization-level change, no note.
+	x.Changes, x.Held = x.Changes[:1], nil
+	b.Reset()
+	if err := x.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), orgBudgetNote) {
+		t.Errorf("the budget note without an organization change:\n%s", b.String())
 	}
 }
 

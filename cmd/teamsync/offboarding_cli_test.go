@@ -1,0 +1,226 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/teamsync/teamsync/buildkite/bksim"
+	"github.com/teamsync/teamsync/buildkite/bksim/bksimtest"
+)
+
+// offboardDir writes files into a fresh fixture directory.
+func offboardDir(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+type offboardPlan struct {
+	Changes []map[string]any `json:"changes"`
+	Held    []map[string]any `json:"held"`
+	Errors  []map[string]any `json:"errors"`
+}
+
+func decodePlan(t *testing.T, out []byte) offboardPlan {
+	t.Helper()
+	var p offboardPlan
+	if err := json.Unmarshal(out, &p); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	return p
+}
+
+func (p offboardPlan) lines() []string {
+	var out []string
+	for _, c := range p.Changes {
+		out = append(out, c["action"].(string)+" "+c["email"].(string))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestOffboardSourceNamedByNoTeamIsConnected: the offboarding source is
+// connected even when no team names a group of it (Okta the source of
+// truth for people, the teams granted by users: lists or Google groups);
+// otherwise every judged person would be held unknown_person ("no source
+// that can look people up is configured") at every run.
+func TestOffboardSourceNamedByNoTeamIsConnected(t *testing.T) {
+	dir := offboardDir(t, map[string]string{
+		"okta.yaml": "users:\n  - {email: alice@acme.com}\n  - {email: dave@acme.com, status: DEPROVISIONED}\n",
+		"mapping.yaml": `buildkite:
+  organization: acme
+  graphql_url: "{{buildkite_url}}"
+okta:
+  org_url: "{{okta_url}}"
+teams:
+  - slug: web
+    groups:
+      - users: [alice@acme.com]
+offboarding:
+  source: okta
+  domains: [acme.com]
+`,
+	})
+	_, srv := bksimtest.Start(t, bksim.State{
+		Organization: "acme",
+		Members:      []bksim.Member{{Email: "root@acme.com", Role: "admin"}, {Email: "alice@acme.com"}, {Email: "dave@acme.com"}},
+		Teams:        []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}}},
+	})
+	h := newHarness(t, dir, srv.URL, nil)
+	out, code := h.run("plan", "--format", "json")
+	p := decodePlan(t, out)
+	if want := []string{"remove_org_member dave@acme.com"}; !slices.Equal(p.lines(), want) || code != 0 {
+		t.Errorf("plan: exit %d, changes %v, want %v\nheld: %v\nerrors: %v", code, p.lines(), want, p.Held, p.Errors)
+	}
+}
+
+// offboardFixture: root (admin, the token's user) and dave have left Okta;
+// bot is a Buildkite bot unknown to Okta; olga is outside domains; gina
+// was invited and has left.
+func offboardFixture(t *testing.T, extra string) (*bksim.Server, *harness) {
+	dir := offboardDir(t, map[string]string{
+		"okta.yaml": `groups:
+  - name: Web
+    users: [{email: alice@acme.com}]
+users:
+  - {email: root@acme.com, status: DEPROVISIONED}
+  - {email: dave@acme.com, status: DEPROVISIONED}
+  - {email: gina@acme.com, status: SUSPENDED}
+`,
+		"mapping.yaml": `buildkite:
+  organization: acme
+  graphql_url: "{{buildkite_url}}"
+okta:
+  org_url: "{{okta_url}}"
+teams:
+  - slug: web
+    groups:
+      - okta: Web
+offboarding:
+  source: okta
+  domains: [acme.com]
+  revoke_invitations: true
+` + extra,
+	})
+	sim, srv := bksimtest.Start(t, bksim.State{
+		Organization: "acme",
+		Members: []bksim.Member{{Email: "root@acme.com", Role: "admin"}, {Email: "alice@acme.com"}, {Email: "dave@acme.com"},
+			{Email: "bot@acme.com", Bot: true}, {Email: "olga@other.com"}},
+		Teams:       []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}, {Email: "dave@acme.com"}}}},
+		Invitations: []bksim.Invitation{{Email: "gina@acme.com"}},
+	})
+	return sim, newHarness(t, dir, srv.URL, nil)
+}
+
+// TestSavedPlanOffboardsWhatThePlanShowed: plan --out then apply FILE, the reviewed-plan
+// workflow, offboards exactly what the plan showed (organization changes
+// are not team changes of a team "" that does not exist).
+func TestSavedPlanOffboardsWhatThePlanShowed(t *testing.T) {
+	sim, h := offboardFixture(t, "  include_admins: true\n")
+	file := filepath.Join(t.TempDir(), "plan.json")
+	out, code := h.run("plan", "--format", "json", "--out", file)
+	p := decodePlan(t, out)
+	want := []string{"remove_member dave@acme.com", "remove_org_member dave@acme.com", "revoke_invitation gina@acme.com"}
+	if code != 0 || !slices.Equal(p.lines(), want) {
+		t.Fatalf("plan: exit %d, changes %v, want %v\nheld %v\nerrors %v\nstderr %s", code, p.lines(), want, p.Held, p.Errors, h.stderr.String())
+	}
+	out, code = h.run("apply", file, "--format", "json")
+	a := decodePlan(t, out)
+	for _, c := range a.Changes {
+		if c["status"] != "applied" {
+			t.Errorf("apply FILE: %s %s is %v: %v", c["action"], c["email"], c["status"], c["error"])
+		}
+	}
+	for _, m := range sim.State().Members {
+		if m.Email == "dave@acme.com" {
+			t.Errorf("apply FILE (exit %d) left dave@acme.com in the organization", code)
+		}
+	}
+}
+
+// The documented end to end (issue 12, "Done means"), through the CLI:
+// include_admins: true, and the token's own user (root, an admin who has
+// left Okta: a token minted by a departed admin) must still be spared;
+// bots and other domains are never touched.
+func TestOffboardEndToEndSparesTokenUserBotsAndOtherDomains(t *testing.T) {
+	sim, h := offboardFixture(t, "  include_admins: true\n")
+	out, code := h.run("apply", "--format", "json")
+	p := decodePlan(t, out)
+	want := []string{"remove_member dave@acme.com", "remove_org_member dave@acme.com", "revoke_invitation gina@acme.com"}
+	if code != 0 || !slices.Equal(p.lines(), want) {
+		t.Errorf("apply: exit %d, changes %v, want %v\nheld %v\nerrors %v\nstderr %s", code, p.lines(), want, p.Held, p.Errors, h.stderr.String())
+	}
+	var left []string
+	for _, m := range sim.State().Members {
+		left = append(left, m.Email)
+	}
+	slices.Sort(left)
+	if w := []string{"alice@acme.com", "bot@acme.com", "olga@other.com", "root@acme.com"}; !slices.Equal(left, w) {
+		t.Errorf("members after apply %v, want %v", left, w)
+	}
+	if strings.Contains(h.stderr.String(), "test-token") {
+		t.Errorf("stderr leaks the token")
+	}
+}
+
+// TestExplainOrgRemovalNamesTheOrgBudgets: explain judges offboarding for
+// the one person asked, so the organization-wide budgets see a population
+// of 1. When Okta knows nobody (12 judged members, none in Okta), plan
+// holds every organization removal under max_removal_percent; explain
+// must not then say plainly that apply removes the person: it says the
+// budgets over the whole organization apply and that it does not evaluate
+// them (run plan).
+func TestExplainOrgRemovalNamesTheOrgBudgets(t *testing.T) {
+	members := []bksim.Member{{Email: "root@acme.com", Role: "admin"}}
+	for i := range 12 {
+		members = append(members, bksim.Member{Email: "m" + string(rune('a'+i)) + "@acme.com"})
+	}
+	dir := offboardDir(t, map[string]string{
+		"okta.yaml": "groups:\n  - name: Web\n    users: [{email: root@acme.com}]\n",
+		"mapping.yaml": `buildkite:
+  organization: acme
+  graphql_url: "{{buildkite_url}}"
+okta:
+  org_url: "{{okta_url}}"
+teams:
+  - slug: web
+    groups:
+      - okta: Web
+offboarding:
+  source: okta
+  domains: [acme.com]
+`,
+	})
+	_, srv := bksimtest.Start(t, bksim.State{Organization: "acme", Members: members,
+		Teams: []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "root@acme.com"}}}}})
+	h := newHarness(t, dir, srv.URL, nil)
+	out, code := h.run("plan", "--format", "json")
+	p := decodePlan(t, out)
+	if len(p.Changes) != 0 || len(p.Held) != 12 {
+		t.Fatalf("plan: exit %d, %d changes, %d held; want all 12 held by max_removal_percent\n%s", code, len(p.Changes), len(p.Held), out)
+	}
+	out, code = h.run("explain", "ma@acme.com")
+	if code != 0 {
+		t.Fatalf("explain exit %d: %s", code, h.stderr.String())
+	}
+	text := string(out)
+	i := strings.Index(text, "What apply would change")
+	if i < 0 {
+		t.Fatalf("no 'What apply would change' in\n%s", text)
+	}
+	if tail := text[i:]; strings.Contains(tail, "remove_org_member") && !strings.Contains(tail, "max_removal_percent") {
+		t.Errorf("explain says apply would remove ma@acme.com, but apply holds it under max_removal_percent:\n%s", tail)
+	}
+	if !strings.Contains(text, "remove from the organization: not found in okta") || !strings.Contains(text, "which explain does not evaluate: run plan") {
+		t.Errorf("explain does not say the removal in words, or that it does not evaluate the organization's budgets:\n%s", text)
+	}
+}
