@@ -224,3 +224,72 @@ offboarding:
 		t.Errorf("explain does not say the removal in words, or that it does not evaluate the organization's budgets:\n%s", text)
 	}
 }
+
+// plan --base and still_granted: when a change turns
+// offboarding on, plan --base judges the organization against the
+// mapping narrowed to the affected teams (none here), so a departed person
+// whom another team still grants is not "granted": plan --base shows
+// remove_org_member as this change, while plan (and apply) hold it as
+// still_granted. The reviewer approves a removal that will not happen,
+// and — the other way round — a change that drops the last grant of a
+// departed person (without touching offboarding:) shows no org removal
+// though the next apply makes one.
+func TestPlanBaseJudgesStillGrantedOverEveryTeam(t *testing.T) {
+	const offboarding = "offboarding:\n  source: okta\n  domains: [acme.com]\n"
+	const grant = "  - slug: ops\n    groups:\n      - users: [dave@acme.com]\n"
+	dir := offboardDir(t, map[string]string{
+		"okta.yaml": "groups:\n  - name: Web\n    users: [{email: alice@acme.com}]\nusers:\n  - {email: dave@acme.com, status: DEPROVISIONED}\n",
+		"mapping.yaml": `buildkite:
+  organization: acme
+  graphql_url: "{{buildkite_url}}"
+okta:
+  org_url: "{{okta_url}}"
+teams:
+  - slug: web
+    groups:
+      - okta: Web
+` + grant + offboarding,
+	})
+	_, srv := bksimtest.Start(t, bksim.State{
+		Organization: "acme",
+		Members:      []bksim.Member{{Email: "root@acme.com", Role: "admin"}, {Email: "alice@acme.com"}, {Email: "dave@acme.com"}},
+		Teams: []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}},
+			{Slug: "ops", Members: []bksim.TeamMember{{Email: "dave@acme.com"}}}},
+	})
+	h := newHarness(t, dir, srv.URL, nil)
+	out, _ := h.run("plan", "--format", "json")
+	full := decodePlan(t, out)
+	if len(full.Changes) != 0 || len(full.Held) != 1 || full.Held[0]["guard"] != "still_granted" {
+		t.Fatalf("plan: changes %v held %v, want dave held still_granted", full.lines(), full.Held)
+	}
+	rendered, err := os.ReadFile(h.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := filepath.Join(filepath.Dir(h.config), "base.yaml")
+	// 1. The change turns offboarding on.
+	if err := os.WriteFile(base, []byte(strings.Replace(string(rendered), offboarding, "", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _ = h.run("plan", "--base", base, "--format", "json")
+	if p := decodePlan(t, out); len(p.Changes) != 0 {
+		t.Errorf("plan --base (offboarding turned on) shows %v; plan holds dave as still_granted", p.lines())
+	}
+	// 2. Offboarding was on; the change drops dave's last grant.
+	if err := os.WriteFile(base, rendered, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(h.config, []byte(strings.Replace(string(rendered), grant, "", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _ = h.run("plan", "--format", "json")
+	after := decodePlan(t, out)
+	out, _ = h.run("plan", "--base", base, "--format", "json")
+	p := decodePlan(t, out)
+	if !slices.Contains(after.lines(), "remove_org_member dave@acme.com") {
+		t.Fatalf("without the grant, plan shows %v; want dave removed from the organization", after.lines())
+	}
+	if !slices.Contains(p.lines(), "remove_org_member dave@acme.com") {
+		t.Errorf("dropping dave's last grant makes apply remove him from the organization (%v), but plan --base shows only %v", after.lines(), p.lines())
+	}
+}
