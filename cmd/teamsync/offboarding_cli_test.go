@@ -293,3 +293,23 @@ teams:
 		t.Errorf("dropping dave's last grant makes apply remove him from the organization (%v), but plan --base shows only %v", after.lines(), p.lines())
 	}
 }
+
+// TestValidateOnlineNamesOffboardingProblems: validate --online runs the
+// offboarding lookups too, and reports a failed one as an organization-wide
+// problem, not as one of a team named "".
+func TestValidateOnlineNamesOffboardingProblems(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "scenarios", "offboarding-lookup-fails")
+	var spec scenarioSpec
+	readYAML(t, filepath.Join(dir, "scenario.yaml"), &spec)
+	seed, err := bksim.LoadState(filepath.Join(dir, "buildkite.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, srv := bksimtest.Start(t, seed)
+	h := newHarness(t, dir, srv.URL, spec.Faults)
+	_, code := h.run("validate", "--online")
+	stderr := h.stderr.String()
+	if code != exitError || !strings.Contains(stderr, "mapping.yaml: offboarding: okta lookup failed for ") || strings.Contains(stderr, `team ""`) {
+		t.Fatalf("validate --online: exit %d, stderr:\n%s", code, stderr)
+	}
+}

@@ -56,7 +56,11 @@ Exit codes: 0 valid, 1 invalid.`,
 			}
 			if n := len(res.Plan.Errors); n > 0 {
 				for _, e := range res.Plan.Errors {
-					fmt.Fprintf(g.stderr, "%s: team %q: %s: %s\n", path, e.Team, e.Source, g.secrets.Redact(e.Message))
+					where := fmt.Sprintf("team %q: ", e.Team)
+					if e.Team == "" {
+						where = "" // an organization-wide problem, such as offboarding's
+					}
+					fmt.Fprintf(g.stderr, "%s: %s%s: %s\n", path, where, e.Source, g.secrets.Redact(e.Message))
 				}
 				return fmt.Errorf("%s: %s found online", path, plural(n, "problem", "problems"))
 			}
