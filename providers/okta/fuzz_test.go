@@ -193,3 +193,79 @@ func listed(body []byte) ([]providers.Member, bool) {
 	}
 	return out, true
 }
+
+// FuzzPeoplePage feeds arbitrary answers to offboarding's user search for
+// one person. Whatever the body, the answer is an error, or what the body
+// says: "not found" (which offboarding takes for gone) only from an empty
+// list, and "found" only from an account with that email. A read never
+// hangs.
+func FuzzPeoplePage(f *testing.F) {
+	for _, seed := range []string{
+		`[]`, `null`, ``, `{}`, `[null]`, `[{}]`,
+		`[{"id":"00u1","status":"DEPROVISIONED","profile":{"email":"a@acme.com","login":"a@acme.com"}}]`,
+		`[{"id":"00u1","status":"ACTIVE","profile":{"email":"A@ACME.com"}}]`,
+		`[{"id":"00u1","status":"ACTIVE","profile":{"email":"b@acme.com"}}]`,
+		`[{"id":"00u1","status":"ACTIVE","profile":null}]`,
+		`[{"id":"00u1","status":"ACTIVE","profile":{"email":7}}]`,
+		`[{"id":"00u1","status":"GONE","profile":{"email":"a@acme.com"}}]`,
+		`[{"id":"00u1","profile":{"email":"a@acme.com"}}]`,
+		`[] []`,
+	} {
+		f.Add([]byte(seed))
+	}
+	var body atomic.Value
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/users", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body.Load().([]byte))
+	})
+	base := &http.Client{Transport: inProcess{mux}}
+	noSleep := func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+	src, err := okta.New(context.Background(), okta.Config{
+		OrgURL: "https://acme.okta.com", Token: "fuzz-token-0001", MaxRetries: -1, Headroom: -1,
+		AttemptTimeout: time.Second, Deadline: 2 * time.Second, Sleep: noSleep,
+		HTTPClient: base, Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	lookup := src.(providers.PersonLookup)
+	f.Fuzz(func(t *testing.T, page []byte) {
+		body.Store(page)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		got := lookup.LookupPeople(ctx, []string{"a@acme.com"})["a@acme.com"]
+		if ctx.Err() != nil {
+			t.Fatalf("the lookup hung; body %q", page)
+		}
+		if got.Err != nil {
+			if got.Found || got.Gone {
+				t.Fatalf("an answer alongside the error %v: %+v", got.Err, got)
+			}
+			return
+		}
+		var accounts []struct {
+			Profile struct {
+				Email string `json:"email"`
+			} `json:"profile"`
+		}
+		if jerr := json.Unmarshal(page, &accounts); jerr != nil {
+			t.Fatalf("answered %+v from a body that is no list: %q", got, page)
+		}
+		if !got.Found {
+			if len(accounts) != 0 {
+				t.Fatalf("not found, from a body with %d accounts: %q", len(accounts), page)
+			}
+			return
+		}
+		if !slices.ContainsFunc(accounts, func(a struct {
+			Profile struct {
+				Email string `json:"email"`
+			} `json:"profile"`
+		}) bool {
+			return strings.EqualFold(a.Profile.Email, "a@acme.com")
+		}) {
+			t.Fatalf("found %+v in a body without that email: %q", got, page)
+		}
+	})
+}
