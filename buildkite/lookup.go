@@ -46,7 +46,7 @@ func (c *Client) LookupMembers(ctx context.Context, emails []string) (map[string
 	if len(asked) > LookupListThreshold {
 		found, err = c.listMembers(ctx)
 	} else {
-		found, err = c.membersByEmail(ctx, asked)
+		found, err = c.membersByEmail(ctx, asked, false)
 	}
 	if err != nil {
 		return nil, c.secrets.Error(fmt.Errorf("buildkite: look up organization members: %w", err))
@@ -92,8 +92,8 @@ type memberMatches struct {
 }
 
 // membersByEmail looks up the normalised, distinct emails in batches of
-// lookupBatchSize.
-func (c *Client) membersByEmail(ctx context.Context, emails []string) (map[string]model.Member, error) {
+// lookupBatchSize; bots are left out unless withBots.
+func (c *Client) membersByEmail(ctx context.Context, emails []string, withBots bool) (map[string]model.Member, error) {
 	found := make(map[string]model.Member)
 	if len(emails) == 0 {
 		return found, nil
@@ -104,7 +104,7 @@ func (c *Client) membersByEmail(ctx context.Context, emails []string) (map[strin
 	}
 	for start := 0; start < len(emails); start += batch {
 		part := emails[start:min(start+batch, len(emails))]
-		if err := c.membersByEmailBatch(ctx, part, found); err != nil {
+		if err := c.membersByEmailBatch(ctx, part, found, withBots); err != nil {
 			return nil, fmt.Errorf("batch %d of %d: %w", start/batch+1, (len(emails)+batch-1)/batch, err)
 		}
 	}
@@ -113,7 +113,7 @@ func (c *Client) membersByEmail(ctx context.Context, emails []string) (map[strin
 
 // membersByEmailBatch sends one MembersByEmail query for emails and adds
 // the members it finds to found.
-func (c *Client) membersByEmailBatch(ctx context.Context, emails []string, found map[string]model.Member) error {
+func (c *Client) membersByEmailBatch(ctx context.Context, emails []string, found map[string]model.Member, withBots bool) error {
 	var resp struct {
 		Organization map[string]*memberMatches `json:"organization"`
 	}
@@ -139,7 +139,7 @@ func (c *Client) membersByEmailBatch(ctx context.Context, emails []string, found
 			u := e.Node.User
 			// The email check guards against a server that ignored the
 			// filter: the first member of the organization is not a match.
-			if u == nil || u.Bot || model.NormalizeEmail(u.Email) != email {
+			if u == nil || (u.Bot && !withBots) || model.NormalizeEmail(u.Email) != email {
 				continue
 			}
 			found[email] = e.Node.member()

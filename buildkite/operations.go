@@ -299,7 +299,7 @@ func Operations() map[string]string {
 		teamFingerprintsQuery(3), opAuditEvents,
 		opTeamCreate, opTeamMemberCreate, opTeamMemberUpdate, opTeamMemberDelete, opInvitationCreate,
 		opOrgMemberDelete, opInvitationRevoke,
-		opTeamBySlug, opTeamMembership, opTeamMember, opOrgMember, opInvitation, opAccess,
+		opTeamBySlug, opTeamMembership, opTeamMember, opOrgMember, opInvitation, opAccess, opViewer,
 	} {
 		out[op.name] = op.doc
 	}

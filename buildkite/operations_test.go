@@ -35,7 +35,7 @@ func TestOperationsValidateAgainstSchema(t *testing.T) {
 		"OrgMembers", "OrgPeople", "OrgInvitations", "TeamsBatch", "TeamMembersPage", "MembersByEmail",
 		"TeamFingerprints", "AuditEvents", "TeamCreate", "TeamMemberCreate", "TeamMemberUpdate", "TeamMemberDelete",
 		"OrganizationInvitationCreate", "OrganizationMemberDelete", "OrganizationInvitationRevoke",
-		"TeamBySlug", "TeamMembership", "TeamMember", "OrganizationMember", "OrganizationInvitation", "TokenAccess",
+		"TeamBySlug", "TeamMembership", "TeamMember", "OrganizationMember", "OrganizationInvitation", "TokenAccess", "Viewer",
 	}
 	if len(ops) != len(want) {
 		t.Errorf("Operations() has %d entries, want %d", len(ops), len(want))

@@ -134,3 +134,40 @@ func TestReadPeopleFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestViewerID names the token's user (the simulator's first admin), the
+// same user ReadPeople names.
+func TestViewerID(t *testing.T) {
+	_, ts := startSim(t, peopleSeed())
+	tc := simClient(t, ts.URL, 2, nil)
+	id, err := tc.ViewerID(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	people, err := tc.ReadPeople(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id == "" || id != people.ViewerUserID || people.Members["root@acme.com"].UserID != id {
+		t.Fatalf("ViewerID = %q; ReadPeople's viewer %q, root's user %q", id, people.ViewerUserID, people.Members["root@acme.com"].UserID)
+	}
+}
+
+// TestLookupPeople reads just the people asked, bots included, and the
+// token's user: what explain and validate need instead of every member.
+func TestLookupPeople(t *testing.T) {
+	_, ts := startSim(t, peopleSeed())
+	tc := simClient(t, ts.URL, 2, nil)
+	got, err := tc.LookupPeople(context.Background(), []string{"bot@buildkite.com", "carol@acme.com", "nobody@acme.com", "carol@acme.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := tc.ReadPeople(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]model.Member{"bot@buildkite.com": all.Members["bot@buildkite.com"], "carol@acme.com": all.Members["carol@acme.com"]}
+	if !reflect.DeepEqual(got.Members, want) || got.ViewerUserID != all.ViewerUserID || !got.Members["bot@buildkite.com"].Bot {
+		t.Fatalf("LookupPeople = %+v (viewer %q), want %+v (viewer %q)", got.Members, got.ViewerUserID, want, all.ViewerUserID)
+	}
+}

@@ -77,6 +77,13 @@ func creates(m *config.Mapping) bool {
 // access is checked before anything else is read; seen receives what was
 // found.
 func checkedConnect(connect reconcile.Connector, seen func(*buildkite.Access)) reconcile.Connector {
+	return checkedConnectFor(connect, false, seen)
+}
+
+// checkedConnectFor is checkedConnect; readOnly leaves out what only
+// writes need of offboarding (a command that writes nothing, such as
+// explain, runs with a token that may not remove members).
+func checkedConnectFor(connect reconcile.Connector, readOnly bool, seen func(*buildkite.Access)) reconcile.Connector {
 	return func(ctx context.Context, m *config.Mapping) (*reconcile.Clients, error) {
 		c, err := connect(ctx, m)
 		if err != nil {
@@ -86,7 +93,13 @@ func checkedConnect(connect reconcile.Connector, seen func(*buildkite.Access)) r
 		if !ok {
 			return c, nil
 		}
-		a, err := checkAccess(ctx, m, ar)
+		need := m
+		if readOnly {
+			ro := *m
+			ro.Offboarding = nil
+			need = &ro
+		}
+		a, err := checkAccess(ctx, need, ar)
 		if err != nil {
 			return nil, err
 		}
@@ -108,6 +121,13 @@ func describeAccess(a *buildkite.Access) string {
 // logging what it found at debug level.
 func (s *session) checkAccess() {
 	s.runner.Connect = checkedConnect(s.runner.Connect, func(a *buildkite.Access) {
+		s.log.Debug(describeAccess(a))
+	})
+}
+
+// checkReadAccess is checkAccess for a command that writes nothing.
+func (s *session) checkReadAccess() {
+	s.runner.Connect = checkedConnectFor(s.runner.Connect, true, func(a *buildkite.Access) {
 		s.log.Debug(describeAccess(a))
 	})
 }

@@ -54,7 +54,7 @@ Exit codes: 0 ok, 1 error.`,
 			if err != nil {
 				return err
 			}
-			s.checkAccess()
+			s.checkReadAccess()
 			email = review.CanonicalEmail(s.mapping, email)
 			res, who, err := s.runner.Explain(cmd.Context(), s.mapping, s.opts, email)
 			if err != nil {
@@ -63,7 +63,7 @@ Exit codes: 0 ok, 1 error.`,
 			x := review.Explain(review.ExplainInput{
 				Email: email, Mapping: s.mapping, Reads: res.Reads, Org: res.Org,
 				Member: who.Member, Invitation: who.Invitation, Lookups: who.Lookups,
-				Plan: res.Plan, Now: s.opts.Now,
+				Plan: res.Plan, Now: s.opts.Now, Offboarding: who.Offboarding,
 			})
 			var buf bytes.Buffer
 			if err := review.WriteExplanation(&buf, x, format); err != nil {

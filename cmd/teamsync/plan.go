@@ -150,7 +150,8 @@ func (s *session) logSummary(res *reconcile.Result) {
 	sum := res.Plan.Summary
 	s.log.Info("run finished",
 		"create_team", sum.CreateTeam, "add_member", sum.AddMember, "update_role", sum.UpdateRole,
-		"remove_member", sum.RemoveMember, "invite", sum.Invite, "held", sum.Held,
+		"remove_member", sum.RemoveMember, "invite", sum.Invite,
+		"remove_org_member", sum.RemoveOrgMember, "revoke_invitation", sum.RevokeInvitation, "held", sum.Held,
 		"unplaced", sum.Unplaced, "errors", sum.Errors, "applied", sum.Applied, "failed", sum.Failed,
 		"duration", res.Duration.Round(1e6).String(),
 		"read_mode", res.Read.Mode, "buildkite_points", res.Points)

@@ -41,7 +41,7 @@ Exit codes: 0 ok, 1 error (including a failed group or Buildkite read).`,
 			if err != nil {
 				return err
 			}
-			s.checkAccess()
+			s.checkReadAccess()
 			s.runner.ReadPeople = true
 			// The report is about teams and admins: offboarding's
 			// lookups would only cost IdP requests.

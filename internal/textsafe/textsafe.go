@@ -20,13 +20,12 @@ func Plain(s string) string {
 // Markdown makes s safe inside a markdown table cell: the characters that
 // start emphasis, code, links, strike-through or a cell break are
 // backslash-escaped (with [ escaped, ( and ! cannot form a link), HTML is
-// neutralised, and line breaks become spaces.
+// neutralised, and line breaks and every other control character (which
+// a terminal showing the markdown would obey) become spaces.
 func Markdown(s string) string {
 	var b strings.Builder
-	for _, r := range s {
+	for _, r := range Plain(s) {
 		switch r {
-		case '\n', '\r', '\t':
-			b.WriteByte(' ')
 		case '<':
 			b.WriteString("&lt;")
 		case '>':

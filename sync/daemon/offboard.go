@@ -44,8 +44,18 @@ func (d *daemon) offboarded(m *config.Mapping, res *reconcile.Result, at time.Ti
 			return
 		}
 	}
+	// Judged means judged to the end: a run that could not judge someone
+	// (a failed read or lookup holds them) or whose organization change
+	// failed or was cut short leaves it to the next run, not to the next
+	// offboarding.every.
 	for _, c := range res.Plan.Held {
-		if c.Guard == plan.GuardUnknownPerson {
+		if c.Guard == plan.GuardUnknownPerson || c.Guard == plan.GuardUnknownSource {
+			return
+		}
+	}
+	for _, c := range res.Plan.Changes {
+		if c.Team == "" && (c.Action == plan.ActionRemoveOrgMember || c.Action == plan.ActionRevokeInvitation) &&
+			(c.Status == plan.StatusFailed || c.Status == plan.StatusSkipped) {
 			return
 		}
 	}

@@ -119,6 +119,11 @@ func (d *daemon) run(ctx context.Context, id string, req runRequest) {
 			level = slog.LevelInfo
 		}
 		for _, e := range out.plan.Errors {
+			if e.Team == "" {
+				// Offboarding's: the organization, not a team.
+				log.Log(ctx, level, "offboarding could not judge everyone: nobody it could not judge leaves the organization", "source", e.Source, "error", e.Message)
+				continue
+			}
 			log.Log(ctx, level, "read failed: no removals or downgrades for the team", "team", e.Team, "source", e.Source, "error", e.Message)
 		}
 		if d.cfg.DryRun {

@@ -28,6 +28,9 @@ type PeopleRead struct {
 	// organization-wide guard against a source that counts nobody does
 	// not apply then.
 	Only []string
+	// SearchErr is set when the source's search was tried once and
+	// failed (validate --online's probe): it is reported as an error.
+	SearchErr error
 	// Grants, when set, is what the whole mapping grants (Grants): a plan
 	// of some teams (plan --base) must not take a person its other teams
 	// still grant, or may grant, for gone.
@@ -48,6 +51,37 @@ func viewerNotAdmin(people *model.People) string {
 		}
 	}
 	return ""
+}
+
+// Exclusion says why offboarding never judges the organization member p
+// with this email (normalised), whatever the source says of them: "outside
+// offboarding.domains", "a bot user", "a protected user", "the token's
+// own user", "an administrator, and offboarding.include_admins is off".
+// It is "" when offboarding judges them, and when m has no offboarding.
+func Exclusion(m *config.Mapping, email string, p model.Member, viewerUserID string) string {
+	off := m.Offboarding
+	switch {
+	case off == nil:
+		return ""
+	case !off.Covers(email):
+		return "outside offboarding.domains"
+	case p.Bot:
+		return "a bot user"
+	case isProtected(m, email):
+		return "a protected user (sync.protected_users)"
+	case viewerUserID != "" && p.UserID == viewerUserID:
+		return "the token's own user"
+	case p.Role == model.OrgRoleAdmin && !off.IncludeAdmins:
+		return "an administrator, and offboarding.include_admins is off"
+	}
+	return ""
+}
+
+// isProtected reports whether email is a protected user under either
+// spelling: as listed, or as sync.email_domains rewrites it.
+func isProtected(m *config.Mapping, email string) bool {
+	set := protectedSet(m.Sync.ProtectedUsers, m.Sync.EmailDomains)
+	return set[email] || set[rewriteEmail(email, m.Sync.EmailDomains)]
 }
 
 // judged lists, sorted, the people offboarding may judge: organization
@@ -72,21 +106,14 @@ func judged(m *config.Mapping, people *model.People, invitations map[string]mode
 		}
 		people, invitations = some, kept
 	}
-	set := protectedSet(m.Sync.ProtectedUsers, m.Sync.EmailDomains)
-	protected := func(email string) bool { return set[email] || set[rewriteEmail(email, m.Sync.EmailDomains)] }
 	for _, email := range sortedKeys(people.Members) {
-		p := people.Members[email]
-		switch {
-		case !off.Covers(email), p.Bot, protected(email),
-			people.ViewerUserID != "" && p.UserID == people.ViewerUserID,
-			p.Role == model.OrgRoleAdmin && !off.IncludeAdmins:
-			continue
+		if Exclusion(m, email, people.Members[email], people.ViewerUserID) == "" {
+			members = append(members, email)
 		}
-		members = append(members, email)
 	}
 	if off.RevokeInvitations {
 		for _, email := range sortedKeys(invitations) {
-			if off.Covers(email) && !protected(email) {
+			if off.Covers(email) && !isProtected(m, email) {
 				invitees = append(invitees, email)
 			}
 		}
@@ -236,6 +263,9 @@ func offboard(m *config.Mapping, read *PeopleRead, invitations map[string]model.
 	if read.Err != nil {
 		out.errors = append(out.errors, Error{Source: SourceOffboarding, Message: "could not read the organization's members, so nobody is offboarded: " + read.Err.Error()})
 		return out
+	}
+	if read.SearchErr != nil {
+		out.errors = append(out.errors, Error{Source: SourceOffboarding, Message: off.Source + " user search failed: " + read.SearchErr.Error()})
 	}
 	if msg := viewerNotAdmin(read.People); msg != "" {
 		out.errors = append(out.errors, Error{Source: SourceOffboarding, Message: msg})

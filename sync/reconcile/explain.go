@@ -21,6 +21,9 @@ type Person struct {
 	// Lookups are what each source the mapping configures says of them,
 	// by source name.
 	Lookups map[string]providers.Person
+	// Offboarding says whether offboarding judges them, and if not why;
+	// "" without offboarding.
+	Offboarding string
 }
 
 // Explain plans as Plan does, then reads what the plan does not show of
@@ -32,7 +35,7 @@ func (r *Runner) Explain(ctx context.Context, m *config.Mapping, opts plan.Optio
 	opts = withNow(opts, start)
 	res := &Result{}
 	one := *r
-	one.judgeOnly = []string{email}
+	one.JudgeOnly = []string{email}
 	p, org, clients, err := one.plan(ctx, m, opts, res)
 	finish := func() {
 		res.Duration = time.Since(start)
@@ -62,10 +65,39 @@ func (r *Runner) Explain(ctx context.Context, m *config.Mapping, opts plan.Optio
 		who.Invitation = &inv
 	}
 	for _, source := range configuredSources(m) {
-		who.Lookups[source] = lookUpOne(ctx, clients.Providers[source], email, m.Sync.EmailDomains)
+		var known map[string]providers.Person
+		if res.People != nil && m.Offboarding != nil && m.Offboarding.Source == source {
+			known = res.People.Lookups // the plan asked already
+		}
+		who.Lookups[source] = lookUpOne(ctx, clients.Providers[source], email, m.Sync.EmailDomains, known)
 	}
+	who.Offboarding = offboardingOf(m, email, who, res.People)
 	finish()
 	return res, who, nil
+}
+
+// offboardingOf says whether offboarding judges the person, and if not
+// why, as plan.Exclusion decides it.
+func offboardingOf(m *config.Mapping, email string, who *Person, read *plan.PeopleRead) string {
+	off := m.Offboarding
+	if off == nil {
+		return ""
+	}
+	judgedBy := "judged by " + off.Source
+	if who.Member == nil {
+		if who.Invitation != nil && off.RevokeInvitations && off.Covers(email) {
+			return judgedBy + " (their pending invitation)"
+		}
+		return "not judged: not an organization member"
+	}
+	viewer := ""
+	if read != nil && read.People != nil {
+		viewer = read.People.ViewerUserID
+	}
+	if why := plan.Exclusion(m, email, *who.Member, viewer); why != "" {
+		return "never judged: " + why
+	}
+	return judgedBy
 }
 
 // configuredSources are the identity sources the mapping has a section
@@ -81,14 +113,23 @@ func configuredSources(m *config.Mapping) []string {
 	return out
 }
 
-// lookUpOne asks p about every spelling of email and gives the answer
-// that says most: an account the source counts, else one it says has
+// lookUpOne asks p about every spelling of email (unless known holds the
+// answers already) and gives the answer that says most: an account the source counts, else one it says has
 // left, else a failure, else not found.
-func lookUpOne(ctx context.Context, p providers.Provider, email string, domains map[string]string) providers.Person {
+func lookUpOne(ctx context.Context, p providers.Provider, email string, domains map[string]string, known map[string]providers.Person) providers.Person {
 	emails := plan.Spellings(email, domains)
-	answers, err := lookupPeople(ctx, p, emails)
-	if err != nil {
-		return providers.Person{Err: err}
+	answers := known
+	for _, e := range emails {
+		if _, ok := known[e]; !ok {
+			answers = nil // not all of them asked already: ask now
+			break
+		}
+	}
+	if answers == nil {
+		var err error
+		if answers, err = lookupPeople(ctx, p, emails); err != nil {
+			return providers.Person{Err: err}
+		}
 	}
 	var gone, failed *providers.Person
 	for _, e := range emails {

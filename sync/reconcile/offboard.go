@@ -44,6 +44,19 @@ func (r *Runner) lookUp(ctx context.Context, m *config.Mapping, c *Clients, read
 	return out
 }
 
+// probe tries the offboarding source's search once, with an address in
+// its first domain that nobody has: whether the search itself works
+// (credentials, scopes, the attribute searched), for validate --online.
+func probe(ctx context.Context, m *config.Mapping, c *Clients) error {
+	source := m.Offboarding.Source
+	email := "teamsync-validate-probe@" + m.Offboarding.Domains[0]
+	answers, err := lookupPeople(ctx, c.Providers[source], []string{email})
+	if err == nil {
+		err = answers[email].Err
+	}
+	return err
+}
+
 // lookupPeople runs p's LookupPeople, turning a source that cannot look
 // people up, or that panics, into an error.
 func lookupPeople(ctx context.Context, p providers.Provider, emails []string) (_ map[string]providers.Person, err error) {

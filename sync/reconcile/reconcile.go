@@ -30,6 +30,9 @@ type Buildkite interface {
 	// ReadPeople reads every organization member and the token's own
 	// user, for offboarding. A failure is an error, never a short list.
 	ReadPeople(ctx context.Context) (*model.People, error)
+	// LookupPeople reads the same of only the members among emails (bots
+	// included), for a run that judges a few people.
+	LookupPeople(ctx context.Context, emails []string) (*model.People, error)
 	// Points is the complexity Buildkite has charged the client's
 	// requests so far: what the run spent of its rate-limit windows.
 	Points() int
@@ -153,9 +156,15 @@ type Runner struct {
 	// holds them.
 	ReadPeople bool
 
-	// judgeOnly limits offboarding to one person (Explain sets it on its
-	// own copy of the Runner).
-	judgeOnly []string
+	// JudgeOnly, when not nil, limits offboarding to these people
+	// (explain's one person): only they are read of the organization's
+	// members and looked up in the source, so the run costs what those
+	// few do. The organization-wide guards do not apply then.
+	JudgeOnly []string
+	// ProbeOffboarding makes offboarding judge nobody and instead try the
+	// source's search once (validate --online): a failure is reported as
+	// an error of the plan.
+	ProbeOffboarding bool
 }
 
 // Result is the outcome of one run.
@@ -258,7 +267,11 @@ func (r *Runner) plan(ctx context.Context, m *config.Mapping, opts plan.Options,
 		return nil, nil, clients, err
 	}
 	if m.Offboarding != nil {
-		people.Only = r.judgeOnly
+		people.Only = r.JudgeOnly
+		if r.ProbeOffboarding {
+			people.Only = []string{}
+			people.SearchErr = probe(ctx, m, clients)
+		}
 		people.Lookups = r.lookUp(ctx, m, clients, people, org.Invitations)
 		opts.People = people
 	}
@@ -298,7 +311,18 @@ func (r *Runner) read(ctx context.Context, m *config.Mapping, c *Clients, res *R
 		// Offboarding's read is data too: when it fails, the plan says so
 		// and offboards nobody, and the teams are synced all the same.
 		g.Go(func() error {
-			p, err := c.Buildkite.ReadPeople(gctx)
+			var p *model.People
+			var err error
+			switch {
+			case r.ReadPeople || m.Offboarding == nil:
+				p, err = c.Buildkite.ReadPeople(gctx)
+			case r.ProbeOffboarding:
+				p, err = c.Buildkite.LookupPeople(gctx, nil)
+			case r.JudgeOnly != nil:
+				p, err = c.Buildkite.LookupPeople(gctx, r.JudgeOnly)
+			default:
+				p, err = c.Buildkite.ReadPeople(gctx)
+			}
 			if err != nil {
 				err = fmt.Errorf("read members of buildkite organization %q: %w", m.Buildkite.Organization, err)
 			}

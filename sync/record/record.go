@@ -95,6 +95,7 @@ func summaryAttrs(result string, s plan.Summary, took time.Duration, cost audit.
 		"duration", took.Round(time.Millisecond).String(),
 		"create_team", s.CreateTeam, "add_member", s.AddMember, "update_role", s.UpdateRole,
 		"remove_member", s.RemoveMember, "invite", s.Invite,
+		"remove_org_member", s.RemoveOrgMember, "revoke_invitation", s.RevokeInvitation,
 		"applied", s.Applied, "failed", s.Failed, "not_attempted", s.Skipped,
 		"held", s.Held, "unplaced", s.Unplaced, "errors", s.Errors,
 		"read_mode", cost.ReadMode, "buildkite_points", cost.BuildkitePoints,

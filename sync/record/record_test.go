@@ -38,7 +38,7 @@ func TestRunRecords(t *testing.T) {
 	}
 	line := strings.TrimSpace(logs.String())
 	_, line, _ = strings.Cut(line, "msg=") // drop time and level
-	if wantLine := `"run finished" run_id=run1 trigger=cli result=cancelled duration=1.5s create_team=0 add_member=2 update_role=0 remove_member=0 invite=0 applied=1 failed=0 not_attempted=1 held=0 unplaced=0 errors=0 read_mode=full buildkite_points=1234`; line != wantLine {
+	if wantLine := `"run finished" run_id=run1 trigger=cli result=cancelled duration=1.5s create_team=0 add_member=2 update_role=0 remove_member=0 invite=0 remove_org_member=0 revoke_invitation=0 applied=1 failed=0 not_attempted=1 held=0 unplaced=0 errors=0 read_mode=full buildkite_points=1234`; line != wantLine {
 		t.Errorf("summary line:\n%s\nwant:\n%s", line, wantLine)
 	}
 }

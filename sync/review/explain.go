@@ -49,6 +49,10 @@ type ExplainInput struct {
 	Lookups map[string]providers.Person
 	// Plan is the plan of this run, for what apply would change.
 	Plan *plan.Plan
+	// Offboarding says whether offboarding judges them: "" when the
+	// mapping has none, "judged by okta", or "never judged: " and the
+	// reason (plan.Exclusion).
+	Offboarding string
 	// Now is the moment expires: is checked against; never printed.
 	Now time.Time
 }
@@ -63,6 +67,9 @@ type Explanation struct {
 	Summary string `json:"summary"`
 	// Sources are the person's status in each configured source, by name.
 	Sources []SourceStatus `json:"sources"`
+	// Offboarding says whether offboarding judges them, and if not why
+	// (ExplainInput.Offboarding); empty without offboarding.
+	Offboarding string `json:"offboarding,omitempty"`
 	// Groups are the mapped group entries whose read lists the person,
 	// by label.
 	Groups []GroupListing `json:"groups"`
@@ -201,6 +208,7 @@ func Explain(in ExplainInput) *Explanation {
 			}
 		}
 	}
+	x.Offboarding = in.Offboarding
 	x.Sources, x.Groups, x.UnknownGroups = nonNil(x.Sources), nonNil(x.Groups), nonNil(x.UnknownGroups)
 	x.Teams, x.Changes, x.Held, x.Unplaced = nonNil(x.Teams), nonNil(x.Changes), nonNil(x.Held), nonNil(x.Unplaced)
 	x.Summary = x.summarise(in)

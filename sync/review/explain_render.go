@@ -63,6 +63,9 @@ func (x *Explanation) WriteText(w io.Writer) error {
 				row(tw, s.Source, "found", s.Status)
 			}
 		}
+		if x.Offboarding != "" {
+			row(tw, "offboarding", x.Offboarding)
+		}
 	})
 	section(&b, "Mapped groups that list them", len(x.Groups) == 0, "none", func(tw io.Writer) {
 		for _, g := range x.Groups {

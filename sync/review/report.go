@@ -199,8 +199,13 @@ func BuildReport(in ReportInput) *Report {
 		slices.SortFunc(teams, func(a, b model.TeamRole) int {
 			return cmp.Or(strings.Compare(a.Team, b.Team), strings.Compare(string(a.Role), string(b.Role)))
 		})
-		if len(in.Teams) > 0 && !slices.ContainsFunc(teams, func(t model.TeamRole) bool { return selected(t.Team) }) {
-			continue
+		if len(in.Teams) > 0 {
+			// A report of some teams shows only those teams of an
+			// invitation, and only the invitations that give one.
+			teams = slices.DeleteFunc(teams, func(t model.TeamRole) bool { return !selected(t.Team) })
+			if len(teams) == 0 {
+				continue
+			}
 		}
 		r.Invitations = append(r.Invitations, InvitationReport{Email: e, Teams: nonNil(teams)})
 	}
