@@ -24,19 +24,10 @@ users:
   - {email: "o'neil@acme.com"}
   - {email: gone+x@acme.com, status: DEPROVISIONED}
 `,
-		"mapping.yaml": `buildkite:
-  organization: acme
-  graphql_url: "{{buildkite_url}}"
-okta:
-  org_url: "{{okta_url}}"
-teams:
-  - slug: web
-    groups:
-      - okta: Web
-offboarding:
+		"mapping.yaml": webOktaMapping(`offboarding:
   source: okta
   domains: [acme.com]
-`,
+`),
 	})
 	_, srv := bksimtest.Start(t, bksim.State{Organization: "acme",
 		Members: []bksim.Member{{Email: "root@acme.com", Role: "admin"}, {Email: "alice@acme.com"}, {Email: "bob+ci@acme.com"},

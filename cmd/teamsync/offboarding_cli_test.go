@@ -96,20 +96,11 @@ users:
   - {email: dave@acme.com, status: DEPROVISIONED}
   - {email: gina@acme.com, status: SUSPENDED}
 `,
-		"mapping.yaml": `buildkite:
-  organization: acme
-  graphql_url: "{{buildkite_url}}"
-okta:
-  org_url: "{{okta_url}}"
-teams:
-  - slug: web
-    groups:
-      - okta: Web
-offboarding:
+		"mapping.yaml": webOktaMapping(`offboarding:
   source: okta
   domains: [acme.com]
   revoke_invitations: true
-` + extra,
+` + extra),
 	})
 	sim, srv := bksimtest.Start(t, bksim.State{
 		Organization: "acme",
@@ -186,19 +177,10 @@ func TestExplainOrgRemovalNamesTheOrgBudgets(t *testing.T) {
 	}
 	dir := offboardDir(t, map[string]string{
 		"okta.yaml": "groups:\n  - name: Web\n    users: [{email: root@acme.com}]\n",
-		"mapping.yaml": `buildkite:
-  organization: acme
-  graphql_url: "{{buildkite_url}}"
-okta:
-  org_url: "{{okta_url}}"
-teams:
-  - slug: web
-    groups:
-      - okta: Web
-offboarding:
+		"mapping.yaml": webOktaMapping(`offboarding:
   source: okta
   domains: [acme.com]
-`,
+`),
 	})
 	_, srv := bksimtest.Start(t, bksim.State{Organization: "acme", Members: members,
 		Teams: []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "root@acme.com"}}}}})
@@ -238,17 +220,8 @@ func TestPlanBaseJudgesStillGrantedOverEveryTeam(t *testing.T) {
 	const offboarding = "offboarding:\n  source: okta\n  domains: [acme.com]\n"
 	const grant = "  - slug: ops\n    groups:\n      - users: [dave@acme.com]\n"
 	dir := offboardDir(t, map[string]string{
-		"okta.yaml": "groups:\n  - name: Web\n    users: [{email: alice@acme.com}]\nusers:\n  - {email: dave@acme.com, status: DEPROVISIONED}\n",
-		"mapping.yaml": `buildkite:
-  organization: acme
-  graphql_url: "{{buildkite_url}}"
-okta:
-  org_url: "{{okta_url}}"
-teams:
-  - slug: web
-    groups:
-      - okta: Web
-` + grant + offboarding,
+		"okta.yaml":    "groups:\n  - name: Web\n    users: [{email: alice@acme.com}]\nusers:\n  - {email: dave@acme.com, status: DEPROVISIONED}\n",
+		"mapping.yaml": webOktaMapping("" + grant + offboarding),
 	})
 	_, srv := bksimtest.Start(t, bksim.State{
 		Organization: "acme",

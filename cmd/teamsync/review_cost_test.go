@@ -108,19 +108,10 @@ func TestExplainWithOffboardingCostsLikeOnePerson(t *testing.T) {
 func TestExplainAndReportWithANonAdminToken(t *testing.T) {
 	dir := offboardDir(t, map[string]string{
 		"okta.yaml": "groups:\n  - name: Web\n    users: [{email: alice@acme.com}]\n",
-		"mapping.yaml": `buildkite:
-  organization: acme
-  graphql_url: "{{buildkite_url}}"
-okta:
-  org_url: "{{okta_url}}"
-teams:
-  - slug: web
-    groups:
-      - okta: Web
-offboarding:
+		"mapping.yaml": webOktaMapping(`offboarding:
   source: okta
   domains: [acme.com]
-`,
+`),
 	})
 	// No admin: the token's user is the first member, alice, a member.
 	_, srv := bksimtest.Start(t, bksim.State{Organization: "acme",

@@ -16,19 +16,10 @@ import (
 func TestValidateOnlineOffboarding(t *testing.T) {
 	dir := offboardDir(t, map[string]string{
 		"okta.yaml": "groups:\n  - name: Web\n    users: [{email: alice@acme.com}]\n",
-		"mapping.yaml": `buildkite:
-  organization: acme
-  graphql_url: "{{buildkite_url}}"
-okta:
-  org_url: "{{okta_url}}"
-teams:
-  - slug: web
-    groups:
-      - okta: Web
-offboarding:
+		"mapping.yaml": webOktaMapping(`offboarding:
   source: okta
   domains: [acme.com]
-`,
+`),
 	})
 	_, srv := bksimtest.Start(t, bksim.State{Organization: "acme",
 		Members: []bksim.Member{{Email: "root@acme.com", Role: "admin"}, {Email: "alice@acme.com"}, {Email: "dave@acme.com"}},
