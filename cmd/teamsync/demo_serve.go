@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -189,6 +190,13 @@ func (s serveGuide) print(out io.Writer) error {
 		p("  # and to take it back (then step 2 with group.user_membership.remove, or POST /sync):")
 		p("  %s", curl("DELETE", s.control+"/okta/groups/"+pathEscape(group)+"/users/"+person, nil, ""))
 	}
+	p("")
+	p("Ask why someone has access, or review everyone's, with the CLI against the same simulators:")
+	p("")
+	env := "BUILDKITE_API_TOKEN=" + demoBuildkiteToken + " OKTA_API_TOKEN=" + demoOktaToken
+	cfg := shellQuote(filepath.Join(w.dir, "mapping.yaml"))
+	p("  %s go run ./cmd/teamsync explain alice@acme.com --config %s", env, cfg)
+	p("  %s go run ./cmd/teamsync report --config %s", env, cfg)
 	p("")
 	p("Ctrl-C stops the daemon and the simulators and removes the files (--keep DIR keeps them).")
 	_, err := io.WriteString(out, b.String())
