@@ -112,6 +112,9 @@ type daemon struct {
 	// lastOffboard is the start of the last run that judged the whole
 	// organization (see offboarding).
 	lastOffboard time.Time
+	// offboardFailures counts the judging runs in a row that could not
+	// judge everyone, for the wait before the next try.
+	offboardFailures int
 	// orgHeld are the organization changes the last judging run held,
 	// which the metrics keep counting until the next one.
 	orgHeld  []plan.Change

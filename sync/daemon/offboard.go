@@ -32,36 +32,61 @@ func (d *daemon) offboarding(log *slog.Logger, m *config.Mapping, full bool, now
 	return &c
 }
 
-// offboarded records when offboarding last judged everyone: a run whose
-// member read and lookups went through. One that failed is tried again at
-// the next run.
-func (d *daemon) offboarded(m *config.Mapping, res *reconcile.Result, at time.Time) {
-	if m.Offboarding == nil || res == nil || res.Plan == nil || res.People == nil || res.People.Err != nil {
+// offboarded records when offboarding last judged everyone. A run that
+// could not is tried again at the next run, then with growing waits.
+func (d *daemon) offboarded(log *slog.Logger, m *config.Mapping, res *reconcile.Result, at time.Time) {
+	if m.Offboarding == nil {
 		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if judgedAll(res) {
+		d.lastOffboard, d.offboardFailures = at, 0
+		return
+	}
+	// Judged in vain: the next run tries again, then, if that fails too,
+	// after 15 minutes, 30, an hour… up to offboarding.every, so that a
+	// failure that lasts (a removal Buildkite keeps refusing, a source
+	// that counts nobody) does not make every run read the whole
+	// organization.
+	d.offboardFailures++
+	wait := time.Duration(0)
+	if d.offboardFailures > 1 {
+		wait = min(m.Offboarding.Every, retryStep<<min(d.offboardFailures-2, 16))
+	}
+	d.lastOffboard = at.Add(wait - m.Offboarding.Every)
+	log.Warn("offboarding could not judge everyone; it is tried again", "after", wait, "failures_in_a_row", d.offboardFailures)
+}
+
+// retryStep is the first wait before judging again after two failed
+// judging runs in a row; each further failure doubles it.
+const retryStep = 15 * time.Minute
+
+// judgedAll reports whether a run judged everyone to the end: its member
+// read and lookups went through, it held nobody for an unknown (a failed
+// lookup or group read), and none of its organization changes failed or
+// was cut short.
+func judgedAll(res *reconcile.Result) bool {
+	if res == nil || res.Plan == nil || res.People == nil || res.People.Err != nil {
+		return false
 	}
 	for _, p := range res.People.Lookups {
 		if p.Err != nil {
-			return
+			return false
 		}
 	}
-	// Judged means judged to the end: a run that could not judge someone
-	// (a failed read or lookup holds them) or whose organization change
-	// failed or was cut short leaves it to the next run, not to the next
-	// offboarding.every.
 	for _, c := range res.Plan.Held {
 		if c.Guard == plan.GuardUnknownPerson || c.Guard == plan.GuardUnknownSource {
-			return
+			return false
 		}
 	}
 	for _, c := range res.Plan.Changes {
 		if c.Team == "" && (c.Action == plan.ActionRemoveOrgMember || c.Action == plan.ActionRevokeInvitation) &&
 			(c.Status == plan.StatusFailed || c.Status == plan.StatusSkipped) {
-			return
+			return false
 		}
 	}
-	d.mu.Lock()
-	d.lastOffboard = at
-	d.mu.Unlock()
+	return true
 }
 
 // withOrgHolds is the plan whose outcome the metrics count: a run that

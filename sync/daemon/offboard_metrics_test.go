@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"errors"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -34,9 +35,35 @@ func TestFailedLookupsCountAsOffboarded(t *testing.T) {
 		},
 	}
 	at := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
-	d.offboarded(m, res, at)
-	if !d.lastOffboard.IsZero() {
+	log := slog.New(slog.DiscardHandler)
+	d.offboarded(log, m, res, at)
+	if d.offboarding(log, m, false, at.Add(time.Minute)).Offboarding == nil {
 		t.Errorf("a run whose lookups all failed was counted as having offboarded (lastOffboard %v): the next judging waits offboarding.every", d.lastOffboard)
+	}
+}
+
+// TestOffboardingRetriesBackOff: after a judging run that could not judge
+// everyone the next run tries again; after more failures in a row the
+// waits grow (15m, 30m, …) up to offboarding.every, so a lasting failure
+// does not make every run read the whole organization; a judging run that
+// goes through resets them.
+func TestOffboardingRetriesBackOff(t *testing.T) {
+	d := &daemon{}
+	log := slog.New(slog.DiscardHandler)
+	m := &config.Mapping{Offboarding: &config.Offboarding{Source: "okta", Domains: []string{"acme.com"}, Every: time.Hour}}
+	failed := &reconcile.Result{Plan: &plan.Plan{}, People: &plan.PeopleRead{Err: errors.New("HTTP 502")}}
+	at := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	due := func(after time.Duration) bool { return d.offboarding(log, m, false, at.Add(after)).Offboarding != nil }
+	for i, wait := range []time.Duration{0, 15 * time.Minute, 30 * time.Minute, time.Hour, time.Hour} {
+		d.offboarded(log, m, failed, at)
+		if !due(wait) || (wait > 0 && due(wait-time.Second)) {
+			t.Fatalf("after %d failures in a row: due at +%v? %v; a second before? %v", i+1, wait, due(wait), wait > 0 && due(wait-time.Second))
+		}
+	}
+	ok := &reconcile.Result{Plan: &plan.Plan{}, People: &plan.PeopleRead{People: &model.People{}}}
+	d.offboarded(log, m, ok, at)
+	if due(59*time.Minute) || !due(time.Hour) || d.offboardFailures != 0 {
+		t.Fatalf("after a judging run that went through: due before an hour, or failures %d kept", d.offboardFailures)
 	}
 }
 

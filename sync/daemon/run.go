@@ -106,7 +106,7 @@ func (d *daemon) run(ctx context.Context, id string, req runRequest) {
 		},
 	}
 	res, err := d.reconcile(ctx, runner, m)
-	d.offboarded(m, res, begin)
+	d.offboarded(log, m, res, begin)
 	out := runOutcome{id: id, trigger: trigger, full: teams == nil, took: d.now().Sub(begin), err: err,
 		offboarding: configured, judged: m.Offboarding != nil}
 	// A run cut short by shutdown is the daemon doing what it was asked:
