@@ -85,10 +85,13 @@ func offboardingOf(m *config.Mapping, email string, who *Person, read *plan.Peop
 	}
 	judgedBy := "judged by " + off.Source
 	if who.Member == nil {
-		if who.Invitation != nil && off.RevokeInvitations && off.Covers(email) {
-			return judgedBy + " (their pending invitation)"
+		switch why := plan.Exclusion(m, email, model.Member{}, ""); {
+		case who.Invitation == nil || !off.RevokeInvitations:
+			return "not judged: not an organization member"
+		case why != "":
+			return "never judged: " + why
 		}
-		return "not judged: not an organization member"
+		return judgedBy + " (their pending invitation)"
 	}
 	viewer := ""
 	if read != nil && read.People != nil {
