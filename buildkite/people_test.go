@@ -154,7 +154,8 @@ func TestViewerID(t *testing.T) {
 }
 
 // TestLookupPeople reads just the people asked, bots included, and the
-// token's user: what explain and validate need instead of every member.
+// token's user (as a member too): what explain and validate need instead
+// of every member.
 func TestLookupPeople(t *testing.T) {
 	_, ts := startSim(t, peopleSeed())
 	tc := simClient(t, ts.URL, 2, nil)
@@ -166,7 +167,8 @@ func TestLookupPeople(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]model.Member{"bot@buildkite.com": all.Members["bot@buildkite.com"], "carol@acme.com": all.Members["carol@acme.com"]}
+	// The token's user (root) comes too, for offboarding to see its role.
+	want := map[string]model.Member{"bot@buildkite.com": all.Members["bot@buildkite.com"], "carol@acme.com": all.Members["carol@acme.com"], "root@acme.com": all.Members["root@acme.com"]}
 	if !reflect.DeepEqual(got.Members, want) || got.ViewerUserID != all.ViewerUserID || !got.Members["bot@buildkite.com"].Bot {
 		t.Fatalf("LookupPeople = %+v (viewer %q), want %+v (viewer %q)", got.Members, got.ViewerUserID, want, all.ViewerUserID)
 	}

@@ -30,7 +30,7 @@ func tokenName(s config.Secret) string {
 // teamCreate when a team may be created, organizationInvitationCreate when
 // missing people are invited, organizationMemberUpdate with offboarding.
 // auditEventsView is information only.
-func checkAccess(ctx context.Context, m *config.Mapping, bk accessReader) (*buildkite.Access, error) {
+func checkAccess(ctx context.Context, m *config.Mapping, bk accessReader, readOnly bool) (*buildkite.Access, error) {
 	name := tokenName(m.Buildkite.Token)
 	a, err := bk.Access(ctx)
 	if err != nil {
@@ -39,6 +39,12 @@ func checkAccess(ctx context.Context, m *config.Mapping, bk accessReader) (*buil
 			return nil, fmt.Errorf("%s was rejected (HTTP %d)", name, he.Status)
 		}
 		return nil, err
+	}
+	if readOnly {
+		// A command that writes nothing needs only to read: the access
+		// read above has shown the token is good and sees the
+		// organization.
+		return a, nil
 	}
 	var missing []string
 	if !a.TeamAdmin {
@@ -80,9 +86,9 @@ func checkedConnect(connect reconcile.Connector, seen func(*buildkite.Access)) r
 	return checkedConnectFor(connect, false, seen)
 }
 
-// checkedConnectFor is checkedConnect; readOnly leaves out what only
-// writes need of offboarding (a command that writes nothing, such as
-// explain, runs with a token that may not remove members).
+// checkedConnectFor is checkedConnect; readOnly asks for no write
+// permission at all (a command that writes nothing, such as explain or
+// report, runs with a token that may not change teams or remove members).
 func checkedConnectFor(connect reconcile.Connector, readOnly bool, seen func(*buildkite.Access)) reconcile.Connector {
 	return func(ctx context.Context, m *config.Mapping) (*reconcile.Clients, error) {
 		c, err := connect(ctx, m)
@@ -93,13 +99,7 @@ func checkedConnectFor(connect reconcile.Connector, readOnly bool, seen func(*bu
 		if !ok {
 			return c, nil
 		}
-		need := m
-		if readOnly {
-			ro := *m
-			ro.Offboarding = nil
-			need = &ro
-		}
-		a, err := checkAccess(ctx, need, ar)
+		a, err := checkAccess(ctx, m, ar, readOnly)
 		if err != nil {
 			return nil, err
 		}

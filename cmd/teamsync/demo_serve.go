@@ -191,7 +191,8 @@ func (s serveGuide) print(out io.Writer) error {
 		p("  %s", curl("DELETE", s.control+"/okta/groups/"+pathEscape(group)+"/users/"+person, nil, ""))
 	}
 	p("")
-	p("Ask why someone has access, or review everyone's, with the CLI against the same simulators:")
+	p("Ask why someone has access, or review everyone's, with the CLI against the same simulators")
+	p("(from the root of the teamsync repository):")
 	p("")
 	env := "BUILDKITE_API_TOKEN=" + demoBuildkiteToken + " OKTA_API_TOKEN=" + demoOktaToken
 	cfg := shellQuote(filepath.Join(w.dir, "mapping.yaml"))

@@ -55,13 +55,12 @@ Exit codes: 0 ok, 1 error.`,
 				return err
 			}
 			s.checkReadAccess()
-			email = review.CanonicalEmail(s.mapping, email)
 			res, who, err := s.runner.Explain(cmd.Context(), s.mapping, s.opts, email)
 			if err != nil {
 				return err
 			}
 			x := review.Explain(review.ExplainInput{
-				Email: email, Mapping: s.mapping, Reads: res.Reads, Org: res.Org,
+				Email: who.Email, Mapping: s.mapping, Reads: res.Reads, Org: res.Org,
 				Member: who.Member, Invitation: who.Invitation, Lookups: who.Lookups,
 				Plan: res.Plan, Now: s.opts.Now, Offboarding: who.Offboarding,
 			})

@@ -55,7 +55,12 @@ func (d *daemon) offboarded(log *slog.Logger, m *config.Mapping, res *reconcile.
 		wait = min(m.Offboarding.Every, retryStep<<min(d.offboardFailures-2, 16))
 	}
 	d.lastOffboard = at.Add(wait - m.Offboarding.Every)
-	log.Warn("offboarding could not judge everyone; it is tried again", "after", wait, "failures_in_a_row", d.offboardFailures)
+	when := "at the next run"
+	if wait > 0 {
+		when = "in " + wait.String() + " (each failure in a row doubles the wait, up to offboarding.every)"
+	}
+	log.Warn("offboarding could not judge everyone (a read, lookup or organization change failed, or someone is held as unknown): it judges the organization again "+when,
+		"failures_in_a_row", d.offboardFailures)
 }
 
 // retryStep is the first wait before judging again after two failed

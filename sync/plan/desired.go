@@ -122,9 +122,15 @@ func roleOf(g config.Group) model.Role {
 	return model.RoleMember
 }
 
-// rewriteEmail rewrites an email's domain once through domains
-// (sync.email_domains). Both were normalised where they entered teamsync:
-// the email by its provider, the domains when mapping.yaml was read.
+// RewriteEmail rewrites an email's domain once through domains
+// (sync.email_domains): the address teamsync matches to Buildkite. Both
+// were normalised where they entered teamsync: the email by its provider,
+// the domains when mapping.yaml was read.
+func RewriteEmail(e string, domains map[string]string) string {
+	return rewriteEmail(e, domains)
+}
+
+// rewriteEmail is RewriteEmail.
 func rewriteEmail(e string, domains map[string]string) string {
 	at := strings.LastIndexByte(e, '@')
 	if at < 0 {

@@ -28,6 +28,10 @@ type PeopleRead struct {
 	// organization-wide guard against a source that counts nobody does
 	// not apply then.
 	Only []string
+	// Sample, with Only, are other members the source was asked about
+	// too (SampleEmails), so that a run judging a few people can still
+	// tell a source that counts nobody.
+	Sample []string
 	// SearchErr is set when the source's search was tried once and
 	// failed (validate --online's probe): it is reported as an error.
 	SearchErr error
@@ -140,6 +144,26 @@ func Spellings(email string, domains map[string]string) []string {
 	return out
 }
 
+// SampleEmails picks, sorted, up to n members of org whom offboarding
+// would judge, from those the run read anyway (the managed teams'): a
+// sample of people the source should know, for a run that judges too few
+// people itself to tell a source that knows nobody.
+func SampleEmails(m *config.Mapping, org *model.Org, n int) []string {
+	if m == nil || m.Offboarding == nil || org == nil {
+		return nil
+	}
+	var out []string
+	for _, email := range sortedKeys(org.Members) {
+		if len(out) == n {
+			break
+		}
+		if Exclusion(m, email, org.Members[email], "") == "" {
+			out = append(out, email)
+		}
+	}
+	return out
+}
+
 // LookupEmails lists, sorted and without repeats, the addresses to ask the
 // offboarding source about: every spelling of every person offboarding may
 // judge among read's people (and read.Only). It is empty without an
@@ -150,7 +174,7 @@ func LookupEmails(m *config.Mapping, read *PeopleRead, invitations map[string]mo
 	}
 	members, invitees := judged(m, read.People, invitations, read.Only)
 	var out []string
-	for _, email := range append(members, invitees...) {
+	for _, email := range append(append(members, invitees...), read.Sample...) {
 		out = append(out, Spellings(email, m.Sync.EmailDomains)...)
 	}
 	slices.Sort(out)
@@ -315,12 +339,34 @@ func offboard(m *config.Mapping, read *PeopleRead, invitations map[string]model.
 	for _, email := range invitees {
 		draft(ActionRevokeInvitation, email)
 	}
-	if counted == 0 && len(out.changes) > 0 && read.Only == nil {
+	asked := len(members) + len(invitees)
+	if read.Only != nil {
+		// Too few judged to tell: the sample stands in for them.
+		counted, asked = 0, len(read.Sample)
+		failedSample := false
+		for _, email := range read.Sample {
+			switch v := judge(off.Source, Spellings(email, m.Sync.EmailDomains), read.Lookups); {
+			case v.err != "":
+				failedSample = true
+				if !slices.Contains(failed[v.err], email) {
+					failed[v.err] = append(failed[v.err], email)
+				}
+			case !v.gone:
+				counted++
+			}
+		}
+		if asked > 0 && counted == 0 && !failedSample {
+			out.errors = append(out.errors, Error{Source: SourceOffboarding, Message: fmt.Sprintf(
+				"%s counts none of the %s it was asked about as still here: check its user attribute (okta.user_email) and that its token sees every user",
+				off.Source, plural(asked, "organization member", "organization members"))})
+		}
+	}
+	if counted == 0 && asked > 0 && len(out.changes) > 0 {
 		// Not one judged person is still there by the source's account:
 		// a wrong okta.user_email, or a token that sees only some users,
 		// looks exactly like that, so nobody is removed on its word.
 		reason := fmt.Sprintf("%s counts none of the %s it judged as still here, which a wrong user attribute or a token that sees only some users also looks like; nobody is removed until it counts someone",
-			off.Source, plural(len(members)+len(invitees), "person", "people"))
+			off.Source, plural(asked, "person", "people"))
 		for _, c := range out.changes {
 			c.Guard, c.GuardReason = GuardUnknownPerson, reason
 			out.held = append(out.held, c)

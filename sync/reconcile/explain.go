@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/teamsync/teamsync/providers"
@@ -24,18 +25,29 @@ type Person struct {
 	// Offboarding says whether offboarding judges them, and if not why;
 	// "" without offboarding.
 	Offboarding string
+	// Email is the address explained: the one asked when Buildkite has a
+	// member with it, else as sync.email_domains rewrites it (the address
+	// teamsync matches to Buildkite).
+	Email string
 }
 
 // Explain plans as Plan does, then reads what the plan does not show of
-// the person with this email (normalised, after sync.email_domains):
-// their organization membership and role, and what each configured
-// source says of them. Nothing is written.
-func (r *Runner) Explain(ctx context.Context, m *config.Mapping, opts plan.Options, email string) (*Result, *Person, error) {
+// the person asked about (asked, normalised): their organization
+// membership and role, and what each configured source says of them. A
+// Buildkite member may have any of the person's spellings (the address
+// asked, its sync.email_domains rewrite, or the addresses rewritten to
+// it): offboarding judges all of them, and the one Buildkite has is the
+// one explained (Person.Email). Nothing is written.
+func (r *Runner) Explain(ctx context.Context, m *config.Mapping, opts plan.Options, asked string) (*Result, *Person, error) {
 	start := time.Now()
 	opts = withNow(opts, start)
 	res := &Result{}
+	canonical := plan.RewriteEmail(asked, m.Sync.EmailDomains)
+	candidates := append([]string{asked}, plan.Spellings(canonical, m.Sync.EmailDomains)...)
+	slices.Sort(candidates)
+	candidates = slices.Compact(candidates)
 	one := *r
-	one.JudgeOnly = []string{email}
+	one.JudgeOnly = candidates
 	p, org, clients, err := one.plan(ctx, m, opts, res)
 	finish := func() {
 		res.Duration = time.Since(start)
@@ -48,7 +60,14 @@ func (r *Runner) Explain(ctx context.Context, m *config.Mapping, opts plan.Optio
 		return res, nil, err
 	}
 	res.Plan, res.Org = p, org
-	who := &Person{Lookups: map[string]providers.Person{}}
+	email := canonical
+	for _, e := range append([]string{asked, canonical}, candidates...) {
+		if found, ok := org.Members[e]; ok && found.Role != "" {
+			email = e // a member read by this run under this address
+			break
+		}
+	}
+	who := &Person{Email: email, Lookups: map[string]providers.Person{}}
 	mem, ok := org.Members[email]
 	if !ok || mem.Role == "" {
 		found, err := clients.Buildkite.LookupMembers(ctx, []string{email})
@@ -72,6 +91,14 @@ func (r *Runner) Explain(ctx context.Context, m *config.Mapping, opts plan.Optio
 		who.Lookups[source] = lookUpOne(ctx, clients.Providers[source], email, m.Sync.EmailDomains, known)
 	}
 	who.Offboarding = offboardingOf(m, email, who, res.People)
+	for _, e := range p.Errors {
+		if e.Source == plan.SourceOffboarding && who.Offboarding != "" {
+			// Whatever the rules say of them, this run judged nobody
+			// to the end: say why.
+			who.Offboarding = "not judged in this run: " + e.Message
+			break
+		}
+	}
 	finish()
 	return res, who, nil
 }

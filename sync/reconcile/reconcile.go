@@ -64,6 +64,10 @@ type BuildkiteReader interface {
 	NewestAuditEvent(ctx context.Context) (*model.AuditEvent, error)
 }
 
+// sampleSize is how many members a run that judges a few people also asks
+// the offboarding source about: with the one person, one Okta search.
+const sampleSize = 19
+
 // Read modes: how a run read Buildkite.
 const (
 	// ReadFull read every managed team.
@@ -270,6 +274,14 @@ func (r *Runner) plan(ctx context.Context, m *config.Mapping, opts plan.Options,
 		people.Only = r.JudgeOnly
 		if r.ProbeOffboarding {
 			people.Only = []string{}
+		}
+		if people.Only != nil {
+			// Judging a few, offboarding asks about a sample of the
+			// members read anyway too: one batch of the source's search.
+			people.Sample = plan.SampleEmails(m, org, sampleSize)
+		}
+		if r.ProbeOffboarding && len(people.Sample) == 0 {
+			// Nobody to ask about: whether the search works at all.
 			people.SearchErr = probe(ctx, m, clients)
 		}
 		people.Lookups = r.lookUp(ctx, m, clients, people, org.Invitations)

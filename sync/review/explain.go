@@ -27,8 +27,8 @@ func path(label string, via []string) string {
 // ExplainInput is what explain is made from: what one run read, and what
 // was looked up of the one person.
 type ExplainInput struct {
-	// Email is the person's address as teamsync matches it to Buildkite:
-	// normalised (model.NormalizeEmail), then CanonicalEmail. A group
+	// Email is the person's address as Buildkite has it, or else as
+	// teamsync matches it to Buildkite (CanonicalEmail). A group
 	// row that lists alice@corp.acme.com, which sync.email_domains
 	// rewrites to alice@acme.com, lists the same person (and says so in
 	// GroupListing.ListedAs).
