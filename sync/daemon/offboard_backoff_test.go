@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/teamsync/teamsync/buildkite/bksim"
-	"github.com/teamsync/teamsync/providers/okta/oktasim"
 	"github.com/teamsync/teamsync/sync/model"
 	"github.com/teamsync/teamsync/sync/reconcile"
 )
@@ -35,17 +33,7 @@ func (f refusedRemoval) ReadPeople(ctx context.Context) (*model.People, error) {
 // next run, then back off, saying so in the log: six runs in six minutes
 // read the whole organization at most twice.
 func TestPermanentOrgWriteFailureBacksOff(t *testing.T) {
-	h := start(t, harnessOpts{
-		bk: bksim.State{Organization: "acme",
-			Members: []bksim.Member{{Email: "root@acme.com", Role: bksim.RoleAdmin}, {Email: "alice@acme.com"}, {Email: "gone@acme.com"}},
-			Teams:   []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}}},
-		},
-		okta: oktasim.State{Groups: []oktasim.Group{
-			oktaGroup("Web", "alice@acme.com"),
-			{Name: "Alumni", Users: []oktasim.User{{Email: "gone@acme.com", Status: "DEPROVISIONED"}, {Email: "root@acme.com"}}},
-		}},
-		noRun: true,
-	})
+	h := startGoneOrg(t)
 	var reads atomic.Int32
 	h.set(func(h *harness) {
 		h.wrap = func(b reconcile.Buildkite) reconcile.Buildkite { return refusedRemoval{b, &reads} }

@@ -159,17 +159,7 @@ func (f failedRemoval) RemoveOrgMember(ctx context.Context, id string) error {
 // offboarding.every (default 6h) has passed, though a failed lookup is
 // retried at the next run. A failed write should be retried as soon.
 func TestServeRetriesAFailedOrgRemovalBeforeEvery(t *testing.T) {
-	h := start(t, harnessOpts{
-		bk: bksim.State{Organization: "acme",
-			Members: []bksim.Member{{Email: "root@acme.com", Role: bksim.RoleAdmin}, {Email: "alice@acme.com"}, {Email: "gone@acme.com"}},
-			Teams:   []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}}},
-		},
-		okta: oktasim.State{Groups: []oktasim.Group{
-			oktaGroup("Web", "alice@acme.com"),
-			{Name: "Alumni", Users: []oktasim.User{{Email: "gone@acme.com", Status: "DEPROVISIONED"}, {Email: "root@acme.com"}}},
-		}},
-		noRun: true,
-	})
+	h := startGoneOrg(t)
 	n := 0
 	h.set(func(h *harness) {
 		h.wrap = func(b reconcile.Buildkite) reconcile.Buildkite { return failedRemoval{b, &n} }
@@ -190,17 +180,7 @@ func TestServeRetriesAFailedOrgRemovalBeforeEvery(t *testing.T) {
 // a run that removed someone from the organization logs
 // "remove_member=0 invite=0 applied=1", a count no kind adds up to.
 func TestRunFinishedLogCountsOrgChanges(t *testing.T) {
-	h := start(t, harnessOpts{
-		bk: bksim.State{Organization: "acme",
-			Members: []bksim.Member{{Email: "root@acme.com", Role: bksim.RoleAdmin}, {Email: "alice@acme.com"}, {Email: "gone@acme.com"}},
-			Teams:   []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}}},
-		},
-		okta: oktasim.State{Groups: []oktasim.Group{
-			oktaGroup("Web", "alice@acme.com"),
-			{Name: "Alumni", Users: []oktasim.User{{Email: "gone@acme.com", Status: "DEPROVISIONED"}, {Email: "root@acme.com"}}},
-		}},
-		noRun: true,
-	})
+	h := startGoneOrg(t)
 	h.writeMapping(h.mappingFile("@every 1m", "  - slug: web\n    groups:\n      - okta: Web\n") +
 		"offboarding:\n  source: okta\n  domains: [acme.com]\n")
 	h.run(0)

@@ -67,3 +67,21 @@ func TestServeOffboardsOnItsOwnCadence(t *testing.T) {
 		t.Fatalf("audit change lines:\n got %q\nwant %q", audited, want)
 	}
 }
+
+// startGoneOrg is a daemon, not yet running, over an organization of
+// three: root (an admin, the token's user), alice (in team web, fed by
+// the Okta group Web) and gone@acme.com, DEPROVISIONED in Okta.
+func startGoneOrg(t *testing.T) *harness {
+	t.Helper()
+	return start(t, harnessOpts{
+		bk: bksim.State{Organization: "acme",
+			Members: []bksim.Member{{Email: "root@acme.com", Role: bksim.RoleAdmin}, {Email: "alice@acme.com"}, {Email: "gone@acme.com"}},
+			Teams:   []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}}},
+		},
+		okta: oktasim.State{Groups: []oktasim.Group{
+			oktaGroup("Web", "alice@acme.com"),
+			{Name: "Alumni", Users: []oktasim.User{{Email: "gone@acme.com", Status: "DEPROVISIONED"}, {Email: "root@acme.com"}}},
+		}},
+		noRun: true,
+	})
+}
