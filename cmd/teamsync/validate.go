@@ -52,7 +52,7 @@ Exit codes: 0 valid, 1 invalid.`,
 			s.runner.Connect = checkedConnect(s.runner.Connect, func(a *buildkite.Access) { access = a })
 			// Offboarding is checked by one search of its source, not by
 			// judging the whole organization.
-			s.runner.ProbeOffboarding = true
+			s.runner.JudgeOnly = []string{}
 			res, err := s.runner.Plan(cmd.Context(), s.mapping, plan.Options{Now: s.opts.Now})
 			if err != nil {
 				return err

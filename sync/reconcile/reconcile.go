@@ -161,14 +161,12 @@ type Runner struct {
 	ReadPeople bool
 
 	// JudgeOnly, when not nil, limits offboarding to these people
-	// (explain's one person): only they are read of the organization's
-	// members and looked up in the source, so the run costs what those
-	// few do. The organization-wide guards do not apply then.
+	// (explain's one person; nobody for validate --online): only they are
+	// read of the organization's members and looked up in the source,
+	// with a sample of the members the run read anyway, so the run costs
+	// what those few do. Judging nobody and with no sample to ask about,
+	// the source's search is tried once instead.
 	JudgeOnly []string
-	// ProbeOffboarding makes offboarding judge nobody and instead try the
-	// source's search once (validate --online): a failure is reported as
-	// an error of the plan.
-	ProbeOffboarding bool
 }
 
 // Result is the outcome of one run.
@@ -272,17 +270,14 @@ func (r *Runner) plan(ctx context.Context, m *config.Mapping, opts plan.Options,
 	}
 	if m.Offboarding != nil {
 		people.Only = r.JudgeOnly
-		if r.ProbeOffboarding {
-			people.Only = []string{}
-		}
 		if people.Only != nil {
 			// Judging a few, offboarding asks about a sample of the
 			// members read anyway too: one batch of the source's search.
 			people.Sample = plan.SampleEmails(m, org, sampleSize)
-		}
-		if r.ProbeOffboarding && len(people.Sample) == 0 {
-			// Nobody to ask about: whether the search works at all.
-			people.SearchErr = probe(ctx, m, clients)
+			if len(people.Only)+len(people.Sample) == 0 {
+				// Nobody to ask about: whether the search works at all.
+				people.SearchErr = probe(ctx, m, clients)
+			}
 		}
 		people.Lookups = r.lookUp(ctx, m, clients, people, org.Invitations)
 		opts.People = people
@@ -325,14 +320,9 @@ func (r *Runner) read(ctx context.Context, m *config.Mapping, c *Clients, res *R
 		g.Go(func() error {
 			var p *model.People
 			var err error
-			switch {
-			case r.ReadPeople || m.Offboarding == nil:
-				p, err = c.Buildkite.ReadPeople(gctx)
-			case r.ProbeOffboarding:
-				p, err = c.Buildkite.LookupPeople(gctx, nil)
-			case r.JudgeOnly != nil:
+			if r.JudgeOnly != nil && !r.ReadPeople {
 				p, err = c.Buildkite.LookupPeople(gctx, r.JudgeOnly)
-			default:
+			} else {
 				p, err = c.Buildkite.ReadPeople(gctx)
 			}
 			if err != nil {
