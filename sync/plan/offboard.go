@@ -63,6 +63,12 @@ func viewerNotAdmin(people *model.People) string {
 // own user", "an administrator, and offboarding.include_admins is off".
 // It is "" when offboarding judges them, and when m has no offboarding.
 func Exclusion(m *config.Mapping, email string, p model.Member, viewerUserID string) string {
+	return exclusion(m, email, p, viewerUserID, protectedBy(m))
+}
+
+// exclusion is Exclusion with the protected users' test made once, for
+// callers that ask about a whole organization.
+func exclusion(m *config.Mapping, email string, p model.Member, viewerUserID string, protected func(string) bool) string {
 	off := m.Offboarding
 	switch {
 	case off == nil:
@@ -71,7 +77,7 @@ func Exclusion(m *config.Mapping, email string, p model.Member, viewerUserID str
 		return "outside offboarding.domains"
 	case p.Bot:
 		return "a bot user"
-	case isProtected(m, email):
+	case protected(email):
 		return "a protected user (sync.protected_users)"
 	case viewerUserID != "" && p.UserID == viewerUserID:
 		return "the token's own user"
@@ -81,11 +87,12 @@ func Exclusion(m *config.Mapping, email string, p model.Member, viewerUserID str
 	return ""
 }
 
-// isProtected reports whether email is a protected user under either
-// spelling: as listed, or as sync.email_domains rewrites it.
-func isProtected(m *config.Mapping, email string) bool {
+// protectedBy returns the test of whether an email is one of m's
+// protected users under either spelling: as listed, or as
+// sync.email_domains rewrites it.
+func protectedBy(m *config.Mapping) func(string) bool {
 	set := protectedSet(m.Sync.ProtectedUsers, m.Sync.EmailDomains)
-	return set[email] || set[rewriteEmail(email, m.Sync.EmailDomains)]
+	return func(email string) bool { return set[email] || set[rewriteEmail(email, m.Sync.EmailDomains)] }
 }
 
 // judged lists, sorted, the people offboarding may judge: organization
@@ -110,14 +117,15 @@ func judged(m *config.Mapping, people *model.People, invitations map[string]mode
 		}
 		people, invitations = some, kept
 	}
+	protected := protectedBy(m)
 	for _, email := range sortedKeys(people.Members) {
-		if Exclusion(m, email, people.Members[email], people.ViewerUserID) == "" {
+		if exclusion(m, email, people.Members[email], people.ViewerUserID, protected) == "" {
 			members = append(members, email)
 		}
 	}
 	if off.RevokeInvitations {
 		for _, email := range sortedKeys(invitations) {
-			if off.Covers(email) && !isProtected(m, email) {
+			if off.Covers(email) && !protected(email) {
 				invitees = append(invitees, email)
 			}
 		}
@@ -153,11 +161,12 @@ func SampleEmails(m *config.Mapping, org *model.Org, n int) []string {
 		return nil
 	}
 	var out []string
+	protected := protectedBy(m)
 	for _, email := range sortedKeys(org.Members) {
 		if len(out) == n {
 			break
 		}
-		if Exclusion(m, email, org.Members[email], "") == "" {
+		if exclusion(m, email, org.Members[email], "", protected) == "" {
 			out = append(out, email)
 		}
 	}
