@@ -163,7 +163,12 @@ func lookUpOne(ctx context.Context, p providers.Provider, email string, domains 
 	}
 	var gone, failed *providers.Person
 	for _, e := range emails {
-		a := answers[e]
+		a, ok := answers[e]
+		if !ok {
+			// An answer left out is unknown, never "not found", as the
+			// planner's judge takes it.
+			a = providers.Person{Err: fmt.Errorf("%s was not looked up", e)}
+		}
 		switch {
 		case a.Err != nil:
 			if failed == nil {

@@ -1,8 +1,10 @@
 package reconcile
 
 import (
+	"context"
 	"testing"
 
+	"github.com/teamsync/teamsync/providers"
 	"github.com/teamsync/teamsync/sync/config"
 	"github.com/teamsync/teamsync/sync/model"
 	"github.com/teamsync/teamsync/sync/plan"
@@ -40,5 +42,26 @@ func TestOffboardingOf(t *testing.T) {
 	m.Offboarding.IncludeAdmins = true
 	if got := offboardingOf(m, "boss@acme.com", member(model.Member{UserID: "u-boss", Role: model.OrgRoleAdmin}), read); got != "judged by okta" {
 		t.Errorf("an admin with include_admins: %q", got)
+	}
+}
+
+// missingAnswer is a source that leaves one address out of its answer.
+type missingAnswer struct{}
+
+func (missingAnswer) Members(context.Context, providers.GroupRef) ([]providers.Member, error) {
+	return nil, nil
+}
+
+func (missingAnswer) LookupPeople(_ context.Context, emails []string) map[string]providers.Person {
+	return map[string]providers.Person{}
+}
+
+// TestLookUpOneTakesAMissingAnswerForUnknown: explain shows a source that
+// did not answer for the person as a failed lookup, not as "not found"
+// (which offboarding reads as gone).
+func TestLookUpOneTakesAMissingAnswerForUnknown(t *testing.T) {
+	got := lookUpOne(context.Background(), missingAnswer{}, "a@acme.com", nil, nil)
+	if got.Err == nil || got.Found || got.Err.Error() != "a@acme.com was not looked up" {
+		t.Fatalf("lookUpOne = %+v, want the error %q", got, "a@acme.com was not looked up")
 	}
 }
