@@ -49,7 +49,9 @@ func Build(m *config.Mapping, reads map[string]GroupRead, org *model.Org, opts O
 		seen[slug] = true
 		src := desiredTeam(slug, t, reads, domains, opts.Now)
 		errs = append(errs, src.errors...)
-		g.add(slug, src)
+		if m.Offboarding != nil {
+			g.add(slug, src) // what offboarding needs to know of the grants
+		}
 		if msg, bad := snap.teamErrors[slug]; bad {
 			errs = append(errs, Error{Team: slug, Source: SourceBuildkite, Message: msg})
 			continue
