@@ -91,7 +91,7 @@ func (e *invitationAccepted) Error() string {
 // invitationGone is an invitation a revoke has nothing left to do with.
 // It wraps model.ErrNotFound.
 type invitationGone struct {
-	state string // ACCEPTED, REVOKED or EXPIRED; "" when there is none
+	state string // REVOKED or EXPIRED (or a state Buildkite adds); "" when there is none
 }
 
 func (e *invitationGone) Error() string {
