@@ -86,7 +86,7 @@ func judgedAll(res *reconcile.Result) bool {
 		}
 	}
 	for _, c := range res.Plan.Changes {
-		if c.Team == "" && (c.Action == plan.ActionRemoveOrgMember || c.Action == plan.ActionRevokeInvitation) &&
+		if c.OrgLevel() &&
 			(c.Status == plan.StatusFailed || c.Status == plan.StatusSkipped) {
 			return false
 		}
@@ -110,7 +110,7 @@ func (d *daemon) withOrgHolds(p *plan.Plan, configured, judged bool) *plan.Plan 
 	case judged:
 		d.orgHeld = nil
 		for _, c := range p.Held {
-			if c.Team == "" && (c.Action == plan.ActionRemoveOrgMember || c.Action == plan.ActionRevokeInvitation) {
+			if c.OrgLevel() {
 				d.orgHeld = append(d.orgHeld, c)
 			}
 		}

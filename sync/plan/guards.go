@@ -69,14 +69,14 @@ func RunGuards(d *Draft) {
 // observe plans but never writes.
 func HoldObserve(d *Draft) {
 	match := func(c Change) bool {
-		if orgRemoval(c) {
+		if c.OrgLevel() {
 			return d.OrgPolicy == model.PolicyObserve
 		}
 		return c.Team != "" && d.Teams[c.Team].Policy == model.PolicyObserve
 	}
 	n := d.countByTeam(match)
 	d.hold(GuardObserve, match, func(c Change) string {
-		if orgRemoval(c) {
+		if c.OrgLevel() {
 			return fmt.Sprintf("sync.policy is observe: offboarding plans %s and applies none; set sync.policy to authoritative or additive to apply them",
 				plural(n[""], "organization change", "organization changes"))
 		}
@@ -213,10 +213,10 @@ func itOrThem(n int) string {
 	return "their entries"
 }
 
-// orgRemoval reports whether c is one of offboarding's organization
-// removals: a member removed from the organization or an invitation
-// revoked.
-func orgRemoval(c Change) bool {
+// OrgLevel reports whether c is one of offboarding's organization
+// changes: a member removed from the organization or an invitation
+// revoked. They name no team.
+func (c Change) OrgLevel() bool {
 	return c.Action == ActionRemoveOrgMember || c.Action == ActionRevokeInvitation
 }
 
@@ -238,11 +238,11 @@ func HoldOrgRemovalPercent(d *Draft) {
 	need := (removals*100 + n - 1) / n
 	reason := fmt.Sprintf("offboarding: removing %d of the %d organization members it judged (%d%%) is over max_removal_percent %d; to let them through, set sync.max_removal_percent to %d",
 		removals, n, removals*100/n, d.MaxRemovalPercent, need)
-	d.hold(GuardMaxRemovalPercent, orgRemoval, func(Change) string { return reason })
+	d.hold(GuardMaxRemovalPercent, Change.OrgLevel, func(Change) string { return reason })
 }
 
 // HoldOrgMaxRemovals holds every organization removal when there are more
 // of them than MaxRemovals, counted apart from team removals.
 func HoldOrgMaxRemovals(d *Draft) {
-	d.holdOverMaxRemovals(orgRemoval, "offboarding: ", "organization removal exceeds", "organization removals exceed", " (counted apart from team removals)")
+	d.holdOverMaxRemovals(Change.OrgLevel, "offboarding: ", "organization removal exceeds", "organization removals exceed", " (counted apart from team removals)")
 }

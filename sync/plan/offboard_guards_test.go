@@ -21,7 +21,7 @@ func plainMembers(emails ...string) *model.People {
 func orgRemovals(p *Plan) []string {
 	var out []string
 	for _, c := range p.Changes {
-		if orgRemoval(c) {
+		if c.OrgLevel() {
 			out = append(out, string(c.Action)+" "+c.Email+": "+c.Reason)
 		}
 	}

@@ -193,7 +193,7 @@ func TestOffboardReadFailure(t *testing.T) {
 	s.opts.People = &PeopleRead{Err: errors.New("buildkite: HTTP 502")}
 	p := s.build()
 	for _, c := range append(p.Changes, p.Held...) {
-		if orgRemoval(c) {
+		if c.OrgLevel() {
 			t.Fatalf("offboarding change %+v after a failed read", c)
 		}
 	}

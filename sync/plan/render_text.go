@@ -129,7 +129,7 @@ func sectionOf(c Change) string {
 	switch {
 	case c.Team != "":
 		return "team " + c.Team
-	case orgRemoval(c):
+	case c.OrgLevel():
 		return "organization"
 	}
 	return "invitations"

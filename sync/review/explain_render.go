@@ -142,7 +142,7 @@ func (x *Explanation) WriteText(w io.Writer) error {
 			}
 		})
 	}
-	if slices.ContainsFunc(x.Changes, isOrgChange) || slices.ContainsFunc(x.Held, isOrgChange) {
+	if slices.ContainsFunc(x.Changes, plan.Change.OrgLevel) || slices.ContainsFunc(x.Held, plan.Change.OrgLevel) {
 		// explain judges one person: the budgets over the whole
 		// organization are not evaluated here, and may hold this too.
 		b.WriteString("\n" + orgBudgetNote + "\n")
@@ -205,11 +205,6 @@ func teamRoles(inv *InvitationReport) string {
 // explain looks at one person, and cannot say whether the organization's
 // removal budgets hold it.
 const orgBudgetNote = "Organization removals are also subject to sync.max_removals and max_removal_percent over the whole organization, which explain does not evaluate: run plan to see whether they hold this one."
-
-// isOrgChange reports whether c is an organization-level change.
-func isOrgChange(c plan.Change) bool {
-	return c.Action == plan.ActionRemoveOrgMember || c.Action == plan.ActionRevokeInvitation
-}
 
 // changeWords says what a plan entry does to the person.
 func changeWords(c plan.Change) string {
