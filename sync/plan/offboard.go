@@ -310,8 +310,14 @@ func offboard(m *config.Mapping, read *PeopleRead, invitations map[string]model.
 	granted := g.Teams
 	members, invitees := judged(m, read.People, invitations, read.Only)
 	out.population = len(members)
-	counted := 0                    // judged people the source still counts
-	failed := map[string][]string{} // error → emails
+	counted := 0                           // judged people the source still counts
+	failed := map[string]map[string]bool{} // error → the people it left unknown
+	fail := func(msg, email string) {
+		if failed[msg] == nil {
+			failed[msg] = map[string]bool{}
+		}
+		failed[msg][email] = true
+	}
 	draft := func(action Action, email string) {
 		v := judge(off.Source, Spellings(email, m.Sync.EmailDomains), read.Lookups)
 		c := Change{Action: action, Email: email, Reason: v.reason}
@@ -321,9 +327,7 @@ func offboard(m *config.Mapping, read *PeopleRead, invitations map[string]model.
 			c.Guard = GuardUnknownPerson
 			c.GuardReason = fmt.Sprintf("their lookup in %s failed, so nothing is taken from them until a lookup answers; fix the lookup (see errors), no setting overrides this", off.Source)
 			out.held = append(out.held, c)
-			if action == ActionRemoveOrgMember || !slices.Contains(failed[v.err], email) {
-				failed[v.err] = append(failed[v.err], email)
-			}
+			fail(v.err, email)
 		case !v.gone:
 			counted++
 		case len(g.Failed) > 0:
@@ -357,9 +361,7 @@ func offboard(m *config.Mapping, read *PeopleRead, invitations map[string]model.
 			switch v := judge(off.Source, Spellings(email, m.Sync.EmailDomains), read.Lookups); {
 			case v.err != "":
 				failedSample = true
-				if !slices.Contains(failed[v.err], email) {
-					failed[v.err] = append(failed[v.err], email)
-				}
+				fail(v.err, email)
 			case !v.gone:
 				counted++
 			}
