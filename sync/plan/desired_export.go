@@ -29,9 +29,6 @@ type DesiredTeam struct {
 	// any failed, the team's membership is unknown, not empty.
 	Failed []string
 	Errors []Error
-	// Empty are the labels of groups that read with no active member and
-	// do not say allow_empty.
-	Empty []string
 	// Entries are the team's group entries in mapping order, with whom
 	// each read lists.
 	Entries []DesiredEntry
@@ -84,7 +81,7 @@ func Desired(m *config.Mapping, reads map[string]GroupRead, now time.Time) map[s
 			Slug: slug, Policy: policyOf(t, m.Sync),
 			Members:  make(map[string]DesiredMember, len(src.desired)),
 			Inactive: src.inactive,
-			Failed:   src.failed, Errors: src.errors, Empty: src.empty,
+			Failed:   src.failed, Errors: src.errors,
 		}
 		for email, w := range src.desired {
 			d.Members[email] = DesiredMember{Role: w.role, Groups: w.groups}
