@@ -139,7 +139,7 @@ func protectedSet(users []string, domains map[string]string) map[string]bool {
 	set := make(map[string]bool, 2*len(users))
 	for _, u := range users {
 		set[u] = true
-		set[rewriteEmail(u, domains)] = true
+		set[RewriteEmail(u, domains)] = true
 	}
 	return set
 }

@@ -108,7 +108,7 @@ func desiredEntry(g config.Group, reads map[string]GroupRead, domains map[string
 	}
 	e.Listed = make(map[string]providers.Member, len(read.Members))
 	for _, mem := range read.Members {
-		email := rewriteEmail(mem.Email, domains)
+		email := RewriteEmail(mem.Email, domains)
 		if email == "" {
 			continue
 		}

@@ -85,7 +85,7 @@ func Exclusion(m *config.Mapping, email string, p model.Member, viewerUserID str
 // spelling: as listed, or as sync.email_domains rewrites it.
 func isProtected(m *config.Mapping, email string) bool {
 	set := protectedSet(m.Sync.ProtectedUsers, m.Sync.EmailDomains)
-	return set[email] || set[rewriteEmail(email, m.Sync.EmailDomains)]
+	return set[email] || set[RewriteEmail(email, m.Sync.EmailDomains)]
 }
 
 // judged lists, sorted, the people offboarding may judge: organization
