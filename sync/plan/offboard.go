@@ -84,7 +84,7 @@ func Exclusion(m *config.Mapping, email string, p model.Member, viewerUserID str
 // isProtected reports whether email is a protected user under either
 // spelling: as listed, or as sync.email_domains rewrites it.
 func isProtected(m *config.Mapping, email string) bool {
-	set := protectedSet(m.Sync.ProtectedUsers, m.Sync.EmailDomains)
+	set := ProtectedSet(m.Sync.ProtectedUsers, m.Sync.EmailDomains)
 	return set[email] || set[RewriteEmail(email, m.Sync.EmailDomains)]
 }
 

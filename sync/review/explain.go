@@ -28,7 +28,7 @@ func path(label string, via []string) string {
 // was looked up of the one person.
 type ExplainInput struct {
 	// Email is the person's address as Buildkite has it, or else as
-	// teamsync matches it to Buildkite (CanonicalEmail). A group
+	// teamsync matches it to Buildkite (plan.RewriteEmail). A group
 	// row that lists alice@corp.acme.com, which sync.email_domains
 	// rewrites to alice@acme.com, lists the same person (and says so in
 	// GroupListing.ListedAs).

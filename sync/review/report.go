@@ -164,12 +164,8 @@ func BuildReport(in ReportInput) *Report {
 		if in.Mapping.Buildkite.Organization != "" {
 			r.Organization = in.Mapping.Buildkite.Organization
 		}
-		// A protected user is matched as written and as rewritten by
-		// sync.email_domains, as the planner matches them.
-		protected = make(map[string]bool, 2*len(in.Mapping.Sync.ProtectedUsers))
-		for _, u := range in.Mapping.Sync.ProtectedUsers {
-			protected[u], protected[CanonicalEmail(in.Mapping, u)] = true, true
-		}
+		// A protected user is matched as the planner matches them.
+		protected = plan.ProtectedSet(in.Mapping.Sync.ProtectedUsers, in.Mapping.Sync.EmailDomains)
 	}
 	selected := func(slug string) bool { return len(in.Teams) == 0 || slices.Contains(in.Teams, slug) }
 	for _, slug := range sortedKeys(desired) {
@@ -243,6 +239,11 @@ func teamReport(d plan.DesiredTeam, org *model.Org, protected map[string]bool, c
 		tr.Members = append(tr.Members, memberReport(d, e, team.Members[e], protected[e]))
 	}
 	return tr
+}
+
+// createsTeam reports whether the mapping creates the team when missing.
+func createsTeam(m *config.Mapping, slug string) bool {
+	return m != nil && slices.ContainsFunc(m.Teams, func(t config.Team) bool { return t.Slug == slug && t.Create })
 }
 
 // memberReport judges one membership against the team's desired state.
