@@ -17,6 +17,9 @@ type DesiredTeam struct {
 	// Policy is the team's policy as Build applies it (the team's own,
 	// else sync.policy; observe for a policy it does not know).
 	Policy model.Policy
+	// Create says the mapping creates the team when Buildkite lacks it
+	// (create: true).
+	Create bool
 	// Members are the people the team's groups grant, by email after
 	// sync.email_domains.
 	Members map[string]DesiredMember
@@ -78,7 +81,7 @@ func Desired(m *config.Mapping, reads map[string]GroupRead, now time.Time) map[s
 		}
 		src := desiredTeam(slug, t, reads, domains, now)
 		d := DesiredTeam{
-			Slug: slug, Policy: policyOf(t, m.Sync),
+			Slug: slug, Policy: policyOf(t, m.Sync), Create: t.Create,
 			Members:  make(map[string]DesiredMember, len(src.desired)),
 			Inactive: src.inactive,
 			Failed:   src.failed, Errors: src.errors,

@@ -187,7 +187,7 @@ func Explain(in ExplainInput) *Explanation {
 		d := desired[slug]
 		if w, ok := d.Members[in.Email]; ok {
 			x.Teams = append(x.Teams, TeamAccess{Team: slug, Policy: d.Policy, Role: w.Role,
-				Groups: slices.Clone(w.Groups), Note: teamNote(slug, org, in.Mapping)})
+				Groups: slices.Clone(w.Groups), Note: teamNote(d, org)})
 		}
 	}
 	x.Buildkite = buildkiteView(in, org)
@@ -270,14 +270,14 @@ func (x *Explanation) explainGroups(desired map[string]plan.DesiredTeam) {
 }
 
 // teamNote says when a team cannot hold anyone as it stands.
-func teamNote(slug string, org *model.Org, m *config.Mapping) string {
-	if _, bad := org.TeamErrors[slug]; bad {
+func teamNote(d plan.DesiredTeam, org *model.Org) string {
+	if _, bad := org.TeamErrors[d.Slug]; bad {
 		return "its Buildkite membership could not be read"
 	}
-	if _, ok := org.Teams[slug]; ok {
+	if _, ok := org.Teams[d.Slug]; ok {
 		return ""
 	}
-	if createsTeam(m, slug) {
+	if d.Create {
 		return MsgTeamToCreate
 	}
 	return plan.MsgTeamMissing

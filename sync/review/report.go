@@ -172,7 +172,7 @@ func BuildReport(in ReportInput) *Report {
 		if !selected(slug) {
 			continue
 		}
-		tr := teamReport(desired[slug], org, protected, createsTeam(in.Mapping, slug))
+		tr := teamReport(desired[slug], org, protected)
 		r.Teams = append(r.Teams, tr)
 		for _, m := range tr.Members {
 			if x, ok := exception(tr.Policy, m, protected[m.Email]); ok {
@@ -211,7 +211,7 @@ func BuildReport(in ReportInput) *Report {
 }
 
 // teamReport is one team's section: its read status and its members.
-func teamReport(d plan.DesiredTeam, org *model.Org, protected map[string]bool, create bool) TeamReport {
+func teamReport(d plan.DesiredTeam, org *model.Org, protected map[string]bool) TeamReport {
 	tr := TeamReport{Team: d.Slug, Policy: d.Policy, Status: TeamRead, FailedSources: []SourceError{}}
 	for _, e := range d.Errors {
 		tr.FailedSources = append(tr.FailedSources, SourceError{Source: e.Source, Message: e.Message})
@@ -227,7 +227,7 @@ func teamReport(d plan.DesiredTeam, org *model.Org, protected map[string]bool, c
 	team, ok := org.Teams[d.Slug]
 	if !ok {
 		tr.Status, tr.Error = TeamMissing, plan.MsgTeamMissing
-		if create {
+		if d.Create {
 			tr.Error = MsgTeamToCreate
 		}
 		tr.Members = []MemberReport{}
@@ -239,11 +239,6 @@ func teamReport(d plan.DesiredTeam, org *model.Org, protected map[string]bool, c
 		tr.Members = append(tr.Members, memberReport(d, e, team.Members[e], protected[e]))
 	}
 	return tr
-}
-
-// createsTeam reports whether the mapping creates the team when missing.
-func createsTeam(m *config.Mapping, slug string) bool {
-	return m != nil && slices.ContainsFunc(m.Teams, func(t config.Team) bool { return t.Slug == slug && t.Create })
 }
 
 // memberReport judges one membership against the team's desired state.
