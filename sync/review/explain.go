@@ -169,10 +169,7 @@ func Explain(in ExplainInput) *Explanation {
 	if org == nil {
 		org = &model.Org{}
 	}
-	x := &Explanation{Email: in.Email, Organization: org.Slug}
-	if in.Mapping != nil && in.Mapping.Buildkite.Organization != "" {
-		x.Organization = in.Mapping.Buildkite.Organization
-	}
+	x := &Explanation{Email: in.Email, Organization: organization(in.Mapping, org)}
 	for _, s := range sortedKeys(in.Lookups) {
 		p := in.Lookups[s]
 		st := SourceStatus{Source: s, Found: p.Found, Status: p.Status, Gone: p.Gone}

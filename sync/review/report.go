@@ -158,12 +158,9 @@ func BuildReport(in ReportInput) *Report {
 		org = &model.Org{}
 	}
 	desired := plan.Desired(in.Mapping, in.Reads, in.Now)
-	r := &Report{Organization: org.Slug}
+	r := &Report{Organization: organization(in.Mapping, org)}
 	var protected map[string]bool
 	if in.Mapping != nil {
-		if in.Mapping.Buildkite.Organization != "" {
-			r.Organization = in.Mapping.Buildkite.Organization
-		}
 		// A protected user is matched as the planner matches them.
 		protected = plan.ProtectedSet(in.Mapping.Sync.ProtectedUsers, in.Mapping.Sync.EmailDomains)
 	}
