@@ -343,14 +343,14 @@ func (x *Explanation) summarise(in ExplainInput) string {
 	if in.Member == nil {
 		s += " Not in the Buildkite organization: " + x.placement(in) + "."
 	}
-	switch n := len(x.Changes); {
-	case n > 0:
-		s += fmt.Sprintf(" The next apply makes %s for them.", plural(n, "change", "changes"))
+	switch {
+	case len(x.Changes) > 0:
+		s += x.nextApply()
 	case len(x.Held) == 0 && in.Member != nil && in.Plan != nil:
 		s += " Buildkite matches."
 	}
 	if len(x.Held) > 0 {
-		s += fmt.Sprintf(" %s held back.", plural(len(x.Held), "change is", "changes are"))
+		s += x.heldBack()
 	}
 	return s + couldNot
 }
@@ -390,11 +390,21 @@ func (x *Explanation) stillIn() string {
 	}
 	switch {
 	case len(x.Changes) > 0:
-		s += fmt.Sprintf(" The next apply makes %s for them.", plural(len(x.Changes), "change", "changes"))
+		s += x.nextApply()
 	case len(x.Held) > 0:
-		s += fmt.Sprintf(" %s held back.", plural(len(x.Held), "change is", "changes are"))
+		s += x.heldBack()
 	case len(x.Buildkite.Teams) > 0:
 		s += " No apply removes them (an additive or observe team, or a protected user)."
 	}
 	return s
+}
+
+// nextApply is the sentence that counts the changes apply makes for them.
+func (x *Explanation) nextApply() string {
+	return fmt.Sprintf(" The next apply makes %s for them.", plural(len(x.Changes), "change", "changes"))
+}
+
+// heldBack is the sentence that counts their changes the guards hold.
+func (x *Explanation) heldBack() string {
+	return fmt.Sprintf(" %s held back.", plural(len(x.Held), "change is", "changes are"))
 }
