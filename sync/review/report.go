@@ -250,24 +250,23 @@ func memberReport(d plan.DesiredTeam, email string, tm model.TeamMember, protect
 	case granted:
 		m.Justification, m.GrantedRole, m.Groups = Justified, want.Role, slices.Clone(want.Groups)
 		m.Via = nestedPaths(d, email, want.Groups)
-		if tm.Role.Rank() > want.Role.Rank() {
-			m.RoleExceedsGrant = true
-			m.Note = "holds " + string(tm.Role) + "; the groups grant " + string(want.Role)
-			if mayLower {
-				m.NextApply = NextDemote
-				m.Note += "; the next apply demotes them"
-			} else {
-				m.Note += "; " + staysBecause(d, protected)
-			}
+		holds, grants := tm.Role.Rank(), want.Role.Rank()
+		if holds == grants {
+			break
 		}
-		if tm.Role.Rank() < want.Role.Rank() {
-			m.Note = "holds " + string(tm.Role) + "; the groups grant " + string(want.Role)
-			if d.Policy == model.PolicyObserve {
-				m.Note += "; observe team: not applied"
-			} else {
-				m.NextApply = NextRaise
-				m.Note += "; the next apply raises the role"
-			}
+		m.Note = "holds " + string(tm.Role) + "; the groups grant " + string(want.Role)
+		switch {
+		case holds > grants && mayLower:
+			m.RoleExceedsGrant, m.NextApply = true, NextDemote
+			m.Note += "; the next apply demotes them"
+		case holds > grants:
+			m.RoleExceedsGrant = true
+			m.Note += "; " + staysBecause(d, protected)
+		case d.Policy == model.PolicyObserve:
+			m.Note += "; observe team: not applied"
+		default:
+			m.NextApply = NextRaise
+			m.Note += "; the next apply raises the role"
 		}
 	case len(d.Failed) > 0:
 		m.Justification = Unknown
