@@ -292,9 +292,7 @@ func buildkiteView(in ExplainInput, org *model.Org) BuildkiteView {
 		}
 	}
 	if inv := in.Invitation; inv != nil {
-		teams := slices.Clone(inv.Teams)
-		slices.SortFunc(teams, func(a, b model.TeamRole) int { return strings.Compare(a.Team, b.Team) })
-		v.Invitation = &InvitationReport{Email: inv.Email, Teams: nonNil(teams)}
+		v.Invitation = &InvitationReport{Email: inv.Email, Teams: nonNil(sortedTeams(inv.Teams))}
 	}
 	return v
 }

@@ -188,10 +188,7 @@ func BuildReport(in ReportInput) *Report {
 	}
 	for _, e := range sortedKeys(org.Invitations) {
 		inv := org.Invitations[e]
-		teams := slices.Clone(inv.Teams)
-		slices.SortFunc(teams, func(a, b model.TeamRole) int {
-			return cmp.Or(strings.Compare(a.Team, b.Team), strings.Compare(string(a.Role), string(b.Role)))
-		})
+		teams := sortedTeams(inv.Teams)
 		if len(in.Teams) > 0 {
 			// A report of some teams shows only those teams of an
 			// invitation, and only the invitations that give one.
@@ -205,6 +202,15 @@ func BuildReport(in ReportInput) *Report {
 	r.Teams, r.Unjustified = nonNil(r.Teams), nonNil(r.Unjustified)
 	r.Admins, r.Invitations = nonNil(r.Admins), nonNil(r.Invitations)
 	return r
+}
+
+// sortedTeams is a sorted copy of an invitation's teams, by slug.
+func sortedTeams(teams []model.TeamRole) []model.TeamRole {
+	teams = slices.Clone(teams)
+	slices.SortFunc(teams, func(a, b model.TeamRole) int {
+		return cmp.Or(strings.Compare(a.Team, b.Team), strings.Compare(string(a.Role), string(b.Role)))
+	})
+	return teams
 }
 
 // teamReport is one team's section: its read status and its members.
