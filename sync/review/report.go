@@ -172,8 +172,7 @@ func BuildReport(in ReportInput) *Report {
 		tr := teamReport(desired[slug], org, protected)
 		r.Teams = append(r.Teams, tr)
 		for _, m := range tr.Members {
-			if x, ok := exception(tr.Policy, m, protected[m.Email]); ok {
-				x.Team = tr.Team
+			if x, ok := exception(tr, m, protected[m.Email]); ok {
 				r.Unjustified = append(r.Unjustified, x)
 			}
 		}
@@ -304,18 +303,18 @@ func staysBecause(d plan.DesiredTeam, protected bool) string {
 	return "stays while " + strings.Join(d.Failed, ", ") + " cannot be read"
 }
 
-// exception is m as an entry of the report's Unjustified list, when no
-// group justifies its membership or its role and the policy or protection
-// keeps it.
-func exception(p model.Policy, m MemberReport, protected bool) (Exception, bool) {
+// exception is m, a member of team t, as an entry of the report's
+// Unjustified list, when no group justifies its membership or its role
+// and the policy or protection keeps it.
+func exception(t TeamReport, m MemberReport, protected bool) (Exception, bool) {
 	if m.NextApply != "" || (m.Justification != Unjustified && !m.RoleExceedsGrant) {
 		return Exception{}, false
 	}
-	if p == model.PolicyAuthoritative && !protected {
+	if t.Policy == model.PolicyAuthoritative && !protected {
 		return Exception{}, false // stays only while a source is unknown
 	}
 	return Exception{
-		Policy: p, Email: m.Email, Role: m.Role, GrantedRole: m.GrantedRole,
+		Team: t.Team, Policy: t.Policy, Email: m.Email, Role: m.Role, GrantedRole: m.GrantedRole,
 		CreatedAt: m.CreatedAt, Reason: m.Note,
 	}, true
 }
