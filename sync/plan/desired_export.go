@@ -27,10 +27,9 @@ type DesiredTeam struct {
 	// ("suspended in okta:X", "grant users expired at ..."): the reason of
 	// a removal whose person is still listed.
 	Inactive map[string]string
-	// Failed are the labels of the groups whose read failed or is
-	// missing, in mapping order; Errors says why, one per label. While
-	// any failed, the team's membership is unknown, not empty.
-	Failed []string
+	// Errors are the groups whose read failed or is missing, one per
+	// label (Error.Source), in mapping order. While any failed, the
+	// team's membership is unknown, not empty.
 	Errors []Error
 	// Entries are the team's group entries in mapping order, with whom
 	// each read lists.
@@ -84,7 +83,7 @@ func Desired(m *config.Mapping, reads map[string]GroupRead, now time.Time) map[s
 			Slug: slug, Policy: policyOf(t, m.Sync), Create: t.Create,
 			Members:  make(map[string]DesiredMember, len(src.desired)),
 			Inactive: src.inactive,
-			Failed:   src.failed, Errors: src.errors,
+			Errors:   src.errors,
 		}
 		for email, w := range src.desired {
 			d.Members[email] = DesiredMember{Role: w.role, Groups: w.groups}

@@ -249,7 +249,7 @@ func memberReport(d plan.DesiredTeam, email string, tm model.TeamMember, protect
 	// mayLower is whether the plan drafts a removal or a demotion here at
 	// all: the policy allows it, the person is not protected, and every
 	// source of the team read.
-	mayLower := d.Policy == model.PolicyAuthoritative && !protected && len(d.Failed) == 0
+	mayLower := d.Policy == model.PolicyAuthoritative && !protected && len(d.Errors) == 0
 	want, granted := d.Members[email]
 	switch {
 	case granted:
@@ -273,9 +273,9 @@ func memberReport(d plan.DesiredTeam, email string, tm model.TeamMember, protect
 			m.NextApply = NextRaise
 			m.Note += "; the next apply raises the role"
 		}
-	case len(d.Failed) > 0:
+	case len(d.Errors) > 0:
 		m.Justification = Unknown
-		m.Note = "unknown: " + strings.Join(d.Failed, ", ") + " could not be read"
+		m.Note = "unknown: " + failedGroups(d) + " could not be read"
 	default:
 		m.Justification = Unjustified
 		m.Note = plan.ReasonInNoGroup
@@ -300,7 +300,16 @@ func staysBecause(d plan.DesiredTeam, protected bool) string {
 	case d.Policy != model.PolicyAuthoritative:
 		return "stays: " + string(d.Policy) + " team"
 	}
-	return "stays while " + strings.Join(d.Failed, ", ") + " cannot be read"
+	return "stays while " + failedGroups(d) + " cannot be read"
+}
+
+// failedGroups names the team's groups that could not be read: "a, b".
+func failedGroups(d plan.DesiredTeam) string {
+	labels := make([]string, len(d.Errors))
+	for i, e := range d.Errors {
+		labels[i] = e.Source
+	}
+	return strings.Join(labels, ", ")
 }
 
 // exception is m, a member of team t, as an entry of the report's
