@@ -28,7 +28,7 @@ func TeamStates(m *config.Mapping, reads map[string]GroupRead, now time.Time) ma
 	out := make(map[string]string, len(m.Teams))
 	domains := m.Sync.EmailDomains
 	protected := make([]string, 0, len(m.Sync.ProtectedUsers))
-	for u := range protectedSet(m.Sync.ProtectedUsers, domains) {
+	for u := range ProtectedSet(m.Sync.ProtectedUsers, domains) {
 		protected = append(protected, u)
 	}
 	slices.Sort(protected)

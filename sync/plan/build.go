@@ -26,7 +26,7 @@ func Build(m *config.Mapping, reads map[string]GroupRead, org *model.Org, opts O
 	}
 	snap := readSnapshot(org)
 	domains := m.Sync.EmailDomains
-	protected := protectedSet(m.Sync.ProtectedUsers, domains)
+	protected := ProtectedSet(m.Sync.ProtectedUsers, domains)
 
 	d := &Draft{
 		Teams:             map[string]TeamFacts{},
@@ -134,14 +134,14 @@ func inviteMode(s config.Sync) bool {
 	return strings.EqualFold(strings.TrimSpace(s.MissingUsers), config.MissingInvite)
 }
 
-// protectedSet holds the protected users as written and as rewritten by
+// ProtectedSet holds the protected users as written and as rewritten by
 // email_domains, so that either spelling protects the person. Both lists
 // were normalised when mapping.yaml was read.
-func protectedSet(users []string, domains map[string]string) map[string]bool {
+func ProtectedSet(users []string, domains map[string]string) map[string]bool {
 	set := make(map[string]bool, 2*len(users))
 	for _, u := range users {
 		set[u] = true
-		set[rewriteEmail(u, domains)] = true
+		set[RewriteEmail(u, domains)] = true
 	}
 	return set
 }

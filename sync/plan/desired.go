@@ -57,7 +57,7 @@ func desiredTeam(slug string, t config.Team, reads map[string]GroupRead, domains
 		role := roleOf(g)
 		found := 0
 		for _, mem := range read.Members {
-			email := rewriteEmail(mem.Email, domains)
+			email := RewriteEmail(mem.Email, domains)
 			if email == "" {
 				continue
 			}
@@ -92,7 +92,7 @@ func desiredTeam(slug string, t config.Team, reads map[string]GroupRead, domains
 func (ts *teamSources) expired(g config.Group, read GroupRead, domains map[string]string) {
 	reason := ExpiredReason(g.Label(), g.Expires)
 	for _, mem := range read.Members {
-		email := rewriteEmail(mem.Email, domains)
+		email := RewriteEmail(mem.Email, domains)
 		if _, seen := ts.inactive[email]; email != "" && !seen {
 			ts.inactive[email] = reason
 		}
@@ -127,11 +127,6 @@ func roleOf(g config.Group) model.Role {
 // were normalised where they entered teamsync: the email by its provider,
 // the domains when mapping.yaml was read.
 func RewriteEmail(e string, domains map[string]string) string {
-	return rewriteEmail(e, domains)
-}
-
-// rewriteEmail is RewriteEmail.
-func rewriteEmail(e string, domains map[string]string) string {
 	at := strings.LastIndexByte(e, '@')
 	if at < 0 {
 		return e

@@ -17,6 +17,9 @@ type DesiredTeam struct {
 	// Policy is the team's policy as Build applies it (the team's own,
 	// else sync.policy; observe for a policy it does not know).
 	Policy model.Policy
+	// Create says the mapping creates the team when Buildkite lacks it
+	// (create: true).
+	Create bool
 	// Members are the people the team's groups grant, by email after
 	// sync.email_domains.
 	Members map[string]DesiredMember
@@ -24,14 +27,10 @@ type DesiredTeam struct {
 	// ("suspended in okta:X", "grant users expired at ..."): the reason of
 	// a removal whose person is still listed.
 	Inactive map[string]string
-	// Failed are the labels of the groups whose read failed or is
-	// missing, in mapping order; Errors says why, one per label. While
-	// any failed, the team's membership is unknown, not empty.
-	Failed []string
+	// Errors are the groups whose read failed or is missing, one per
+	// label (Error.Source), in mapping order. While any failed, the
+	// team's membership is unknown, not empty.
 	Errors []Error
-	// Empty are the labels of groups that read with no active member and
-	// do not say allow_empty.
-	Empty []string
 	// Entries are the team's group entries in mapping order, with whom
 	// each read lists.
 	Entries []DesiredEntry
@@ -81,10 +80,10 @@ func Desired(m *config.Mapping, reads map[string]GroupRead, now time.Time) map[s
 		}
 		src := desiredTeam(slug, t, reads, domains, now)
 		d := DesiredTeam{
-			Slug: slug, Policy: policyOf(t, m.Sync),
+			Slug: slug, Policy: policyOf(t, m.Sync), Create: t.Create,
 			Members:  make(map[string]DesiredMember, len(src.desired)),
 			Inactive: src.inactive,
-			Failed:   src.failed, Errors: src.errors, Empty: src.empty,
+			Errors:   src.errors,
 		}
 		for email, w := range src.desired {
 			d.Members[email] = DesiredMember{Role: w.role, Groups: w.groups}
@@ -111,7 +110,7 @@ func desiredEntry(g config.Group, reads map[string]GroupRead, domains map[string
 	}
 	e.Listed = make(map[string]providers.Member, len(read.Members))
 	for _, mem := range read.Members {
-		email := rewriteEmail(mem.Email, domains)
+		email := RewriteEmail(mem.Email, domains)
 		if email == "" {
 			continue
 		}

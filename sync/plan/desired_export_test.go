@@ -51,7 +51,7 @@ func TestDesired(t *testing.T) {
 		t.Errorf("entries = %+v", p.Entries)
 	}
 	ios := got["ios"]
-	if ios.Policy != model.PolicyAdditive || !reflect.DeepEqual(ios.Failed, []string{"okta:Mobile"}) ||
+	if ios.Policy != model.PolicyAdditive || len(ios.Errors) != 1 || ios.Errors[0].Source != "okta:Mobile" ||
 		ios.Entries[0].Err != "boom" || ios.Entries[0].Listed != nil {
 		t.Errorf("ios = %+v", ios)
 	}

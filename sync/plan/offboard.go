@@ -91,8 +91,8 @@ func exclusion(m *config.Mapping, email string, p model.Member, viewerUserID str
 // protected users under either spelling: as listed, or as
 // sync.email_domains rewrites it.
 func protectedBy(m *config.Mapping) func(string) bool {
-	set := protectedSet(m.Sync.ProtectedUsers, m.Sync.EmailDomains)
-	return func(email string) bool { return set[email] || set[rewriteEmail(email, m.Sync.EmailDomains)] }
+	set := ProtectedSet(m.Sync.ProtectedUsers, m.Sync.EmailDomains)
+	return func(email string) bool { return set[email] || set[RewriteEmail(email, m.Sync.EmailDomains)] }
 }
 
 // judged lists, sorted, the people offboarding may judge: organization

@@ -28,7 +28,7 @@ func path(label string, via []string) string {
 // was looked up of the one person.
 type ExplainInput struct {
 	// Email is the person's address as Buildkite has it, or else as
-	// teamsync matches it to Buildkite (CanonicalEmail). A group
+	// teamsync matches it to Buildkite (plan.RewriteEmail). A group
 	// row that lists alice@corp.acme.com, which sync.email_domains
 	// rewrites to alice@acme.com, lists the same person (and says so in
 	// GroupListing.ListedAs).
@@ -169,10 +169,7 @@ func Explain(in ExplainInput) *Explanation {
 	if org == nil {
 		org = &model.Org{}
 	}
-	x := &Explanation{Email: in.Email, Organization: org.Slug}
-	if in.Mapping != nil && in.Mapping.Buildkite.Organization != "" {
-		x.Organization = in.Mapping.Buildkite.Organization
-	}
+	x := &Explanation{Email: in.Email, Organization: organization(in.Mapping, org)}
 	for _, s := range sortedKeys(in.Lookups) {
 		p := in.Lookups[s]
 		st := SourceStatus{Source: s, Found: p.Found, Status: p.Status, Gone: p.Gone}
@@ -187,7 +184,7 @@ func Explain(in ExplainInput) *Explanation {
 		d := desired[slug]
 		if w, ok := d.Members[in.Email]; ok {
 			x.Teams = append(x.Teams, TeamAccess{Team: slug, Policy: d.Policy, Role: w.Role,
-				Groups: slices.Clone(w.Groups), Note: teamNote(slug, org, in.Mapping)})
+				Groups: slices.Clone(w.Groups), Note: teamNote(d, org)})
 		}
 	}
 	x.Buildkite = buildkiteView(in, org)
@@ -270,14 +267,14 @@ func (x *Explanation) explainGroups(desired map[string]plan.DesiredTeam) {
 }
 
 // teamNote says when a team cannot hold anyone as it stands.
-func teamNote(slug string, org *model.Org, m *config.Mapping) string {
-	if _, bad := org.TeamErrors[slug]; bad {
+func teamNote(d plan.DesiredTeam, org *model.Org) string {
+	if _, bad := org.TeamErrors[d.Slug]; bad {
 		return "its Buildkite membership could not be read"
 	}
-	if _, ok := org.Teams[slug]; ok {
+	if _, ok := org.Teams[d.Slug]; ok {
 		return ""
 	}
-	if createsTeam(m, slug) {
+	if d.Create {
 		return MsgTeamToCreate
 	}
 	return plan.MsgTeamMissing
@@ -295,9 +292,7 @@ func buildkiteView(in ExplainInput, org *model.Org) BuildkiteView {
 		}
 	}
 	if inv := in.Invitation; inv != nil {
-		teams := slices.Clone(inv.Teams)
-		slices.SortFunc(teams, func(a, b model.TeamRole) int { return strings.Compare(a.Team, b.Team) })
-		v.Invitation = &InvitationReport{Email: inv.Email, Teams: nonNil(teams)}
+		v.Invitation = &InvitationReport{Email: inv.Email, Teams: nonNil(sortedTeams(inv.Teams))}
 	}
 	return v
 }
@@ -346,14 +341,14 @@ func (x *Explanation) summarise(in ExplainInput) string {
 	if in.Member == nil {
 		s += " Not in the Buildkite organization: " + x.placement(in) + "."
 	}
-	switch n := len(x.Changes); {
-	case n > 0:
-		s += fmt.Sprintf(" The next apply makes %s for them.", plural(n, "change", "changes"))
+	switch {
+	case len(x.Changes) > 0:
+		s += x.nextApply()
 	case len(x.Held) == 0 && in.Member != nil && in.Plan != nil:
 		s += " Buildkite matches."
 	}
 	if len(x.Held) > 0 {
-		s += fmt.Sprintf(" %s held back.", plural(len(x.Held), "change is", "changes are"))
+		s += x.heldBack()
 	}
 	return s + couldNot
 }
@@ -393,11 +388,21 @@ func (x *Explanation) stillIn() string {
 	}
 	switch {
 	case len(x.Changes) > 0:
-		s += fmt.Sprintf(" The next apply makes %s for them.", plural(len(x.Changes), "change", "changes"))
+		s += x.nextApply()
 	case len(x.Held) > 0:
-		s += fmt.Sprintf(" %s held back.", plural(len(x.Held), "change is", "changes are"))
+		s += x.heldBack()
 	case len(x.Buildkite.Teams) > 0:
 		s += " No apply removes them (an additive or observe team, or a protected user)."
 	}
 	return s
+}
+
+// nextApply is the sentence that counts the changes apply makes for them.
+func (x *Explanation) nextApply() string {
+	return fmt.Sprintf(" The next apply makes %s for them.", plural(len(x.Changes), "change", "changes"))
+}
+
+// heldBack is the sentence that counts their changes the guards hold.
+func (x *Explanation) heldBack() string {
+	return fmt.Sprintf(" %s held back.", plural(len(x.Held), "change is", "changes are"))
 }

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/teamsync/teamsync/internal/textsafe"
+	"github.com/teamsync/teamsync/sync/model"
 	"github.com/teamsync/teamsync/sync/plan"
 )
 
@@ -127,7 +128,7 @@ func (x *Explanation) WriteText(w io.Writer) error {
 			row(tw, "not read", strings.Join(bk.TeamsNotRead, ", "))
 		}
 		if bk.Invitation != nil {
-			row(tw, "invitation", "pending", teamRoles(bk.Invitation))
+			row(tw, "invitation", "pending", cmp.Or(teamRoles(bk.Invitation.Teams), "to no team"))
 		}
 	})
 	section(&b, "What apply would change", len(x.Changes) == 0, "nothing", func(tw io.Writer) {
@@ -189,13 +190,10 @@ func joined(at string) string {
 	return "since " + at
 }
 
-// teamRoles is "a as member, b as maintainer".
-func teamRoles(inv *InvitationReport) string {
-	if len(inv.Teams) == 0 {
-		return "to no team"
-	}
-	parts := make([]string, len(inv.Teams))
-	for i, t := range inv.Teams {
+// teamRoles is "a as member, b as maintainer"; "" for no team.
+func teamRoles(teams []model.TeamRole) string {
+	parts := make([]string, len(teams))
+	for i, t := range teams {
 		parts[i] = t.Team + " as " + string(t.Role)
 	}
 	return strings.Join(parts, ", ")
@@ -217,11 +215,7 @@ func changeWords(c plan.Change) string {
 	case plan.ActionRemoveMember:
 		s = "remove from " + c.Team + " (" + string(c.Role) + ")"
 	case plan.ActionInvite:
-		parts := make([]string, len(c.Teams))
-		for i, t := range c.Teams {
-			parts[i] = t.Team + " as " + string(t.Role)
-		}
-		s = "invite to " + strings.Join(parts, ", ")
+		s = "invite to " + teamRoles(c.Teams)
 	case plan.ActionRemoveOrgMember:
 		s = "remove from the organization"
 	case plan.ActionRevokeInvitation:

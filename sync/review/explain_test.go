@@ -181,3 +181,26 @@ func TestExplainErrors(t *testing.T) {
 func orgChange(action, email string) plan.Change {
 	return plan.Change{Action: plan.Action(action), Email: email, Role: model.Role("")}
 }
+
+// TestInvitationWords checks how explain words an invitation: the plan's
+// invite change and a pending invitation list the same "team as role".
+func TestInvitationWords(t *testing.T) {
+	teams := []model.TeamRole{{Team: "ios", Role: model.RoleMember}, {Team: "web", Role: model.RoleMaintainer}}
+	c := plan.Change{Action: plan.ActionInvite, Email: "new@acme.com", Teams: teams, Groups: []string{"okta:Mobile"}}
+	if got, want := changeWords(c), "invite to ios as member, web as maintainer (via okta:Mobile)"; got != want {
+		t.Errorf("changeWords = %q, want %q", got, want)
+	}
+	for _, tc := range []struct {
+		teams []model.TeamRole
+		want  string
+	}{{teams, "ios as member, web as maintainer"}, {nil, "to no team"}} {
+		x := &Explanation{Email: "new@acme.com", Buildkite: BuildkiteView{Invitation: &InvitationReport{Email: "new@acme.com", Teams: tc.teams}}}
+		var b bytes.Buffer
+		if err := x.WriteText(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), "  invitation     pending   "+tc.want+"\n") {
+			t.Errorf("invitation of %v not %q in:\n%s", tc.teams, tc.want, b.String())
+		}
+	}
+}

@@ -158,29 +158,21 @@ func BuildReport(in ReportInput) *Report {
 		org = &model.Org{}
 	}
 	desired := plan.Desired(in.Mapping, in.Reads, in.Now)
-	r := &Report{Organization: org.Slug}
+	r := &Report{Organization: organization(in.Mapping, org)}
 	var protected map[string]bool
 	if in.Mapping != nil {
-		if in.Mapping.Buildkite.Organization != "" {
-			r.Organization = in.Mapping.Buildkite.Organization
-		}
-		// A protected user is matched as written and as rewritten by
-		// sync.email_domains, as the planner matches them.
-		protected = make(map[string]bool, 2*len(in.Mapping.Sync.ProtectedUsers))
-		for _, u := range in.Mapping.Sync.ProtectedUsers {
-			protected[u], protected[CanonicalEmail(in.Mapping, u)] = true, true
-		}
+		// A protected user is matched as the planner matches them.
+		protected = plan.ProtectedSet(in.Mapping.Sync.ProtectedUsers, in.Mapping.Sync.EmailDomains)
 	}
 	selected := func(slug string) bool { return len(in.Teams) == 0 || slices.Contains(in.Teams, slug) }
 	for _, slug := range sortedKeys(desired) {
 		if !selected(slug) {
 			continue
 		}
-		tr := teamReport(desired[slug], org, protected, createsTeam(in.Mapping, slug))
+		tr := teamReport(desired[slug], org, protected)
 		r.Teams = append(r.Teams, tr)
 		for _, m := range tr.Members {
-			if x, ok := exception(tr.Policy, m, protected[m.Email]); ok {
-				x.Team = tr.Team
+			if x, ok := exception(tr, m, protected[m.Email]); ok {
 				r.Unjustified = append(r.Unjustified, x)
 			}
 		}
@@ -195,10 +187,7 @@ func BuildReport(in ReportInput) *Report {
 	}
 	for _, e := range sortedKeys(org.Invitations) {
 		inv := org.Invitations[e]
-		teams := slices.Clone(inv.Teams)
-		slices.SortFunc(teams, func(a, b model.TeamRole) int {
-			return cmp.Or(strings.Compare(a.Team, b.Team), strings.Compare(string(a.Role), string(b.Role)))
-		})
+		teams := sortedTeams(inv.Teams)
 		if len(in.Teams) > 0 {
 			// A report of some teams shows only those teams of an
 			// invitation, and only the invitations that give one.
@@ -214,8 +203,17 @@ func BuildReport(in ReportInput) *Report {
 	return r
 }
 
+// sortedTeams is a sorted copy of an invitation's teams, by slug.
+func sortedTeams(teams []model.TeamRole) []model.TeamRole {
+	teams = slices.Clone(teams)
+	slices.SortFunc(teams, func(a, b model.TeamRole) int {
+		return cmp.Or(strings.Compare(a.Team, b.Team), strings.Compare(string(a.Role), string(b.Role)))
+	})
+	return teams
+}
+
 // teamReport is one team's section: its read status and its members.
-func teamReport(d plan.DesiredTeam, org *model.Org, protected map[string]bool, create bool) TeamReport {
+func teamReport(d plan.DesiredTeam, org *model.Org, protected map[string]bool) TeamReport {
 	tr := TeamReport{Team: d.Slug, Policy: d.Policy, Status: TeamRead, FailedSources: []SourceError{}}
 	for _, e := range d.Errors {
 		tr.FailedSources = append(tr.FailedSources, SourceError{Source: e.Source, Message: e.Message})
@@ -231,7 +229,7 @@ func teamReport(d plan.DesiredTeam, org *model.Org, protected map[string]bool, c
 	team, ok := org.Teams[d.Slug]
 	if !ok {
 		tr.Status, tr.Error = TeamMissing, plan.MsgTeamMissing
-		if create {
+		if d.Create {
 			tr.Error = MsgTeamToCreate
 		}
 		tr.Members = []MemberReport{}
@@ -251,34 +249,33 @@ func memberReport(d plan.DesiredTeam, email string, tm model.TeamMember, protect
 	// mayLower is whether the plan drafts a removal or a demotion here at
 	// all: the policy allows it, the person is not protected, and every
 	// source of the team read.
-	mayLower := d.Policy == model.PolicyAuthoritative && !protected && len(d.Failed) == 0
+	mayLower := d.Policy == model.PolicyAuthoritative && !protected && len(d.Errors) == 0
 	want, granted := d.Members[email]
 	switch {
 	case granted:
 		m.Justification, m.GrantedRole, m.Groups = Justified, want.Role, slices.Clone(want.Groups)
 		m.Via = nestedPaths(d, email, want.Groups)
-		if tm.Role.Rank() > want.Role.Rank() {
+		holds, grants := tm.Role.Rank(), want.Role.Rank()
+		if holds == grants {
+			break
+		}
+		m.Note = "holds " + string(tm.Role) + "; the groups grant " + string(want.Role)
+		switch {
+		case holds > grants && mayLower:
+			m.RoleExceedsGrant, m.NextApply = true, NextDemote
+			m.Note += "; the next apply demotes them"
+		case holds > grants:
 			m.RoleExceedsGrant = true
-			m.Note = "holds " + string(tm.Role) + "; the groups grant " + string(want.Role)
-			if mayLower {
-				m.NextApply = NextDemote
-				m.Note += "; the next apply demotes them"
-			} else {
-				m.Note += "; " + staysBecause(d, protected)
-			}
+			m.Note += "; " + staysBecause(d, protected)
+		case d.Policy == model.PolicyObserve:
+			m.Note += "; observe team: not applied"
+		default:
+			m.NextApply = NextRaise
+			m.Note += "; the next apply raises the role"
 		}
-		if tm.Role.Rank() < want.Role.Rank() {
-			m.Note = "holds " + string(tm.Role) + "; the groups grant " + string(want.Role)
-			if d.Policy == model.PolicyObserve {
-				m.Note += "; observe team: not applied"
-			} else {
-				m.NextApply = NextRaise
-				m.Note += "; the next apply raises the role"
-			}
-		}
-	case len(d.Failed) > 0:
+	case len(d.Errors) > 0:
 		m.Justification = Unknown
-		m.Note = "unknown: " + strings.Join(d.Failed, ", ") + " could not be read"
+		m.Note = "unknown: " + failedGroups(d) + " could not be read"
 	default:
 		m.Justification = Unjustified
 		m.Note = plan.ReasonInNoGroup
@@ -303,21 +300,30 @@ func staysBecause(d plan.DesiredTeam, protected bool) string {
 	case d.Policy != model.PolicyAuthoritative:
 		return "stays: " + string(d.Policy) + " team"
 	}
-	return "stays while " + strings.Join(d.Failed, ", ") + " cannot be read"
+	return "stays while " + failedGroups(d) + " cannot be read"
 }
 
-// exception is m as an entry of the report's Unjustified list, when no
-// group justifies its membership or its role and the policy or protection
-// keeps it.
-func exception(p model.Policy, m MemberReport, protected bool) (Exception, bool) {
+// failedGroups names the team's groups that could not be read: "a, b".
+func failedGroups(d plan.DesiredTeam) string {
+	labels := make([]string, len(d.Errors))
+	for i, e := range d.Errors {
+		labels[i] = e.Source
+	}
+	return strings.Join(labels, ", ")
+}
+
+// exception is m, a member of team t, as an entry of the report's
+// Unjustified list, when no group justifies its membership or its role
+// and the policy or protection keeps it.
+func exception(t TeamReport, m MemberReport, protected bool) (Exception, bool) {
 	if m.NextApply != "" || (m.Justification != Unjustified && !m.RoleExceedsGrant) {
 		return Exception{}, false
 	}
-	if p == model.PolicyAuthoritative && !protected {
+	if t.Policy == model.PolicyAuthoritative && !protected {
 		return Exception{}, false // stays only while a source is unknown
 	}
 	return Exception{
-		Policy: p, Email: m.Email, Role: m.Role, GrantedRole: m.GrantedRole,
+		Team: t.Team, Policy: t.Policy, Email: m.Email, Role: m.Role, GrantedRole: m.GrantedRole,
 		CreatedAt: m.CreatedAt, Reason: m.Note,
 	}, true
 }

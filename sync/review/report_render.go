@@ -194,8 +194,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		mdRow(&b, "Email", "Role", "Granted", "Groups", "Created", "Justification", "Note")
 		mdRow(&b, "---", "---", "---", "---", "---", "---", "---")
 		for _, m := range t.Members {
-			mdRow(&b, textsafe.Markdown(m.Email), textsafe.Markdown(string(m.Role)), textsafe.Markdown(string(m.GrantedRole)), textsafe.MarkdownList(groupCells(m)), textsafe.Markdown(m.CreatedAt),
-				textsafe.Markdown(m.Justification), textsafe.Markdown(m.Note))
+			mdRow(&b, m.Email, string(m.Role), string(m.GrantedRole), strings.Join(groupCells(m), ", "), m.CreatedAt, m.Justification, m.Note)
 		}
 	}
 	b.WriteString("\n## Unjustified members who stay\n\n")
@@ -205,8 +204,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		mdRow(&b, "Team", "Policy", "Email", "Role", "Granted", "Created", "Reason")
 		mdRow(&b, "---", "---", "---", "---", "---", "---", "---")
 		for _, x := range r.Unjustified {
-			mdRow(&b, textsafe.Markdown(x.Team), textsafe.Markdown(string(x.Policy)), textsafe.Markdown(x.Email), textsafe.Markdown(string(x.Role)),
-				textsafe.Markdown(string(x.GrantedRole)), textsafe.Markdown(x.CreatedAt), textsafe.Markdown(x.Reason))
+			mdRow(&b, x.Team, string(x.Policy), x.Email, string(x.Role), string(x.GrantedRole), x.CreatedAt, x.Reason)
 		}
 	}
 	b.WriteString("\n## Organization admins\n\n")
@@ -219,7 +217,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		mdRow(&b, "Email", "Name", "Created")
 		mdRow(&b, "---", "---", "---")
 		for _, a := range r.Admins {
-			mdRow(&b, textsafe.Markdown(a.Email), textsafe.Markdown(a.Name), textsafe.Markdown(a.CreatedAt))
+			mdRow(&b, a.Email, a.Name, a.CreatedAt)
 		}
 	}
 	b.WriteString("\n## Pending invitations\n\n")
@@ -229,18 +227,24 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		mdRow(&b, "Email", "Teams")
 		mdRow(&b, "---", "---")
 		for _, inv := range r.Invitations {
-			parts := make([]string, 0, len(inv.Teams))
-			for _, tr := range inv.Teams {
-				parts = append(parts, textsafe.Markdown(tr.Team)+" ("+textsafe.Markdown(string(tr.Role))+")")
+			parts := make([]string, len(inv.Teams))
+			for i, tr := range inv.Teams {
+				parts[i] = tr.Team + " (" + string(tr.Role) + ")"
 			}
-			mdRow(&b, textsafe.Markdown(inv.Email), strings.Join(parts, ", "))
+			mdRow(&b, inv.Email, strings.Join(parts, ", "))
 		}
 	}
 	return write(w, "report markdown", []byte(b.String()))
 }
 
-// mdRow writes one table row of already escaped cells.
+// mdRow writes one table row, each cell escaped with textsafe.Markdown so
+// that no value can break the table. A list joined with ", " before it is
+// escaped reads as textsafe.MarkdownList: the separator has nothing to
+// escape.
 func mdRow(b *strings.Builder, cells ...string) {
+	for i, c := range cells {
+		cells[i] = textsafe.Markdown(c)
+	}
 	b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 }
 

@@ -13,7 +13,19 @@ import (
 	"io"
 	"slices"
 	"time"
+
+	"github.com/teamsync/teamsync/sync/config"
+	"github.com/teamsync/teamsync/sync/model"
 )
+
+// organization is the organization the report and explain name: the
+// mapping's buildkite.organization, else the snapshot's slug.
+func organization(m *config.Mapping, org *model.Org) string {
+	if m != nil && m.Buildkite.Organization != "" {
+		return m.Buildkite.Organization
+	}
+	return org.Slug
+}
 
 // stamp is t in RFC 3339, UTC; "" when t is unknown (zero).
 func stamp(t time.Time) string {
