@@ -12,18 +12,6 @@ import (
 	"github.com/teamsync/teamsync/buildkite/bksim/bksimtest"
 )
 
-// offboardDir writes files into a fresh fixture directory.
-func offboardDir(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, text := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 type offboardPlan struct {
 	Changes []map[string]any `json:"changes"`
 	Held    []map[string]any `json:"held"`
@@ -54,9 +42,8 @@ func (p offboardPlan) lines() []string {
 // otherwise every judged person would be held unknown_person ("no source
 // that can look people up is configured") at every run.
 func TestOffboardSourceNamedByNoTeamIsConnected(t *testing.T) {
-	dir := offboardDir(t, map[string]string{
-		"okta.yaml": "users:\n  - {email: alice@acme.com}\n  - {email: dave@acme.com, status: DEPROVISIONED}\n",
-		"mapping.yaml": `buildkite:
+	_, h := startOffboard(t, "users:\n  - {email: alice@acme.com}\n  - {email: dave@acme.com, status: DEPROVISIONED}\n",
+		`buildkite:
   organization: acme
   graphql_url: "{{buildkite_url}}"
 okta:
@@ -65,17 +52,7 @@ teams:
   - slug: web
     groups:
       - users: [alice@acme.com]
-offboarding:
-  source: okta
-  domains: [acme.com]
-`,
-	})
-	_, srv := bksimtest.Start(t, bksim.State{
-		Organization: "acme",
-		Members:      []bksim.Member{{Email: "root@acme.com", Role: "admin"}, {Email: "alice@acme.com"}, {Email: "dave@acme.com"}},
-		Teams:        []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}}},
-	})
-	h := newHarness(t, dir, srv.URL, nil)
+`+oktaOffboarding, rootAlice("dave@acme.com"))
 	out, code := h.run("plan", "--format", "json")
 	p := decodePlan(t, out)
 	if want := []string{"remove_org_member dave@acme.com"}; !slices.Equal(p.lines(), want) || code != 0 {
@@ -87,29 +64,15 @@ offboarding:
 // bot is a Buildkite bot unknown to Okta; olga is outside domains; gina
 // was invited and has left.
 func offboardFixture(t *testing.T, extra string) (*bksim.Server, *harness) {
-	dir := offboardDir(t, map[string]string{
-		"okta.yaml": `groups:
-  - name: Web
-    users: [{email: alice@acme.com}]
-users:
-  - {email: root@acme.com, status: DEPROVISIONED}
-  - {email: dave@acme.com, status: DEPROVISIONED}
-  - {email: gina@acme.com, status: SUSPENDED}
-`,
-		"mapping.yaml": webOktaMapping(`offboarding:
-  source: okta
-  domains: [acme.com]
-  revoke_invitations: true
-` + extra),
-	})
-	sim, srv := bksimtest.Start(t, bksim.State{
-		Organization: "acme",
-		Members: []bksim.Member{{Email: "root@acme.com", Role: "admin"}, {Email: "alice@acme.com"}, {Email: "dave@acme.com"},
-			{Email: "bot@acme.com", Bot: true}, {Email: "olga@other.com"}},
-		Teams:       []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}, {Email: "dave@acme.com"}}}},
-		Invitations: []bksim.Invitation{{Email: "gina@acme.com"}},
-	})
-	return sim, newHarness(t, dir, srv.URL, nil)
+	st := rootAlice("dave@acme.com")
+	st.Members = append(st.Members, bksim.Member{Email: "bot@acme.com", Bot: true}, bksim.Member{Email: "olga@other.com"})
+	st.Teams[0].Members = append(st.Teams[0].Members, bksim.TeamMember{Email: "dave@acme.com"})
+	st.Invitations = []bksim.Invitation{{Email: "gina@acme.com"}}
+	return startOffboard(t, oktaWeb(
+		"{email: root@acme.com, status: DEPROVISIONED}",
+		"{email: dave@acme.com, status: DEPROVISIONED}",
+		"{email: gina@acme.com, status: SUSPENDED}",
+	), webOktaMapping(oktaOffboarding+"  revoke_invitations: true\n"+extra), st)
 }
 
 // TestSavedPlanOffboardsWhatThePlanShowed: plan --out then apply FILE, the reviewed-plan
@@ -175,16 +138,9 @@ func TestExplainOrgRemovalNamesTheOrgBudgets(t *testing.T) {
 	for i := range 12 {
 		members = append(members, bksim.Member{Email: "m" + string(rune('a'+i)) + "@acme.com"})
 	}
-	dir := offboardDir(t, map[string]string{
-		"okta.yaml": "groups:\n  - name: Web\n    users: [{email: root@acme.com}]\n",
-		"mapping.yaml": webOktaMapping(`offboarding:
-  source: okta
-  domains: [acme.com]
-`),
-	})
-	_, srv := bksimtest.Start(t, bksim.State{Organization: "acme", Members: members,
-		Teams: []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "root@acme.com"}}}}})
-	h := newHarness(t, dir, srv.URL, nil)
+	st := acmeWeb(members...)
+	st.Teams[0].Members = []bksim.TeamMember{{Email: "root@acme.com"}}
+	_, h := startOffboard(t, "groups:\n  - name: Web\n    users: [{email: root@acme.com}]\n", webOktaMapping(oktaOffboarding), st)
 	out, code := h.run("plan", "--format", "json")
 	p := decodePlan(t, out)
 	if len(p.Changes) != 0 || len(p.Held) != 12 {
@@ -217,19 +173,10 @@ func TestExplainOrgRemovalNamesTheOrgBudgets(t *testing.T) {
 // departed person (without touching offboarding:) shows no org removal
 // though the next apply makes one.
 func TestPlanBaseJudgesStillGrantedOverEveryTeam(t *testing.T) {
-	const offboarding = "offboarding:\n  source: okta\n  domains: [acme.com]\n"
 	const grant = "  - slug: ops\n    groups:\n      - users: [dave@acme.com]\n"
-	dir := offboardDir(t, map[string]string{
-		"okta.yaml":    "groups:\n  - name: Web\n    users: [{email: alice@acme.com}]\nusers:\n  - {email: dave@acme.com, status: DEPROVISIONED}\n",
-		"mapping.yaml": webOktaMapping("" + grant + offboarding),
-	})
-	_, srv := bksimtest.Start(t, bksim.State{
-		Organization: "acme",
-		Members:      []bksim.Member{{Email: "root@acme.com", Role: "admin"}, {Email: "alice@acme.com"}, {Email: "dave@acme.com"}},
-		Teams: []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}},
-			{Slug: "ops", Members: []bksim.TeamMember{{Email: "dave@acme.com"}}}},
-	})
-	h := newHarness(t, dir, srv.URL, nil)
+	st := rootAlice("dave@acme.com")
+	st.Teams = append(st.Teams, bksim.Team{Slug: "ops", Members: []bksim.TeamMember{{Email: "dave@acme.com"}}})
+	_, h := startOffboard(t, oktaWeb("{email: dave@acme.com, status: DEPROVISIONED}"), webOktaMapping(grant+oktaOffboarding), st)
 	out, _ := h.run("plan", "--format", "json")
 	full := decodePlan(t, out)
 	if len(full.Changes) != 0 || len(full.Held) != 1 || full.Held[0]["guard"] != "still_granted" {
@@ -241,7 +188,7 @@ func TestPlanBaseJudgesStillGrantedOverEveryTeam(t *testing.T) {
 	}
 	base := filepath.Join(filepath.Dir(h.config), "base.yaml")
 	// 1. The change turns offboarding on.
-	if err := os.WriteFile(base, []byte(strings.Replace(string(rendered), offboarding, "", 1)), 0o600); err != nil {
+	if err := os.WriteFile(base, []byte(strings.Replace(string(rendered), oktaOffboarding, "", 1)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out, _ = h.run("plan", "--base", base, "--format", "json")
