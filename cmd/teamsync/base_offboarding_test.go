@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -24,14 +22,8 @@ func TestPlanBaseShowsOffboarding(t *testing.T) {
   - name: Alumni
     users: [{email: dave@acme.com, status: DEPROVISIONED}]
 `, webOktaMapping(oktaOffboarding), st)
-	rendered, err := os.ReadFile(h.config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := filepath.Join(filepath.Dir(h.config), "base.yaml")
-	if err := os.WriteFile(base, []byte(strings.Replace(string(rendered), oktaOffboarding, "", 1)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	rendered, base := h.mappingAndBase()
+	writeText(t, base, strings.Replace(rendered, oktaOffboarding, "", 1))
 
 	out, code := h.run("plan", "--base", base, "--format", "json")
 	if code != 0 {
@@ -49,9 +41,7 @@ func TestPlanBaseShowsOffboarding(t *testing.T) {
 	}
 
 	// The same offboarding on both sides: nothing this change does.
-	if err := os.WriteFile(base, rendered, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeText(t, base, rendered)
 	out, code = h.run("plan", "--base", base)
 	if code != 0 || string(out) != MsgNothingTouched+"\n" {
 		t.Fatalf("plan --base against itself: exit %d, output %q", code, out)
@@ -59,10 +49,7 @@ func TestPlanBaseShowsOffboarding(t *testing.T) {
 
 	// Offboarding on both sides, but the base still grants dave a team:
 	// the change that drops that grant is what removes him.
-	granting := strings.Replace(string(rendered), "      - okta: Web\n", "      - okta: Web\n      - users: [dave@acme.com]\n", 1)
-	if err := os.WriteFile(base, []byte(granting), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeText(t, base, strings.Replace(rendered, "      - okta: Web\n", "      - okta: Web\n      - users: [dave@acme.com]\n", 1))
 	out, code = h.run("plan", "--base", base, "--format", "json")
 	if code != 0 {
 		t.Fatalf("plan --base exit %d\nstderr:\n%s", code, h.stderr.String())

@@ -70,11 +70,28 @@ func fixtureDir(t *testing.T, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for name, text := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		writeText(t, filepath.Join(dir, name), text)
 	}
 	return dir
+}
+
+// writeText writes text to path, failing t when it cannot.
+func writeText(t testing.TB, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mappingAndBase returns the mapping h runs with (its placeholders filled
+// in) and a path beside it for a base mapping, base.yaml.
+func (h *harness) mappingAndBase() (rendered, base string) {
+	h.t.Helper()
+	text, err := os.ReadFile(h.config)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return string(text), filepath.Join(filepath.Dir(h.config), "base.yaml")
 }
 
 // startOffboard writes okta.yaml (unless okta is "") and mapping.yaml

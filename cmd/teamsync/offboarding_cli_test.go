@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -182,26 +181,16 @@ func TestPlanBaseJudgesStillGrantedOverEveryTeam(t *testing.T) {
 	if len(full.Changes) != 0 || len(full.Held) != 1 || full.Held[0]["guard"] != "still_granted" {
 		t.Fatalf("plan: changes %v held %v, want dave held still_granted", full.lines(), full.Held)
 	}
-	rendered, err := os.ReadFile(h.config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := filepath.Join(filepath.Dir(h.config), "base.yaml")
+	rendered, base := h.mappingAndBase()
 	// 1. The change turns offboarding on.
-	if err := os.WriteFile(base, []byte(strings.Replace(string(rendered), oktaOffboarding, "", 1)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeText(t, base, strings.Replace(rendered, oktaOffboarding, "", 1))
 	out, _ = h.run("plan", "--base", base, "--format", "json")
 	if p := decodePlan(t, out); len(p.Changes) != 0 {
 		t.Errorf("plan --base (offboarding turned on) shows %v; plan holds dave as still_granted", p.lines())
 	}
 	// 2. Offboarding was on; the change drops dave's last grant.
-	if err := os.WriteFile(base, rendered, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(h.config, []byte(strings.Replace(string(rendered), grant, "", 1)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeText(t, base, rendered)
+	writeText(t, h.config, strings.Replace(rendered, grant, "", 1))
 	out, _ = h.run("plan", "--format", "json")
 	after := decodePlan(t, out)
 	out, _ = h.run("plan", "--base", base, "--format", "json")
