@@ -98,7 +98,7 @@ func TestExplainAndReportWithANonAdminToken(t *testing.T) {
 	_, h := startOffboard(t, oktaWeb(), webOktaMapping(oktaOffboarding),
 		acmeWeb([]bksim.Member{{Email: "alice@acme.com"}, {Email: "bob@acme.com"}}...))
 	if _, code := h.run("report"); code != 0 {
-		t.Logf("report: exit %d\n%s", code, h.stderr.String())
+		t.Errorf("report refused a non-admin token: exit %d\n%s", code, h.stderr.String())
 	}
 	h.stderr.Reset()
 	if _, code := h.run("explain", "alice@acme.com"); code != 0 {

@@ -16,6 +16,9 @@ func TestValidateOnlineOffboarding(t *testing.T) {
 	out, code := h.run("validate", "--online")
 	stderr := h.stderr.String()
 	t.Logf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, stderr)
+	if code != exitError || !strings.Contains(stderr, "offboarding: okta lookup failed") {
+		t.Errorf("validate --online: exit %d, want %d with the failed offboarding lookup reported:\n%s", code, exitError, stderr)
+	}
 	if strings.Contains(stderr, `team "":`) {
 		t.Errorf("validate --online names a team with no name for offboarding's errors:\n%s", stderr)
 	}
