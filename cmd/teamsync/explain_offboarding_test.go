@@ -23,8 +23,8 @@ func TestOffboardPlusAndUppercaseEmails(t *testing.T) {
 		rootAlice("bob+ci@acme.com", "carol.upper@acme.com", "o'neil@acme.com", "gone+x@acme.com"))
 	out, code := h.run("plan", "--format", "json")
 	p := decodePlan(t, out)
-	// root is the token's user; alice is in Okta? No: alice is only a
-	// group member in okta.yaml, so she is an Okta user too.
+	// Only gone+x has left: root is the token's user, and alice, a member
+	// of the Okta group Web, is an Okta user too.
 	if want := []string{"remove_org_member gone+x@acme.com"}; !slices.Equal(p.lines(), want) {
 		t.Errorf("plan: exit %d, changes %v, want %v\nheld %v\nerrors %v\nstderr %s", code, p.lines(), want, p.Held, p.Errors, h.stderr.String())
 	}
