@@ -5,7 +5,6 @@ import (
 	"errors"
 	"reflect"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -192,52 +191,18 @@ func TestSettleOrgWrites(t *testing.T) {
 			return tc.RevokeInvitation(ctx, id.gina)
 		}},
 	}
-	outcomes := []struct {
-		name        string
-		ran         bool
-		readFails   bool
-		wantSuffix  string // of the error; "" means no error
-		wantMayHave bool
-	}{
-		{name: "it ran", ran: true},
-		{name: "it did not run", wantSuffix: "; reading back shows it did not take effect"},
-		{name: "it ran, the read-back fails", ran: true, readFails: true, wantSuffix: "Internal Server Error (gave up after 4 attempts)", wantMayHave: true},
-		{name: "it did not run, the read-back fails", readFails: true, wantSuffix: "Internal Server Error (gave up after 4 attempts)", wantMayHave: true},
-	}
 	for _, w := range writes {
-		for _, o := range outcomes {
+		for _, o := range lostAnswers {
 			t.Run(w.name+"/"+o.name, func(t *testing.T) {
 				srv, ts := startSim(t, offboardSeed())
 				tc := simClient(t, ts.URL, 0, nil)
 				id := offboardIDs(t, tc)
 				before := srv.State()
-				srv.Inject(bksim.Fault{Field: w.field, Status: 502, AfterExecute: o.ran})
-				if o.readFails {
-					srv.Inject(bksim.Fault{Field: "node", Status: 500, Times: 100})
-				}
-				srv.ResetStats()
+				o.lose(srv, w.field, "node")
 				err := w.do(context.Background(), tc, id)
-				noToken(t, err, tc)
-				got := errText(err)
-				switch {
-				case o.wantSuffix == "" && err != nil:
-					t.Errorf("error %q, want none", got)
-				case o.wantSuffix != "" && !strings.HasSuffix(got, o.wantSuffix):
-					t.Errorf("error %q\nwant it to end %q", got, o.wantSuffix)
-				case o.readFails && !strings.Contains(got, "; outcome unknown: reading whether it took effect failed too: "):
-					t.Errorf("error %q, want it to say the outcome is unknown", got)
-				}
+				o.check(t, tc, srv, w.field, err, !sameState(before, srv.State()))
 				if errors.Is(err, model.ErrNotFound) {
-					t.Errorf("error %q wraps ErrNotFound", got)
-				}
-				if httpx.MayHaveRun(err) != o.wantMayHave {
-					t.Errorf("httpx.MayHaveRun = %v, want %v", !o.wantMayHave, o.wantMayHave)
-				}
-				if changed := !sameState(before, srv.State()); changed != o.ran {
-					t.Errorf("the organization changed = %v, want %v", changed, o.ran)
-				}
-				if got := srv.Stats().ByOperation[w.field]; got != 1 {
-					t.Errorf("%s sent %d times, want 1", w.field, got)
+					t.Errorf("error %q wraps ErrNotFound", errText(err))
 				}
 			})
 		}

@@ -87,53 +87,73 @@ func TestSettleEachWrite(t *testing.T) {
 			return tc.Invite(ctx, org.ID, "newbie@acme.com", []model.TeamAssignment{{TeamID: org.Teams["mobile"].ID, Role: model.RoleMember}})
 		}},
 	}
-	outcomes := []struct {
-		name        string
-		ran         bool
-		readFails   bool
-		wantSuffix  string // of the error; "" means no error
-		wantMayHave bool
-	}{
-		{name: "it ran", ran: true},
-		{name: "it did not run", wantSuffix: "; reading back shows it did not take effect"},
-		{name: "it ran, the read-back fails", ran: true, readFails: true, wantSuffix: "Internal Server Error (gave up after 4 attempts)", wantMayHave: true},
-		{name: "it did not run, the read-back fails", readFails: true, wantSuffix: "Internal Server Error (gave up after 4 attempts)", wantMayHave: true},
-	}
 	for _, w := range writes {
-		for _, o := range outcomes {
+		for _, o := range lostAnswers {
 			t.Run(w.name+"/"+o.name, func(t *testing.T) {
 				srv, ts := startSim(t, readSeed())
 				tc := simClient(t, ts.URL, 0, nil)
 				org := readForWrite(t, tc)
 				before := srv.State()
-				srv.Inject(bksim.Fault{Field: w.field, Status: 502, AfterExecute: o.ran})
-				if o.readFails {
-					srv.Inject(bksim.Fault{Field: w.read, Status: 500, Times: 100})
-				}
-				srv.ResetStats()
+				o.lose(srv, w.field, w.read)
 				err := w.do(context.Background(), tc, org)
-				noToken(t, err, tc)
-				got := errText(err)
-				switch {
-				case o.wantSuffix == "" && err != nil:
-					t.Errorf("error %q, want none", got)
-				case o.wantSuffix != "" && !strings.HasSuffix(got, o.wantSuffix):
-					t.Errorf("error %q\nwant it to end %q", got, o.wantSuffix)
-				case o.readFails && !strings.Contains(got, "; outcome unknown: reading whether it took effect failed too: "):
-					t.Errorf("error %q, want it to say the outcome is unknown", got)
-				}
-				if httpx.MayHaveRun(err) != o.wantMayHave {
-					t.Errorf("httpx.MayHaveRun = %v, want %v", !o.wantMayHave, o.wantMayHave)
-				}
-				changed := !statesEqual(before, srv.State())
-				if changed != o.ran {
-					t.Errorf("the organization changed = %v, want %v", changed, o.ran)
-				}
-				if got := srv.Stats().ByOperation[w.field]; got != 1 {
-					t.Errorf("%s sent %d times, want 1", w.field, got)
-				}
+				o.check(t, tc, srv, w.field, err, !statesEqual(before, srv.State()))
 			})
 		}
+	}
+}
+
+// lostAnswer is how a write whose answer is lost (a 502) turns out:
+// whether it ran, whether reading it back fails too, and what the writer
+// then reports.
+type lostAnswer struct {
+	name        string
+	ran         bool
+	readFails   bool
+	wantSuffix  string // of the error; "" means no error
+	wantMayHave bool
+}
+
+// lostAnswers are the four ways a write whose answer is lost turns out.
+var lostAnswers = []lostAnswer{
+	{name: "it ran", ran: true},
+	{name: "it did not run", wantSuffix: "; reading back shows it did not take effect"},
+	{name: "it ran, the read-back fails", ran: true, readFails: true, wantSuffix: "Internal Server Error (gave up after 4 attempts)", wantMayHave: true},
+	{name: "it did not run, the read-back fails", readFails: true, wantSuffix: "Internal Server Error (gave up after 4 attempts)", wantMayHave: true},
+}
+
+// lose makes srv answer the next write of field with a 502, after running
+// it when o.ran, and fail every read of the field read when o.readFails;
+// then it resets srv's statistics.
+func (o lostAnswer) lose(srv *bksim.Server, field, read string) {
+	srv.Inject(bksim.Fault{Field: field, Status: 502, AfterExecute: o.ran})
+	if o.readFails {
+		srv.Inject(bksim.Fault{Field: read, Status: 500, Times: 100})
+	}
+	srv.ResetStats()
+}
+
+// check checks what a write of field made under o returned (err) and did:
+// whether the organization changed, and how often field was sent.
+func (o lostAnswer) check(t *testing.T, tc *testClient, srv *bksim.Server, field string, err error, changed bool) {
+	t.Helper()
+	noToken(t, err, tc)
+	got := errText(err)
+	switch {
+	case o.wantSuffix == "" && err != nil:
+		t.Errorf("error %q, want none", got)
+	case o.wantSuffix != "" && !strings.HasSuffix(got, o.wantSuffix):
+		t.Errorf("error %q\nwant it to end %q", got, o.wantSuffix)
+	case o.readFails && !strings.Contains(got, "; outcome unknown: reading whether it took effect failed too: "):
+		t.Errorf("error %q, want it to say the outcome is unknown", got)
+	}
+	if httpx.MayHaveRun(err) != o.wantMayHave {
+		t.Errorf("httpx.MayHaveRun = %v, want %v", !o.wantMayHave, o.wantMayHave)
+	}
+	if changed != o.ran {
+		t.Errorf("the organization changed = %v, want %v", changed, o.ran)
+	}
+	if got := srv.Stats().ByOperation[field]; got != 1 {
+		t.Errorf("%s sent %d times, want 1", field, got)
 	}
 }
 

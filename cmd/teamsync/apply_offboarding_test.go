@@ -41,8 +41,10 @@ func TestSavedPlanRevokeAfterInvitationChanged(t *testing.T) {
 			before := sim.Stats().ByOperation["organizationInvitationRevoke"]
 			out, code := h.run("apply", file, "--format", "json")
 			a := decodePlan(t, out)
+			revokes := 0
 			for _, c := range a.Changes {
 				if c["action"] == "revoke_invitation" {
+					revokes++
 					if c["status"] != "skipped" || !strings.Contains(c["error"].(string), "no pending invitation") {
 						t.Errorf("revoke of a %s invitation: %v %v", state, c["status"], c["error"])
 					}
@@ -50,6 +52,12 @@ func TestSavedPlanRevokeAfterInvitationChanged(t *testing.T) {
 			}
 			if n := sim.Stats().ByOperation["organizationInvitationRevoke"] - before; n != 0 {
 				t.Errorf("apply FILE sent %d revokes for a %s invitation", n, state)
+			}
+			if revokes != 1 {
+				t.Errorf("apply FILE reports %d revoke_invitation changes, want the planned one, skipped: %v", revokes, a.Changes)
+			}
+			if state == bksim.InvitationExpired && code != 0 {
+				t.Errorf("apply FILE with an expired invitation: exit %d, want 0\n%s", code, h.stderr.String())
 			}
 			t.Logf("exit %d", code)
 		})

@@ -2,14 +2,11 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/teamsync/teamsync/buildkite/bksim"
-	"github.com/teamsync/teamsync/buildkite/bksim/bksimtest"
 )
 
 // TestPlanBaseShowsOffboarding: a change that turns offboarding on touches
@@ -17,43 +14,16 @@ import (
 // organization, as this change; the same offboarding in both mappings is
 // already pending and is not planned.
 func TestPlanBaseShowsOffboarding(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, text string) {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("okta.yaml", `groups:
+	st := acmeWeb([]bksim.Member{{Email: "alice@acme.com", Role: "admin"}, {Email: "bob@acme.com"}, {Email: "dave@acme.com"}}...)
+	st.Teams[0].Members = append(st.Teams[0].Members, bksim.TeamMember{Email: "bob@acme.com"})
+	sim, h := startOffboard(t, `groups:
   - name: Web
     users: [{email: alice@acme.com}, {email: bob@acme.com}]
   - name: Alumni
     users: [{email: dave@acme.com, status: DEPROVISIONED}]
-`)
-	const offboarding = "offboarding:\n  source: okta\n  domains: [acme.com]\n"
-	write("mapping.yaml", `buildkite:
-  organization: acme
-  graphql_url: "{{buildkite_url}}"
-okta:
-  org_url: "{{okta_url}}"
-teams:
-  - slug: web
-    groups:
-      - okta: Web
-`+offboarding)
-	sim, srv := bksimtest.Start(t, bksim.State{
-		Organization: "acme",
-		Members:      []bksim.Member{{Email: "alice@acme.com", Role: "admin"}, {Email: "bob@acme.com"}, {Email: "dave@acme.com"}},
-		Teams:        []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}, {Email: "bob@acme.com"}}}},
-	})
-	h := newHarness(t, dir, srv.URL, nil)
-	rendered, err := os.ReadFile(h.config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := filepath.Join(filepath.Dir(h.config), "base.yaml")
-	if err := os.WriteFile(base, []byte(strings.Replace(string(rendered), offboarding, "", 1)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`, webOktaMapping(oktaOffboarding), st)
+	rendered, base := h.mappingAndBase()
+	writeText(t, base, strings.Replace(rendered, oktaOffboarding, "", 1))
 
 	out, code := h.run("plan", "--base", base, "--format", "json")
 	if code != 0 {
@@ -71,9 +41,7 @@ teams:
 	}
 
 	// The same offboarding on both sides: nothing this change does.
-	if err := os.WriteFile(base, rendered, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeText(t, base, rendered)
 	out, code = h.run("plan", "--base", base)
 	if code != 0 || string(out) != MsgNothingTouched+"\n" {
 		t.Fatalf("plan --base against itself: exit %d, output %q", code, out)
@@ -81,10 +49,7 @@ teams:
 
 	// Offboarding on both sides, but the base still grants dave a team:
 	// the change that drops that grant is what removes him.
-	granting := strings.Replace(string(rendered), "      - okta: Web\n", "      - okta: Web\n      - users: [dave@acme.com]\n", 1)
-	if err := os.WriteFile(base, []byte(granting), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeText(t, base, strings.Replace(rendered, "      - okta: Web\n", "      - okta: Web\n      - users: [dave@acme.com]\n", 1))
 	out, code = h.run("plan", "--base", base, "--format", "json")
 	if code != 0 {
 		t.Fatalf("plan --base exit %d\nstderr:\n%s", code, h.stderr.String())

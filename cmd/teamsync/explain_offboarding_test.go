@@ -14,30 +14,17 @@ import (
 // a '+' that reached Okta as a space would read "not found" and remove an
 // active person.
 func TestOffboardPlusAndUppercaseEmails(t *testing.T) {
-	dir := offboardDir(t, map[string]string{
-		"okta.yaml": `groups:
-  - name: Web
-    users: [{email: alice@acme.com}]
-users:
-  - {email: bob+ci@acme.com}
-  - {email: Carol.Upper@ACME.com}
-  - {email: "o'neil@acme.com"}
-  - {email: gone+x@acme.com, status: DEPROVISIONED}
-`,
-		"mapping.yaml": webOktaMapping(`offboarding:
-  source: okta
-  domains: [acme.com]
-`),
-	})
-	_, srv := bksimtest.Start(t, bksim.State{Organization: "acme",
-		Members: []bksim.Member{{Email: "root@acme.com", Role: "admin"}, {Email: "alice@acme.com"}, {Email: "bob+ci@acme.com"},
-			{Email: "carol.upper@acme.com"}, {Email: "o'neil@acme.com"}, {Email: "gone+x@acme.com"}},
-		Teams: []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}}}})
-	h := newHarness(t, dir, srv.URL, nil)
+	_, h := startOffboard(t, oktaWeb(
+		"{email: bob+ci@acme.com}",
+		"{email: Carol.Upper@ACME.com}",
+		`{email: "o'neil@acme.com"}`,
+		"{email: gone+x@acme.com, status: DEPROVISIONED}",
+	), webOktaMapping(oktaOffboarding),
+		rootAlice("bob+ci@acme.com", "carol.upper@acme.com", "o'neil@acme.com", "gone+x@acme.com"))
 	out, code := h.run("plan", "--format", "json")
 	p := decodePlan(t, out)
-	// root is the token's user; alice is in Okta? No: alice is only a
-	// group member in okta.yaml, so she is an Okta user too.
+	// Only gone+x has left: root is the token's user, and alice, a member
+	// of the Okta group Web, is an Okta user too.
 	if want := []string{"remove_org_member gone+x@acme.com"}; !slices.Equal(p.lines(), want) {
 		t.Errorf("plan: exit %d, changes %v, want %v\nheld %v\nerrors %v\nstderr %s", code, p.lines(), want, p.Held, p.Errors, h.stderr.String())
 	}
@@ -54,36 +41,13 @@ users:
 // with no word of why: the question explain exists to answer ("why does
 // this person still have access?") goes unanswered.
 func TestExplainSaysWhyADepartedPersonStays(t *testing.T) {
-	dir := offboardDir(t, map[string]string{
-		"okta.yaml": `groups:
-  - name: Web
-    users: [{email: alice@acme.com}]
-users:
-  - {email: prot@acme.com, status: DEPROVISIONED}
-  - {email: boss@acme.com, status: DEPROVISIONED}
-  - {email: robot@acme.com, status: DEPROVISIONED}
-`,
-		"mapping.yaml": `buildkite:
-  organization: acme
-  graphql_url: "{{buildkite_url}}"
-okta:
-  org_url: "{{okta_url}}"
-sync:
-  protected_users: [prot@acme.com]
-teams:
-  - slug: web
-    groups:
-      - okta: Web
-offboarding:
-  source: okta
-  domains: [acme.com]
-`,
-	})
-	_, srv := bksimtest.Start(t, bksim.State{Organization: "acme",
-		Members: []bksim.Member{{Email: "root@acme.com", Role: "admin"}, {Email: "alice@acme.com"}, {Email: "prot@acme.com"},
-			{Email: "boss@acme.com", Role: "admin"}, {Email: "robot@acme.com", Bot: true}},
-		Teams: []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}}}})
-	h := newHarness(t, dir, srv.URL, nil)
+	st := rootAlice("prot@acme.com")
+	st.Members = append(st.Members, bksim.Member{Email: "boss@acme.com", Role: "admin"}, bksim.Member{Email: "robot@acme.com", Bot: true})
+	_, h := startOffboard(t, oktaWeb(
+		"{email: prot@acme.com, status: DEPROVISIONED}",
+		"{email: boss@acme.com, status: DEPROVISIONED}",
+		"{email: robot@acme.com, status: DEPROVISIONED}",
+	), webOktaMapping("sync:\n  protected_users: [prot@acme.com]\n"+oktaOffboarding), st)
 	for _, c := range []struct{ email, why string }{
 		{"prot@acme.com", "protected"},
 		{"boss@acme.com", "include_admins"},
@@ -104,7 +68,7 @@ offboarding:
 // an address) must reach Google as that address, or an active user reads
 // "not found" and is removed.
 func TestGoogleOffboardOddLocalParts(t *testing.T) {
-	dir := offboardDir(t, map[string]string{
+	dir := fixtureDir(t, map[string]string{
 		"mapping.yaml": `buildkite:
   organization: acme
   graphql_url: "{{buildkite_url}}"
@@ -135,10 +99,7 @@ users:
   - {email: "pct%41@acme.com"}
 `,
 	})
-	_, srv := bksimtest.Start(t, bksim.State{Organization: "acme",
-		Members: []bksim.Member{{Email: "root@acme.com", Role: "admin"}, {Email: "alice@acme.com"}, {Email: "bob+ci@acme.com"},
-			{Email: "o'neil@acme.com"}, {Email: "x/y@acme.com"}, {Email: "q?r@acme.com"}, {Email: "h#sh@acme.com"}, {Email: "pct%41@acme.com"}},
-		Teams: []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}}}})
+	_, srv := bksimtest.Start(t, rootAlice("bob+ci@acme.com", "o'neil@acme.com", "x/y@acme.com", "q?r@acme.com", "h#sh@acme.com", "pct%41@acme.com"))
 	h := newHarness(t, dir, srv.URL, nil)
 	out, code := h.run("plan", "--format", "json")
 	p := decodePlan(t, out)

@@ -5,29 +5,14 @@ import (
 	"testing"
 
 	"github.com/teamsync/teamsync/buildkite/bksim"
-	"github.com/teamsync/teamsync/buildkite/bksim/bksimtest"
 )
 
 // TestExplainNonAdminTokenJudgesNobody: with a token whose user is not an administrator plan offboards nobody, and
 // explain neither says the person is judged nor that apply removes them.
 func TestExplainNonAdminTokenJudgesNobody(t *testing.T) {
-	dir := offboardDir(t, map[string]string{
-		"okta.yaml": `groups:
-  - name: Web
-    users: [{email: alice@acme.com}]
-users:
-  - {email: root@acme.com}
-  - {email: gone@acme.com, status: DEPROVISIONED}
-`,
-		"mapping.yaml": webOktaMapping(`offboarding:
-  source: okta
-  domains: [acme.com]
-`),
-	})
-	_, srv := bksimtest.Start(t, bksim.State{Organization: "acme",
-		Members: []bksim.Member{{Email: "root@acme.com"}, {Email: "alice@acme.com"}, {Email: "gone@acme.com"}},
-		Teams:   []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}}}})
-	h := newHarness(t, dir, srv.URL, nil)
+	_, h := startOffboard(t, oktaWeb("{email: root@acme.com}", "{email: gone@acme.com, status: DEPROVISIONED}"),
+		webOktaMapping(oktaOffboarding),
+		acmeWeb([]bksim.Member{{Email: "root@acme.com"}, {Email: "alice@acme.com"}, {Email: "gone@acme.com"}}...))
 	planOut, planCode := h.run("plan")
 	planErr := h.stderr.String()
 	out, code := h.run("explain", "gone@acme.com")
@@ -45,36 +30,10 @@ users:
 // offboardingOf checks only RevokeInvitations and Covers for an invitee and
 // says "judged by okta (their pending invitation)".
 func TestExplainProtectedInviteeIsNeverJudged(t *testing.T) {
-	dir := offboardDir(t, map[string]string{
-		"okta.yaml": `groups:
-  - name: Web
-    users: [{email: alice@acme.com}]
-users:
-  - {email: root@acme.com}
-  - {email: prot@acme.com, status: DEPROVISIONED}
-`,
-		"mapping.yaml": `buildkite:
-  organization: acme
-  graphql_url: "{{buildkite_url}}"
-okta:
-  org_url: "{{okta_url}}"
-sync:
-  protected_users: [prot@acme.com]
-teams:
-  - slug: web
-    groups:
-      - okta: Web
-offboarding:
-  source: okta
-  domains: [acme.com]
-  revoke_invitations: true
-`,
-	})
-	_, srv := bksimtest.Start(t, bksim.State{Organization: "acme",
-		Members:     []bksim.Member{{Email: "root@acme.com", Role: "admin"}, {Email: "alice@acme.com"}},
-		Teams:       []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}}},
-		Invitations: []bksim.Invitation{{Email: "prot@acme.com"}}})
-	h := newHarness(t, dir, srv.URL, nil)
+	st := rootAlice()
+	st.Invitations = []bksim.Invitation{{Email: "prot@acme.com"}}
+	_, h := startOffboard(t, oktaWeb("{email: root@acme.com}", "{email: prot@acme.com, status: DEPROVISIONED}"),
+		webOktaMapping("sync:\n  protected_users: [prot@acme.com]\n"+oktaOffboarding+"  revoke_invitations: true\n"), st)
 	planOut, _ := h.run("plan", "--format", "json")
 	if strings.Contains(string(planOut), "revoke_invitation") {
 		t.Fatalf("plan revokes a protected invitee: %s", planOut)
@@ -91,35 +50,14 @@ offboarding:
 // TestExplainMemberUnderOldSpelling: a member who joined under the spelling sync.email_domains rewrites away is
 // found, judged and explained under that spelling, as plan removes them.
 func TestExplainMemberUnderOldSpelling(t *testing.T) {
-	dir := offboardDir(t, map[string]string{
-		"okta.yaml": `groups:
-  - name: Web
-    users: [{email: alice@acme.com}]
-users:
-  - {email: root@acme.com}
-  - {email: bob@old.acme.com, status: DEPROVISIONED}
-`,
-		"mapping.yaml": `buildkite:
-  organization: acme
-  graphql_url: "{{buildkite_url}}"
-okta:
-  org_url: "{{okta_url}}"
-sync:
+	_, h := startOffboard(t, oktaWeb("{email: root@acme.com}", "{email: bob@old.acme.com, status: DEPROVISIONED}"),
+		webOktaMapping(`sync:
   email_domains:
     old.acme.com: acme.com
-teams:
-  - slug: web
-    groups:
-      - okta: Web
 offboarding:
   source: okta
   domains: [acme.com, old.acme.com]
-`,
-	})
-	_, srv := bksimtest.Start(t, bksim.State{Organization: "acme",
-		Members: []bksim.Member{{Email: "root@acme.com", Role: "admin"}, {Email: "alice@acme.com"}, {Email: "bob@old.acme.com"}},
-		Teams:   []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}}}})
-	h := newHarness(t, dir, srv.URL, nil)
+`), rootAlice("bob@old.acme.com"))
 	planOut, _ := h.run("plan")
 	if !strings.Contains(string(planOut), "remove bob@old.acme.com from the organization") {
 		t.Fatalf("plan does not remove bob@old.acme.com:\n%s%s", planOut, h.stderr.String())
@@ -136,33 +74,13 @@ offboarding:
 // TestExplainKeepsTheCountsNoneGuard: a source that counts none of the people asked about (a wrong okta.user_email) holds
 // the removal in explain as in plan: explain asks about a sample of members too.
 func TestExplainKeepsTheCountsNoneGuard(t *testing.T) {
-	dir := offboardDir(t, map[string]string{
-		"okta.yaml": `groups:
+	_, h := startOffboard(t, `groups:
   - name: Web
     users: [{email: alice@acme.com, login: alice@acme-okta.example}]
 users:
   - {email: root@acme.com, login: root@acme-okta.example}
   - {email: dave@acme.com, login: dave@acme-okta.example}
-`,
-		"mapping.yaml": `buildkite:
-  organization: acme
-  graphql_url: "{{buildkite_url}}"
-okta:
-  org_url: "{{okta_url}}"
-  user_email: login
-teams:
-  - slug: web
-    groups:
-      - okta: Web
-offboarding:
-  source: okta
-  domains: [acme.com]
-`,
-	})
-	_, srv := bksimtest.Start(t, bksim.State{Organization: "acme",
-		Members: []bksim.Member{{Email: "root@acme.com", Role: "admin"}, {Email: "alice@acme.com"}, {Email: "dave@acme.com"}},
-		Teams:   []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}}}})
-	h := newHarness(t, dir, srv.URL, nil)
+`, loginMapping, rootAlice("dave@acme.com"))
 	planOut, _ := h.run("plan")
 	if !strings.Contains(string(planOut), "counts none") {
 		t.Fatalf("plan does not hold on the counts-none guard:\n%s", planOut)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,18 +10,6 @@ import (
 	"github.com/teamsync/teamsync/buildkite/bksim"
 	"github.com/teamsync/teamsync/buildkite/bksim/bksimtest"
 )
-
-// offboardDir writes files into a fresh fixture directory.
-func offboardDir(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, text := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
 
 type offboardPlan struct {
 	Changes []map[string]any `json:"changes"`
@@ -54,9 +41,8 @@ func (p offboardPlan) lines() []string {
 // otherwise every judged person would be held unknown_person ("no source
 // that can look people up is configured") at every run.
 func TestOffboardSourceNamedByNoTeamIsConnected(t *testing.T) {
-	dir := offboardDir(t, map[string]string{
-		"okta.yaml": "users:\n  - {email: alice@acme.com}\n  - {email: dave@acme.com, status: DEPROVISIONED}\n",
-		"mapping.yaml": `buildkite:
+	_, h := startOffboard(t, "users:\n  - {email: alice@acme.com}\n  - {email: dave@acme.com, status: DEPROVISIONED}\n",
+		`buildkite:
   organization: acme
   graphql_url: "{{buildkite_url}}"
 okta:
@@ -65,17 +51,7 @@ teams:
   - slug: web
     groups:
       - users: [alice@acme.com]
-offboarding:
-  source: okta
-  domains: [acme.com]
-`,
-	})
-	_, srv := bksimtest.Start(t, bksim.State{
-		Organization: "acme",
-		Members:      []bksim.Member{{Email: "root@acme.com", Role: "admin"}, {Email: "alice@acme.com"}, {Email: "dave@acme.com"}},
-		Teams:        []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}}},
-	})
-	h := newHarness(t, dir, srv.URL, nil)
+`+oktaOffboarding, rootAlice("dave@acme.com"))
 	out, code := h.run("plan", "--format", "json")
 	p := decodePlan(t, out)
 	if want := []string{"remove_org_member dave@acme.com"}; !slices.Equal(p.lines(), want) || code != 0 {
@@ -87,29 +63,15 @@ offboarding:
 // bot is a Buildkite bot unknown to Okta; olga is outside domains; gina
 // was invited and has left.
 func offboardFixture(t *testing.T, extra string) (*bksim.Server, *harness) {
-	dir := offboardDir(t, map[string]string{
-		"okta.yaml": `groups:
-  - name: Web
-    users: [{email: alice@acme.com}]
-users:
-  - {email: root@acme.com, status: DEPROVISIONED}
-  - {email: dave@acme.com, status: DEPROVISIONED}
-  - {email: gina@acme.com, status: SUSPENDED}
-`,
-		"mapping.yaml": webOktaMapping(`offboarding:
-  source: okta
-  domains: [acme.com]
-  revoke_invitations: true
-` + extra),
-	})
-	sim, srv := bksimtest.Start(t, bksim.State{
-		Organization: "acme",
-		Members: []bksim.Member{{Email: "root@acme.com", Role: "admin"}, {Email: "alice@acme.com"}, {Email: "dave@acme.com"},
-			{Email: "bot@acme.com", Bot: true}, {Email: "olga@other.com"}},
-		Teams:       []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}, {Email: "dave@acme.com"}}}},
-		Invitations: []bksim.Invitation{{Email: "gina@acme.com"}},
-	})
-	return sim, newHarness(t, dir, srv.URL, nil)
+	st := rootAlice("dave@acme.com")
+	st.Members = append(st.Members, bksim.Member{Email: "bot@acme.com", Bot: true}, bksim.Member{Email: "olga@other.com"})
+	st.Teams[0].Members = append(st.Teams[0].Members, bksim.TeamMember{Email: "dave@acme.com"})
+	st.Invitations = []bksim.Invitation{{Email: "gina@acme.com"}}
+	return startOffboard(t, oktaWeb(
+		"{email: root@acme.com, status: DEPROVISIONED}",
+		"{email: dave@acme.com, status: DEPROVISIONED}",
+		"{email: gina@acme.com, status: SUSPENDED}",
+	), webOktaMapping(oktaOffboarding+"  revoke_invitations: true\n"+extra), st)
 }
 
 // TestSavedPlanOffboardsWhatThePlanShowed: plan --out then apply FILE, the reviewed-plan
@@ -175,16 +137,9 @@ func TestExplainOrgRemovalNamesTheOrgBudgets(t *testing.T) {
 	for i := range 12 {
 		members = append(members, bksim.Member{Email: "m" + string(rune('a'+i)) + "@acme.com"})
 	}
-	dir := offboardDir(t, map[string]string{
-		"okta.yaml": "groups:\n  - name: Web\n    users: [{email: root@acme.com}]\n",
-		"mapping.yaml": webOktaMapping(`offboarding:
-  source: okta
-  domains: [acme.com]
-`),
-	})
-	_, srv := bksimtest.Start(t, bksim.State{Organization: "acme", Members: members,
-		Teams: []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "root@acme.com"}}}}})
-	h := newHarness(t, dir, srv.URL, nil)
+	st := acmeWeb(members...)
+	st.Teams[0].Members = []bksim.TeamMember{{Email: "root@acme.com"}}
+	_, h := startOffboard(t, "groups:\n  - name: Web\n    users: [{email: root@acme.com}]\n", webOktaMapping(oktaOffboarding), st)
 	out, code := h.run("plan", "--format", "json")
 	p := decodePlan(t, out)
 	if len(p.Changes) != 0 || len(p.Held) != 12 {
@@ -217,44 +172,25 @@ func TestExplainOrgRemovalNamesTheOrgBudgets(t *testing.T) {
 // departed person (without touching offboarding:) shows no org removal
 // though the next apply makes one.
 func TestPlanBaseJudgesStillGrantedOverEveryTeam(t *testing.T) {
-	const offboarding = "offboarding:\n  source: okta\n  domains: [acme.com]\n"
 	const grant = "  - slug: ops\n    groups:\n      - users: [dave@acme.com]\n"
-	dir := offboardDir(t, map[string]string{
-		"okta.yaml":    "groups:\n  - name: Web\n    users: [{email: alice@acme.com}]\nusers:\n  - {email: dave@acme.com, status: DEPROVISIONED}\n",
-		"mapping.yaml": webOktaMapping("" + grant + offboarding),
-	})
-	_, srv := bksimtest.Start(t, bksim.State{
-		Organization: "acme",
-		Members:      []bksim.Member{{Email: "root@acme.com", Role: "admin"}, {Email: "alice@acme.com"}, {Email: "dave@acme.com"}},
-		Teams: []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}},
-			{Slug: "ops", Members: []bksim.TeamMember{{Email: "dave@acme.com"}}}},
-	})
-	h := newHarness(t, dir, srv.URL, nil)
+	st := rootAlice("dave@acme.com")
+	st.Teams = append(st.Teams, bksim.Team{Slug: "ops", Members: []bksim.TeamMember{{Email: "dave@acme.com"}}})
+	_, h := startOffboard(t, oktaWeb("{email: dave@acme.com, status: DEPROVISIONED}"), webOktaMapping(grant+oktaOffboarding), st)
 	out, _ := h.run("plan", "--format", "json")
 	full := decodePlan(t, out)
 	if len(full.Changes) != 0 || len(full.Held) != 1 || full.Held[0]["guard"] != "still_granted" {
 		t.Fatalf("plan: changes %v held %v, want dave held still_granted", full.lines(), full.Held)
 	}
-	rendered, err := os.ReadFile(h.config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := filepath.Join(filepath.Dir(h.config), "base.yaml")
+	rendered, base := h.mappingAndBase()
 	// 1. The change turns offboarding on.
-	if err := os.WriteFile(base, []byte(strings.Replace(string(rendered), offboarding, "", 1)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeText(t, base, strings.Replace(rendered, oktaOffboarding, "", 1))
 	out, _ = h.run("plan", "--base", base, "--format", "json")
 	if p := decodePlan(t, out); len(p.Changes) != 0 {
 		t.Errorf("plan --base (offboarding turned on) shows %v; plan holds dave as still_granted", p.lines())
 	}
 	// 2. Offboarding was on; the change drops dave's last grant.
-	if err := os.WriteFile(base, rendered, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(h.config, []byte(strings.Replace(string(rendered), grant, "", 1)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeText(t, base, rendered)
+	writeText(t, h.config, strings.Replace(rendered, grant, "", 1))
 	out, _ = h.run("plan", "--format", "json")
 	after := decodePlan(t, out)
 	out, _ = h.run("plan", "--base", base, "--format", "json")

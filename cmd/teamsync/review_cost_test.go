@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/teamsync/teamsync/buildkite/bksim"
-	"github.com/teamsync/teamsync/buildkite/bksim/bksimtest"
 	"github.com/teamsync/teamsync/providers/okta/oktasim"
 )
 
@@ -33,31 +32,20 @@ func countingOkta(t *testing.T, st oktasim.State) (url string, searches *atomic.
 // explainCostFixture: an organization of 200 members in acme.com, one
 // team; Okta knows all of them.
 func explainCostFixture(t *testing.T, offboarding bool) (*bksim.Server, *harness, *atomic.Int64, *[]string) {
-	members := []bksim.Member{{Email: "root@acme.com", Role: "admin"}, {Email: "alice@acme.com"}}
+	var emails []string
 	users := []oktasim.User{{Email: "root@acme.com"}, {Email: "alice@acme.com"}}
 	for i := range 200 {
 		e := fmt.Sprintf("m%03d@acme.com", i)
-		members = append(members, bksim.Member{Email: e})
+		emails = append(emails, e)
 		users = append(users, oktasim.User{Email: e})
 	}
 	oktaURL, searches, queries := countingOkta(t, oktasim.State{Groups: []oktasim.Group{{Name: "Web", Users: []oktasim.User{{Email: "alice@acme.com"}}}, {Name: "All", Users: users}}})
-	mapping := `buildkite:
-  organization: acme
-  graphql_url: "{{buildkite_url}}"
-okta:
-  org_url: "` + oktaURL + `"
-teams:
-  - slug: web
-    groups:
-      - okta: Web
-`
+	extra := ""
 	if offboarding {
-		mapping += "offboarding:\n  source: okta\n  domains: [acme.com]\n  revoke_invitations: true\n"
+		extra = oktaOffboarding + "  revoke_invitations: true\n"
 	}
-	dir := offboardDir(t, map[string]string{"mapping.yaml": mapping})
-	sim, srv := bksimtest.Start(t, bksim.State{Organization: "acme", Members: members,
-		Teams: []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}}}})
-	h := newHarness(t, dir, srv.URL, nil)
+	mapping := strings.Replace(webOktaMapping(extra), "{{okta_url}}", oktaURL, 1)
+	sim, h := startOffboard(t, "", mapping, rootAlice(emails...))
 	h.env["OKTA_API_TOKEN"] = scenarioOktaToken
 	return sim, h, searches, queries
 }
@@ -106,20 +94,11 @@ func TestExplainWithOffboardingCostsLikeOnePerson(t *testing.T) {
 // offboarding first). docs/setup.md names only validate --online, plan
 // and apply as checking it.
 func TestExplainAndReportWithANonAdminToken(t *testing.T) {
-	dir := offboardDir(t, map[string]string{
-		"okta.yaml": "groups:\n  - name: Web\n    users: [{email: alice@acme.com}]\n",
-		"mapping.yaml": webOktaMapping(`offboarding:
-  source: okta
-  domains: [acme.com]
-`),
-	})
 	// No admin: the token's user is the first member, alice, a member.
-	_, srv := bksimtest.Start(t, bksim.State{Organization: "acme",
-		Members: []bksim.Member{{Email: "alice@acme.com"}, {Email: "bob@acme.com"}},
-		Teams:   []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}}}})
-	h := newHarness(t, dir, srv.URL, nil)
+	_, h := startOffboard(t, oktaWeb(), webOktaMapping(oktaOffboarding),
+		acmeWeb([]bksim.Member{{Email: "alice@acme.com"}, {Email: "bob@acme.com"}}...))
 	if _, code := h.run("report"); code != 0 {
-		t.Logf("report: exit %d\n%s", code, h.stderr.String())
+		t.Errorf("report refused a non-admin token: exit %d\n%s", code, h.stderr.String())
 	}
 	h.stderr.Reset()
 	if _, code := h.run("explain", "alice@acme.com"); code != 0 {

@@ -3,9 +3,6 @@ package main
 import (
 	"strings"
 	"testing"
-
-	"github.com/teamsync/teamsync/buildkite/bksim"
-	"github.com/teamsync/teamsync/buildkite/bksim/bksimtest"
 )
 
 // TestValidateOnlineOffboarding: validate --online checks
@@ -14,20 +11,14 @@ import (
 // in domains looked up). When the lookups fail its messages read
 // `team "": offboarding: …`, a team with no name.
 func TestValidateOnlineOffboarding(t *testing.T) {
-	dir := offboardDir(t, map[string]string{
-		"okta.yaml": "groups:\n  - name: Web\n    users: [{email: alice@acme.com}]\n",
-		"mapping.yaml": webOktaMapping(`offboarding:
-  source: okta
-  domains: [acme.com]
-`),
-	})
-	_, srv := bksimtest.Start(t, bksim.State{Organization: "acme",
-		Members: []bksim.Member{{Email: "root@acme.com", Role: "admin"}, {Email: "alice@acme.com"}, {Email: "dave@acme.com"}},
-		Teams:   []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}}}})
-	h := newHarness(t, dir, srv.URL, []scenarioFault{{Source: "okta", UsersSearch: true, Malformed: true}})
+	_, h := startOffboard(t, oktaWeb(), webOktaMapping(oktaOffboarding), rootAlice("dave@acme.com"),
+		scenarioFault{Source: "okta", UsersSearch: true, Malformed: true})
 	out, code := h.run("validate", "--online")
 	stderr := h.stderr.String()
 	t.Logf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, stderr)
+	if code != exitError || !strings.Contains(stderr, "offboarding: okta lookup failed") {
+		t.Errorf("validate --online: exit %d, want %d with the failed offboarding lookup reported:\n%s", code, exitError, stderr)
+	}
 	if strings.Contains(stderr, `team "":`) {
 		t.Errorf("validate --online names a team with no name for offboarding's errors:\n%s", stderr)
 	}

@@ -38,8 +38,7 @@ func TestPermanentOrgWriteFailureBacksOff(t *testing.T) {
 	h.set(func(h *harness) {
 		h.wrap = func(b reconcile.Buildkite) reconcile.Buildkite { return refusedRemoval{b, &reads} }
 	})
-	h.writeMapping(h.mappingFile("@every 1m", "  - slug: web\n    groups:\n      - okta: Web\n") +
-		"offboarding:\n  source: okta\n  domains: [acme.com]\n  every: 6h\n")
+	h.writeMapping(h.offboardMapping(webTeam, "6h"))
 	h.run(0)
 	h.waitRuns(1)
 	for i := 2; i <= 6; i++ {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/teamsync/teamsync/buildkite/bksim"
 	"github.com/teamsync/teamsync/providers"
-	"github.com/teamsync/teamsync/providers/okta/oktasim"
 	"github.com/teamsync/teamsync/sync/config"
 	"github.com/teamsync/teamsync/sync/model"
 	"github.com/teamsync/teamsync/sync/plan"
@@ -75,19 +74,8 @@ func TestOffboardingRetriesBackOff(t *testing.T) {
 // 23 runs out of 24, so an alert "held > 0 for 30m" never fires. Same for
 // unknown_person and for planned remove_org_member.
 func TestOffboardHoldVanishesFromMetrics(t *testing.T) {
-	h := start(t, harnessOpts{
-		bk: bksim.State{Organization: "acme",
-			Members: []bksim.Member{{Email: "root@acme.com", Role: bksim.RoleAdmin}, {Email: "alice@acme.com"}, {Email: "gone@acme.com"}},
-			Teams:   []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}, {Email: "gone@acme.com"}}}},
-		},
-		okta: oktasim.State{Groups: []oktasim.Group{
-			oktaGroup("Web", "alice@acme.com"),
-			{Name: "Alumni", Users: []oktasim.User{{Email: "gone@acme.com", Status: "DEPROVISIONED"}, {Email: "root@acme.com"}}},
-		}},
-		noRun: true,
-	})
-	h.writeMapping(h.mappingFile("@every 1m", "  - slug: web\n    groups:\n      - okta: Web\n  - slug: ops\n    create: true\n    groups:\n      - users: [gone@acme.com]\n") +
-		"offboarding:\n  source: okta\n  domains: [acme.com]\n  every: 1h\n")
+	h := start(t, goneOrg(bksim.Team{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}, {Email: "gone@acme.com"}}}))
+	h.writeMapping(h.offboardMapping("  - slug: web\n    groups:\n      - okta: Web\n  - slug: ops\n    create: true\n    groups:\n      - users: [gone@acme.com]\n", "1h"))
 	h.run(0)
 	h.waitRuns(1)
 	if got := h.metric("teamsync_held_changes_by_guard", "guard", "still_granted"); got != 1 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/teamsync/teamsync/sync/reconcile"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/teamsync/teamsync/buildkite/bksim"
 	"github.com/teamsync/teamsync/providers/okta/oktasim"
+	"github.com/teamsync/teamsync/sync/reconcile"
 )
 
 // TestServeMemoryAfterOffboarding: a departed person in three
@@ -19,24 +19,13 @@ import (
 // audit line with its reason; the next scheduled run reads through the
 // audit log (not fingerprints, not a full read) and changes nothing.
 func TestServeMemoryAfterOffboarding(t *testing.T) {
-	h := start(t, harnessOpts{
-		bk: bksim.State{Organization: "acme",
-			Members: []bksim.Member{{Email: "root@acme.com", Role: bksim.RoleAdmin}, {Email: "alice@acme.com"}, {Email: "gone@acme.com"}},
-			Teams: []bksim.Team{
-				{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}, {Email: "gone@acme.com"}}},
-				{Slug: "api", Members: []bksim.TeamMember{{Email: "alice@acme.com"}, {Email: "gone@acme.com"}}},
-				{Slug: "ops", Members: []bksim.TeamMember{{Email: "alice@acme.com"}, {Email: "gone@acme.com"}}},
-			},
-		},
-		okta: oktasim.State{Groups: []oktasim.Group{
-			oktaGroup("Web", "alice@acme.com"),
-			{Name: "Alumni", Users: []oktasim.User{{Email: "gone@acme.com", Status: "DEPROVISIONED"}, {Email: "root@acme.com"}}},
-		}},
-		noRun: true,
-	})
+	h := start(t, goneOrg(
+		bksim.Team{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}, {Email: "gone@acme.com"}}},
+		bksim.Team{Slug: "api", Members: []bksim.TeamMember{{Email: "alice@acme.com"}, {Email: "gone@acme.com"}}},
+		bksim.Team{Slug: "ops", Members: []bksim.TeamMember{{Email: "alice@acme.com"}, {Email: "gone@acme.com"}}},
+	))
 	teams := "  - slug: web\n    groups:\n      - okta: Web\n  - slug: api\n    groups:\n      - okta: Web\n  - slug: ops\n    groups:\n      - okta: Web\n"
-	h.writeMapping(h.mappingFile("@every 1m", teams) +
-		"offboarding:\n  source: okta\n  domains: [acme.com]\n  every: 1h\n")
+	h.writeMapping(h.offboardMapping(teams, "1h"))
 	h.run(0)
 	h.waitRuns(1)
 	var got []string
@@ -97,26 +86,15 @@ func (l lostRemoval) RemoveOrgMember(ctx context.Context, id string) error {
 // by fingerprints once), never re-adds anyone, and the run after that is
 // back to the audit log.
 func TestServeAfterAmbiguousOrgRemoval(t *testing.T) {
-	h := start(t, harnessOpts{
-		bk: bksim.State{Organization: "acme",
-			Members: []bksim.Member{{Email: "root@acme.com", Role: bksim.RoleAdmin}, {Email: "alice@acme.com"}, {Email: "gone@acme.com"}},
-			Teams: []bksim.Team{
-				{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}},
-				{Slug: "obs", Members: []bksim.TeamMember{{Email: "alice@acme.com"}, {Email: "gone@acme.com"}}},
-			},
-		},
-		okta: oktasim.State{Groups: []oktasim.Group{
-			oktaGroup("Web", "alice@acme.com"),
-			{Name: "Alumni", Users: []oktasim.User{{Email: "gone@acme.com", Status: "DEPROVISIONED"}, {Email: "root@acme.com"}}},
-		}},
-		noRun: true,
-	})
+	h := start(t, goneOrg(
+		bksim.Team{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}},
+		bksim.Team{Slug: "obs", Members: []bksim.TeamMember{{Email: "alice@acme.com"}, {Email: "gone@acme.com"}}},
+	))
 	h.set(func(h *harness) {
 		h.wrap = func(b reconcile.Buildkite) reconcile.Buildkite { return lostRemoval{b} }
 	})
 	teams := "  - slug: web\n    groups:\n      - okta: Web\n  - slug: obs\n    policy: observe\n    groups:\n      - okta: Web\n"
-	h.writeMapping(h.mappingFile("@every 1m", teams) +
-		"offboarding:\n  source: okta\n  domains: [acme.com]\n  every: 1h\n")
+	h.writeMapping(h.offboardMapping(teams, "1h"))
 	h.run(0)
 	h.waitRuns(1)
 	for i := 2; i <= 4; i++ {
@@ -164,8 +142,7 @@ func TestServeRetriesAFailedOrgRemovalBeforeEvery(t *testing.T) {
 	h.set(func(h *harness) {
 		h.wrap = func(b reconcile.Buildkite) reconcile.Buildkite { return failedRemoval{b, &n} }
 	})
-	h.writeMapping(h.mappingFile("@every 1m", "  - slug: web\n    groups:\n      - okta: Web\n") +
-		"offboarding:\n  source: okta\n  domains: [acme.com]\n  every: 6h\n")
+	h.writeMapping(h.offboardMapping(webTeam, "6h"))
 	h.run(0)
 	h.waitRuns(1)
 	h.tick(time.Minute)
@@ -181,8 +158,7 @@ func TestServeRetriesAFailedOrgRemovalBeforeEvery(t *testing.T) {
 // "remove_member=0 invite=0 applied=1", a count no kind adds up to.
 func TestRunFinishedLogCountsOrgChanges(t *testing.T) {
 	h := startGoneOrg(t)
-	h.writeMapping(h.mappingFile("@every 1m", "  - slug: web\n    groups:\n      - okta: Web\n") +
-		"offboarding:\n  source: okta\n  domains: [acme.com]\n")
+	h.writeMapping(h.offboardMapping(webTeam, ""))
 	h.run(0)
 	h.waitRuns(1)
 	logs := h.logs.String()
@@ -195,22 +171,10 @@ func TestRunFinishedLogCountsOrgChanges(t *testing.T) {
 // audit log, the run after serve removed someone from the organization
 // (whose observe-team membership went with them) finds no team changed.
 func TestServeFingerprintsAfterOffboardingObserveTeam(t *testing.T) {
-	h := start(t, harnessOpts{
-		bk: bksim.State{Organization: "acme",
-			Members: []bksim.Member{{Email: "root@acme.com", Role: bksim.RoleAdmin}, {Email: "alice@acme.com"}, {Email: "gone@acme.com"}},
-			Teams: []bksim.Team{
-				{Slug: "obs", Members: []bksim.TeamMember{{Email: "alice@acme.com"}, {Email: "gone@acme.com", Role: bksim.RoleMaintainer}}},
-			},
-		},
-		bkOpts: bksim.Options{NoAuditLog: true},
-		okta: oktasim.State{Groups: []oktasim.Group{
-			oktaGroup("Web", "alice@acme.com"),
-			{Name: "Alumni", Users: []oktasim.User{{Email: "gone@acme.com", Status: "DEPROVISIONED"}, {Email: "root@acme.com"}}},
-		}},
-		noRun: true,
-	})
-	h.writeMapping(h.mappingFile("@every 1m", "  - slug: obs\n    policy: observe\n    groups:\n      - okta: Web\n") +
-		"offboarding:\n  source: okta\n  domains: [acme.com]\n  every: 1h\n")
+	opts := goneOrg(bksim.Team{Slug: "obs", Members: []bksim.TeamMember{{Email: "alice@acme.com"}, {Email: "gone@acme.com", Role: bksim.RoleMaintainer}}})
+	opts.bkOpts = bksim.Options{NoAuditLog: true}
+	h := start(t, opts)
+	h.writeMapping(h.offboardMapping("  - slug: obs\n    policy: observe\n    groups:\n      - okta: Web\n", "1h"))
 	h.run(0)
 	h.waitRuns(1)
 	h.tick(time.Minute)
@@ -230,25 +194,15 @@ func TestServeFingerprintsAfterOffboardingObserveTeam(t *testing.T) {
 // waits out offboarding.every (6h by default) instead of leaving at the
 // next run, as after a failed lookup (unknown_person).
 func TestServeRejudgesAfterAnUnknownSourceHold(t *testing.T) {
-	h := start(t, harnessOpts{
-		bk: bksim.State{Organization: "acme",
-			Members: []bksim.Member{{Email: "root@acme.com", Role: bksim.RoleAdmin}, {Email: "alice@acme.com"}, {Email: "gone@acme.com"}},
-			Teams:   []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}}},
-		},
-		okta: oktasim.State{Groups: []oktasim.Group{
-			oktaGroup("Web", "alice@acme.com"),
-			oktaGroup("Ops", "alice@acme.com"),
-			{Name: "Alumni", Users: []oktasim.User{{Email: "gone@acme.com", Status: "DEPROVISIONED"}, {Email: "root@acme.com"}}},
-		}},
-		noRun: true,
-	})
+	opts := goneOrg(webAlice())
+	opts.okta.Groups = slices.Insert(opts.okta.Groups, 1, oktaGroup("Ops", "alice@acme.com"))
+	h := start(t, opts)
 	id, ok := h.okta.GroupID("Ops")
 	if !ok {
 		t.Fatal("no Ops")
 	}
 	h.okta.Inject(oktasim.Fault{Path: "/api/v1/groups/" + id + "/users", Nth: 1, Times: 1, Malformed: true})
-	h.writeMapping(h.mappingFile("@every 1m", "  - slug: web\n    groups:\n      - okta: Web\n      - okta: Ops\n") +
-		"offboarding:\n  source: okta\n  domains: [acme.com]\n  every: 6h\n")
+	h.writeMapping(h.offboardMapping("  - slug: web\n    groups:\n      - okta: Web\n      - okta: Ops\n", "6h"))
 	h.run(0)
 	h.waitRuns(1)
 	if !slices.Contains(h.orgMembers(), "gone@acme.com") {
@@ -266,17 +220,11 @@ func TestServeRejudgesAfterAnUnknownSourceHold(t *testing.T) {
 // downgrades for the team` with team="": no team is concerned, and what
 // is held is organization removals.
 func TestServeLogsOffboardingErrorsAsOffboarding(t *testing.T) {
-	h := start(t, harnessOpts{
-		bk: bksim.State{Organization: "acme",
-			Members: []bksim.Member{{Email: "root@acme.com", Role: bksim.RoleAdmin}, {Email: "alice@acme.com"}, {Email: "gone@acme.com"}},
-			Teams:   []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}}},
-		},
-		okta:  oktasim.State{Groups: []oktasim.Group{oktaGroup("Web", "alice@acme.com")}},
-		noRun: true,
-	})
+	opts := goneOrg(webAlice())
+	opts.okta.Groups = opts.okta.Groups[:1] // Okta does not know gone@acme.com
+	h := start(t, opts)
 	h.okta.Inject(oktasim.Fault{Path: "/api/v1/users", Nth: 1, Times: 100, Malformed: true})
-	h.writeMapping(h.mappingFile("@every 1m", "  - slug: web\n    groups:\n      - okta: Web\n") +
-		"offboarding:\n  source: okta\n  domains: [acme.com]\n")
+	h.writeMapping(h.offboardMapping(webTeam, ""))
 	h.run(0)
 	h.waitRuns(1)
 	for _, line := range strings.Split(h.logs.String(), "\n") {

@@ -33,8 +33,7 @@ func TestServeOffboardsOnItsOwnCadence(t *testing.T) {
 		}},
 		noRun: true,
 	})
-	h.writeMapping(h.mappingFile("@every 1m", "  - slug: web\n    groups:\n      - okta: Web\n") +
-		"offboarding:\n  source: okta\n  domains: [acme.com]\n  every: 1h\n")
+	h.writeMapping(h.offboardMapping(webTeam, "1h"))
 	h.run(0)
 	h.waitRuns(1)
 	if got, want := h.orgMembers(), []string{"alice@acme.com", "later@acme.com", "root@acme.com"}; !slices.Equal(got, want) {
@@ -73,15 +72,41 @@ func TestServeOffboardsOnItsOwnCadence(t *testing.T) {
 // the Okta group Web) and gone@acme.com, DEPROVISIONED in Okta.
 func startGoneOrg(t *testing.T) *harness {
 	t.Helper()
-	return start(t, harnessOpts{
+	return start(t, goneOrg(webAlice()))
+}
+
+// goneOrg is the options of a daemon, not yet running, over an
+// organization of three, in teams: root (an admin, the token's user),
+// alice (in the Okta group Web) and gone@acme.com, DEPROVISIONED in Okta.
+func goneOrg(teams ...bksim.Team) harnessOpts {
+	return harnessOpts{
 		bk: bksim.State{Organization: "acme",
 			Members: []bksim.Member{{Email: "root@acme.com", Role: bksim.RoleAdmin}, {Email: "alice@acme.com"}, {Email: "gone@acme.com"}},
-			Teams:   []bksim.Team{{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}}},
+			Teams:   teams,
 		},
 		okta: oktasim.State{Groups: []oktasim.Group{
 			oktaGroup("Web", "alice@acme.com"),
 			{Name: "Alumni", Users: []oktasim.User{{Email: "gone@acme.com", Status: "DEPROVISIONED"}, {Email: "root@acme.com"}}},
 		}},
 		noRun: true,
-	})
+	}
+}
+
+// webAlice is team web with alice as its one member.
+func webAlice() bksim.Team {
+	return bksim.Team{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}}}
+}
+
+// webTeam is a mapping's team web, fed by the Okta group Web.
+const webTeam = "  - slug: web\n    groups:\n      - okta: Web\n"
+
+// offboardMapping is a mapping of teams, run every minute, that offboards
+// the people of acme.com by Okta, judging every `every` ("" for the
+// default).
+func (h *harness) offboardMapping(teams, every string) string {
+	m := h.mappingFile("@every 1m", teams) + "offboarding:\n  source: okta\n  domains: [acme.com]\n"
+	if every != "" {
+		m += "  every: " + every + "\n"
+	}
+	return m
 }
