@@ -15,6 +15,9 @@ func TestExplainNonAdminTokenJudgesNobody(t *testing.T) {
 		acmeWeb([]bksim.Member{{Email: "root@acme.com"}, {Email: "alice@acme.com"}, {Email: "gone@acme.com"}}...))
 	planOut, planCode := h.run("plan")
 	planErr := h.stderr.String()
+	if planCode != exitError || strings.Contains(string(planOut), "from the organization") {
+		t.Fatalf("plan with a non-admin token: exit %d, want 1 and nobody removed:\n%s%s", planCode, planOut, planErr)
+	}
 	out, code := h.run("explain", "gone@acme.com")
 	if code != 0 {
 		t.Fatalf("explain: exit %d: %s", code, h.stderr.String())

@@ -12,7 +12,7 @@ import (
 // managed teams to ask about, validate --online still tries the source's
 // search once, with an address nobody has, and names its failure.
 func TestValidateOnlineProbesTheSearchWithNobodyToAsk(t *testing.T) {
-	dir := offboardDir(t, map[string]string{
+	dir := fixtureDir(t, map[string]string{
 		"okta.yaml":    "groups:\n  - name: Web\n    users: [{email: newhire@acme.com}]\n", // not in Buildkite: no one to sample
 		"mapping.yaml": webOktaMapping("offboarding:\n  source: okta\n  domains: [acme.com]\n"),
 	})

@@ -14,15 +14,11 @@ import (
 	"github.com/teamsync/teamsync/sync/reconcile"
 )
 
-// a failed lookup waits offboarding.every: docs/semantics.md says
-// "A run whose member read or lookups failed is not counted, so the next
-// run judges again", and offboarded's own comment says "a run whose member
-// read and lookups went through". It checks only the member read: a run
-// whose Okta searches all failed (every judged person held
-// unknown_person) is recorded as having judged everyone, so a departed
-// person keeps their organization membership (and API tokens) for another
-// offboarding.every (6h by default, up to a week) after Okta recovers.
-func TestFailedLookupsCountAsOffboarded(t *testing.T) {
+// TestFailedLookupsDoNotCountAsOffboarded: a run whose lookups all failed
+// (everyone held unknown_person) has not judged anyone, so the next run
+// judges again instead of waiting offboarding.every, while a departed
+// person keeps their membership (and API tokens).
+func TestFailedLookupsDoNotCountAsOffboarded(t *testing.T) {
 	d := &daemon{}
 	m := &config.Mapping{Offboarding: &config.Offboarding{Source: "okta", Domains: []string{"acme.com"}, Every: 6 * time.Hour}}
 	fail := errors.New("okta: look up \"gone@acme.com\": batched user search: HTTP 503")
@@ -66,14 +62,10 @@ func TestOffboardingRetriesBackOff(t *testing.T) {
 	}
 }
 
-// a hold a human must settle vanishes from /metrics: a
-// still_granted hold ("a person decides") is in the gauge only until the
-// next scheduled run, which leaves offboarding out and resets
-// teamsync_held_changes_by_guard{guard="still_granted"} to 0. With the
-// default cadence (schedule 15m, offboarding.every 6h) the gauge is 0 for
-// 23 runs out of 24, so an alert "held > 0 for 30m" never fires. Same for
-// unknown_person and for planned remove_org_member.
-func TestOffboardHoldVanishesFromMetrics(t *testing.T) {
+// TestOffboardHoldStaysInMetrics: a still_granted hold waits for a person,
+// so it stays in teamsync_held_changes_by_guard through the scheduled runs
+// that do not judge the organization, and an alert on it can fire.
+func TestOffboardHoldStaysInMetrics(t *testing.T) {
 	h := start(t, goneOrg(bksim.Team{Slug: "web", Members: []bksim.TeamMember{{Email: "alice@acme.com"}, {Email: "gone@acme.com"}}}))
 	h.writeMapping(h.offboardMapping("  - slug: web\n    groups:\n      - okta: Web\n  - slug: ops\n    create: true\n    groups:\n      - users: [gone@acme.com]\n", "1h"))
 	h.run(0)
