@@ -26,7 +26,7 @@ func Build(m *config.Mapping, reads map[string]GroupRead, org *model.Org, opts O
 	}
 	snap := readSnapshot(org)
 	domains := m.Sync.EmailDomains
-	protected := ProtectedSet(m.Sync.ProtectedUsers, domains)
+	protected := ProtectedBy(m)
 
 	d := &Draft{
 		Teams:             map[string]TeamFacts{},

@@ -14,12 +14,14 @@ type placement struct {
 // teamDiff is the input of diffTeam: one existing (or about to be created)
 // team, what it should hold and what it holds.
 type teamDiff struct {
-	slug      string
-	policy    model.Policy
-	desired   map[string]*want
-	current   map[string]model.Role
-	members   map[string]bool // organization members
-	protected map[string]bool
+	slug    string
+	policy  model.Policy
+	desired map[string]*want
+	current map[string]model.Role
+	members map[string]bool // organization members
+	// protected tells a protected user under either spelling (the
+	// Buildkite email may be one that sync.email_domains rewrites).
+	protected func(email string) bool
 	// inactive is why people the team's groups list do not count
 	// (teamSources.inactive).
 	inactive map[string]string
@@ -73,5 +75,5 @@ func diffTeam(d teamDiff) (changes []Change, missing []placement) {
 
 // mayLower reports whether the team may lose or demote this person at all.
 func (d teamDiff) mayLower(email string) bool {
-	return d.policy != model.PolicyAdditive && !d.protected[email]
+	return d.policy != model.PolicyAdditive && !d.protected(email)
 }

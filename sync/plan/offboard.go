@@ -63,7 +63,7 @@ func viewerNotAdmin(people *model.People) string {
 // own user", "an administrator, and offboarding.include_admins is off".
 // It is "" when offboarding judges them, and when m has no offboarding.
 func Exclusion(m *config.Mapping, email string, p model.Member, viewerUserID string) string {
-	return exclusion(m, email, p, viewerUserID, protectedBy(m))
+	return exclusion(m, email, p, viewerUserID, ProtectedBy(m))
 }
 
 // exclusion is Exclusion with the protected users' test made once, for
@@ -87,10 +87,11 @@ func exclusion(m *config.Mapping, email string, p model.Member, viewerUserID str
 	return ""
 }
 
-// protectedBy returns the test of whether an email is one of m's
+// ProtectedBy returns the test of whether an email is one of m's
 // protected users under either spelling: as listed, or as
-// sync.email_domains rewrites it.
-func protectedBy(m *config.Mapping) func(string) bool {
+// sync.email_domains rewrites it (a Buildkite member may have either).
+// Every place that asks whether someone is protected uses it.
+func ProtectedBy(m *config.Mapping) func(string) bool {
 	set := ProtectedSet(m.Sync.ProtectedUsers, m.Sync.EmailDomains)
 	return func(email string) bool { return set[email] || set[RewriteEmail(email, m.Sync.EmailDomains)] }
 }
@@ -117,7 +118,7 @@ func judged(m *config.Mapping, people *model.People, invitations map[string]mode
 		}
 		people, invitations = some, kept
 	}
-	protected := protectedBy(m)
+	protected := ProtectedBy(m)
 	for _, email := range sortedKeys(people.Members) {
 		if exclusion(m, email, people.Members[email], people.ViewerUserID, protected) == "" {
 			members = append(members, email)
@@ -161,7 +162,7 @@ func SampleEmails(m *config.Mapping, org *model.Org, n int) []string {
 		return nil
 	}
 	var out []string
-	protected := protectedBy(m)
+	protected := ProtectedBy(m)
 	for _, email := range sortedKeys(org.Members) {
 		if len(out) == n {
 			break

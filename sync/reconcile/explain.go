@@ -144,8 +144,9 @@ func configuredSources(m *config.Mapping) []string {
 }
 
 // lookUpOne asks p about every spelling of email (unless known holds the
-// answers already) and gives the answer that says most: an account the source counts, else one it says has
-// left, else a failure, else not found.
+// answers already) and gives the answer that decides, as the planner
+// reads them: an account the source counts, else a failure, else one it
+// says has left, else not found.
 func lookUpOne(ctx context.Context, p providers.Provider, email string, domains map[string]string, known map[string]providers.Person) providers.Person {
 	emails := plan.Spellings(email, domains)
 	answers := known
@@ -180,11 +181,13 @@ func lookUpOne(ctx context.Context, p providers.Provider, email string, domains 
 			gone = &a
 		}
 	}
+	// In the planner's order (plan's judge): a failure leaves the person
+	// unknown even when another spelling's account has left.
 	switch {
-	case gone != nil:
-		return *gone
 	case failed != nil:
 		return *failed
+	case gone != nil:
+		return *gone
 	}
 	return providers.Person{}
 }

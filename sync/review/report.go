@@ -159,10 +159,10 @@ func BuildReport(in ReportInput) *Report {
 	}
 	desired := plan.Desired(in.Mapping, in.Reads, in.Now)
 	r := &Report{Organization: organization(in.Mapping, org)}
-	var protected map[string]bool
+	protected := func(string) bool { return false }
 	if in.Mapping != nil {
 		// A protected user is matched as the planner matches them.
-		protected = plan.ProtectedSet(in.Mapping.Sync.ProtectedUsers, in.Mapping.Sync.EmailDomains)
+		protected = plan.ProtectedBy(in.Mapping)
 	}
 	selected := func(slug string) bool { return len(in.Teams) == 0 || slices.Contains(in.Teams, slug) }
 	for _, slug := range sortedKeys(desired) {
@@ -172,7 +172,7 @@ func BuildReport(in ReportInput) *Report {
 		tr := teamReport(desired[slug], org, protected)
 		r.Teams = append(r.Teams, tr)
 		for _, m := range tr.Members {
-			if x, ok := exception(tr, m, protected[m.Email]); ok {
+			if x, ok := exception(tr, m, protected(m.Email)); ok {
 				r.Unjustified = append(r.Unjustified, x)
 			}
 		}
@@ -213,7 +213,7 @@ func sortedTeams(teams []model.TeamRole) []model.TeamRole {
 }
 
 // teamReport is one team's section: its read status and its members.
-func teamReport(d plan.DesiredTeam, org *model.Org, protected map[string]bool) TeamReport {
+func teamReport(d plan.DesiredTeam, org *model.Org, protected func(string) bool) TeamReport {
 	tr := TeamReport{Team: d.Slug, Policy: d.Policy, Status: TeamRead, FailedSources: []SourceError{}}
 	for _, e := range d.Errors {
 		tr.FailedSources = append(tr.FailedSources, SourceError{Source: e.Source, Message: e.Message})
@@ -238,7 +238,7 @@ func teamReport(d plan.DesiredTeam, org *model.Org, protected map[string]bool) T
 	tr.Unlisted = len(team.Unlisted)
 	tr.Members = make([]MemberReport, 0, len(team.Members))
 	for _, e := range sortedKeys(team.Members) {
-		tr.Members = append(tr.Members, memberReport(d, e, team.Members[e], protected[e]))
+		tr.Members = append(tr.Members, memberReport(d, e, team.Members[e], protected(e)))
 	}
 	return tr
 }
